@@ -1,0 +1,6 @@
+"""High-precision evaluation (mpmath, python-flint) and the Torch side of rgdnn.
+
+Imports ``proofs`` (the exact layer) but never ``paper_checks`` or the CLI.
+Precision is scoped: every function takes ``dps`` and works inside
+``mp.workdps``; results carry their working precision and an error estimate.
+"""

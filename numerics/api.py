@@ -1,0 +1,96 @@
+"""The numeric front door used by the CLI and paper_checks: flow, fixed point, moments.
+
+One signature for every chain; the work is dispatched to
+``numerics.exact`` (closed forms evaluated at ``dps``: Gaussian and Ising decimation)
+or ``numerics.general`` (transfer-operator solver: every admissible even potential,
+and block-spin RG). Both modules implement the same three functions.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from proofs.errors import MalformedInput, NotSupported
+from numerics.precision import check_dps
+
+SCHEMES = ("decimation", "block")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A numeric chain parameter theta = (K; a_1..a_n) with its absolute error estimate."""
+
+    K: object
+    a: tuple
+    error: object
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """The fixed point a flow reaches, in coordinates (K, a_1..a_n)."""
+
+    K: object
+    a: tuple
+    error: object
+    eigenvalues: tuple          # of the Jacobian of the (projected) RG map, in (K, a) coordinates
+    dps: int
+    scheme: str
+    b: int
+    exponents: tuple = ()       # y = log|lambda| / log b
+    enclosure: object = None    # certified interval box, or None
+    note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Infinite-chain A(theta), single-site moments m_2..m_2n and correlations C(1..lags)."""
+
+    A: object
+    m: tuple
+    corr: tuple
+    error: object
+    dps: int
+    details: dict = field(default_factory=dict)
+
+
+def _validate(scheme="decimation", b=2, steps=0, dps=30):
+    if scheme not in SCHEMES:
+        raise MalformedInput("scheme", scheme, f"choose one of {', '.join(SCHEMES)}")
+    if isinstance(b, bool) or not isinstance(b, int) or not 2 <= b <= 64:
+        raise MalformedInput("b", repr(b), "the RG block size must be an integer between 2 and 64")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= 10_000:
+        raise MalformedInput("steps", repr(steps), "must be an integer between 0 and 10000")
+    check_dps(dps)
+
+
+def _backend(chain, scheme):
+    if chain.is_ising and scheme == "block":
+        raise NotSupported("block-spin RG is defined here for continuous spins only; use --scheme decimation for Ising")
+    name = "numerics.exact" if (scheme == "decimation" and (chain.is_ising or chain.is_gaussian)) else "numerics.general"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise NotSupported(f"{chain!r} with scheme {scheme!r} is not yet supported "
+                           f"(needs {name})") from None
+
+
+def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
+    """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input."""
+    _validate(scheme, b, steps, dps)
+    return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+
+
+def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
+    """The fixed point the flow from ``chain`` reaches, with Jacobian eigenvalues."""
+    _validate(scheme, b, 0, dps)
+    return _backend(chain, scheme).fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+
+
+def moments(chain, *, dps=30, lags=4):
+    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain."""
+    _validate(dps=dps)
+    if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 1000:
+        raise MalformedInput("lags", repr(lags), "must be an integer between 1 and 1000")
+    return _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)

@@ -1,0 +1,52 @@
+"""Values that carry their working precision and an error estimate (FRAMEWORK.md section 5)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+from mpmath import mp
+
+from proofs.errors import MalformedInput
+
+MIN_DPS, MAX_DPS = 5, 1000
+GUARD_DIGITS = 10
+
+
+def check_dps(dps):
+    """Validate a user-requested precision (decimal digits)."""
+    if isinstance(dps, bool) or not isinstance(dps, int) or not MIN_DPS <= dps <= MAX_DPS:
+        raise MalformedInput("dps", repr(dps), f"must be an integer between {MIN_DPS} and {MAX_DPS}")
+    return dps
+
+
+def to_mpf(q):
+    """An exact sympy/fractions rational as an mpf at the current precision (p/q, rounded once)."""
+    return mpmath.mpf(int(q.p if hasattr(q, "p") else q.numerator)) / int(q.q if hasattr(q, "q") else q.denominator)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value, its absolute error estimate and the precision it was computed at.
+
+    >>> e = Estimate(mpmath.mpf(2), mpmath.mpf("1e-20"), 30)
+    >>> round(float(e.digits()))
+    20
+    """
+
+    value: object
+    error: object
+    dps: int
+    converged: bool = True
+
+    def digits(self):
+        """Correct significant digits implied by the error estimate."""
+        with mp.workdps(self.dps):
+            if self.error == 0:
+                return mpmath.mpf(self.dps)
+            scale = max(abs(self.value), mpmath.mpf(10) ** -self.dps)
+            return -mpmath.log10(self.error / scale)
+
+    def __str__(self):
+        with mp.workdps(self.dps):
+            tag = "" if self.converged else " (NOT CONVERGED)"
+            return f"{mpmath.nstr(self.value, self.dps)} +- {mpmath.nstr(self.error, 3)}{tag}"

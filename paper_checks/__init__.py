@@ -1,0 +1,6 @@
+"""The registry of the paper's claims and the one engine that checks them.
+
+A claim is a declared row (``paper_checks.registry.claim``); the modules in
+``paper_checks.claims`` register them on import; ``paper_checks.engine.run``
+runs them and returns verdicts with evidence.
+"""

@@ -1,0 +1,78 @@
+"""Claims as declared rows: id, statement, provenance, hypotheses, expected outcome, check.
+
+Register a claim in a few lines (the check returns Evidence):
+
+>>> from paper_checks.registry import claim, Evidence, REGISTRY
+>>> @claim("demo.one-plus-one", "1 + 1 = 2 in the integers", provenance="standard",
+...        hypotheses="none", section="none", registry={})
+... def _check(ctx):
+...     return Evidence(passed=(1 + 1 == 2), summary="1 + 1 = 2 exactly")
+>>> _check.claim.id, _check.claim.expected
+('demo.one-plus-one', 'holds')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+PROVENANCES = ("paper", "standard", "formalization")
+EXPECTED = ("holds", "open")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a check found: pass/fail, a one-line summary for the table, and the numbers behind it.
+
+    ``details`` holds the point, the exact and numeric values, the tolerance, the
+    digits agreed or the z-score: whatever lets a reader re-judge the verdict.
+    """
+
+    passed: bool
+    summary: str
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Run-wide settings handed to every check."""
+
+    dps: int = 30
+    quick: bool = False          # skip training-based checks
+    artifacts: dict = field(default_factory=dict)   # figures/data a check leaves for the report
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    statement: str
+    provenance: str
+    hypotheses: str
+    check: Callable[[Context], Evidence]
+    expected: str = "holds"
+    section: str = ""            # FRAMEWORK.md section or paper equation
+    slow: bool = False           # needs training; skipped by --quick
+
+    def __post_init__(self):
+        if self.provenance not in PROVENANCES:
+            raise ValueError(f"claim {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
+        if self.expected not in EXPECTED:
+            raise ValueError(f"claim {self.id}: expected {self.expected!r} not in {EXPECTED}")
+
+
+REGISTRY: dict[str, Claim] = {}
+
+
+def claim(id, statement, *, provenance, hypotheses, expected="holds", section="", slow=False, registry=None):
+    """Decorator: register ``check(ctx) -> Evidence`` as the claim ``id``."""
+    reg = REGISTRY if registry is None else registry
+
+    def register(check):
+        if id in reg:
+            raise ValueError(f"claim id {id!r} registered twice")
+        c = Claim(id=id, statement=statement, provenance=provenance, hypotheses=hypotheses,
+                  check=check, expected=expected, section=section, slow=slow)
+        reg[id] = c
+        check.claim = c
+        return check
+
+    return register

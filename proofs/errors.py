@@ -1,0 +1,45 @@
+"""Typed errors raised at rgdnn's public boundary.
+
+Every error names the offending parameter or input and the rule it broke, so the
+CLI can print it as one line and exit with status 2.
+"""
+
+
+class RGDNNError(Exception):
+    """Base class: a user-facing error with a one-line message."""
+
+
+class InadmissibleParameter(RGDNNError, ValueError):
+    """A parameter outside the normalizable chain family (FRAMEWORK.md section 1)."""
+
+    def __init__(self, parameter, value, rule):
+        self.parameter, self.value, self.rule = parameter, value, rule
+        super().__init__(f"inadmissible {parameter} = {value}: {rule}")
+
+
+class MalformedInput(RGDNNError, ValueError):
+    """Text that does not parse (a number, a potential, a spec file)."""
+
+    def __init__(self, what, text, rule):
+        self.what, self.text, self.rule = what, text, rule
+        super().__init__(f"malformed {what} {text!r}: {rule}")
+
+
+class NotSupported(RGDNNError, NotImplementedError):
+    """A request the current build of rgdnn does not handle (yet)."""
+
+
+class VerificationError(RGDNNError, ArithmeticError):
+    """A derivation step whose verification failed; nothing wrong is printed."""
+
+
+class NotConverged(RGDNNError, ArithmeticError):
+    """An iteration that did not reach its tolerance; carries the partial result.
+
+    ``partial`` is the last iterate and ``error`` its error estimate, so the caller
+    can report it as unconverged instead of losing it.
+    """
+
+    def __init__(self, message, partial=None, error=None):
+        self.partial, self.error = partial, error
+        super().__init__(message)

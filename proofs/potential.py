@@ -1,0 +1,125 @@
+"""Restricted parser for an on-site potential V(x) given as text (never eval, never sympify).
+
+    "0.5*x**2 + 0.1*x**4"  ->  a = (1/2, 1/10)      (V_a(x) = sum_k a_k x^(2k))
+
+The text is parsed with ``ast`` and walked over a whitelist: numeric literals
+(read exactly from their source text), the name ``x``, + - * / and ** with a
+non-negative integer exponent. The result must be an even polynomial without
+constant term.
+
+>>> parse_potential("0.5*x**2 + 0.1*x**4")
+(1/2, 1/10)
+>>> parse_potential("x**2/2 - (x**2)**2 + x**6/4")
+(1/2, -1, 1/4)
+>>> parse_potential("x**3")
+Traceback (most recent call last):
+...
+proofs.errors.MalformedInput: malformed potential 'x**3': odd power x^3: V must be even (only x^2, x^4, ...)
+"""
+from __future__ import annotations
+
+import ast
+import fractions
+
+import sympy as sp
+
+from proofs.errors import MalformedInput
+
+MAX_LENGTH = 1000
+MAX_DEGREE = 40
+
+
+def parse_potential(text):
+    """Coefficients (a_1, ..., a_n) of the even polynomial V(x) written in ``text``."""
+    if not isinstance(text, str):
+        raise MalformedInput("potential", repr(text), "expected a string such as '0.5*x**2 + 0.1*x**4'")
+    if len(text) > MAX_LENGTH:
+        raise MalformedInput("potential", text[:30] + "...", f"longer than {MAX_LENGTH} characters")
+    if "^" in text:
+        raise MalformedInput("potential", text, "use ** for powers (x**4), not ^")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise MalformedInput("potential", text, f"not an expression ({exc.msg})") from None
+    poly = _Walker(text).visit(tree.body)
+    poly = {p: c for p, c in poly.items() if c != 0}
+    if not poly:
+        raise MalformedInput("potential", text, "V is identically zero")
+    if 0 in poly:
+        raise MalformedInput("potential", text, f"constant term {poly[0]}: V_a has none (a constant only "
+                             "rescales Z); drop it")
+    odd = sorted(p for p in poly if p % 2)
+    if odd:
+        raise MalformedInput("potential", text, f"odd power x^{odd[0]}: V must be even (only x^2, x^4, ...)")
+    n = max(poly) // 2
+    return tuple(sp.Rational(poly.get(2 * k, 0)) for k in range(1, n + 1))
+
+
+class _Walker:
+    """Evaluates a whitelisted AST into a polynomial {power: Fraction}."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def fail(self, rule):
+        raise MalformedInput("potential", self.text, rule)
+
+    def visit(self, node):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                self.fail(f"unexpected constant {node.value!r}")
+            # Read the literal's own text so 0.1 is exactly 1/10, not the float.
+            src = ast.get_source_segment(self.text.strip(), node)
+            return {0: fractions.Fraction(src)}
+        if isinstance(node, ast.Name):
+            if node.id != "x":
+                self.fail(f"unknown name {node.id!r}: the only variable is x")
+            return {1: fractions.Fraction(1)}
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            p = self.visit(node.operand)
+            return p if isinstance(node.op, ast.UAdd) else {k: -c for k, c in p.items()}
+        if isinstance(node, ast.BinOp):
+            left, right = self.visit(node.left), self.visit(node.right)
+            if isinstance(node.op, ast.Add):
+                return _add(left, right, 1)
+            if isinstance(node.op, ast.Sub):
+                return _add(left, right, -1)
+            if isinstance(node.op, ast.Mult):
+                return self.check_degree(_mul(left, right))
+            if isinstance(node.op, ast.Div):
+                if set(right) - {0} or not right.get(0):
+                    self.fail("division only by a non-zero number")
+                return {k: c / right[0] for k, c in left.items()}
+            if isinstance(node.op, ast.Pow):
+                if set(right) - {0} or right.get(0, 0).denominator != 1 or right.get(0, 0) < 0:
+                    self.fail("exponents must be non-negative integers")
+                e = int(right.get(0, 0))
+                if e > MAX_DEGREE:
+                    self.fail(f"degree above {MAX_DEGREE}")
+                out = {0: fractions.Fraction(1)}
+                for _ in range(e):
+                    out = self.check_degree(_mul(out, left))
+                return out
+        if isinstance(node, ast.Call):
+            self.fail("function calls are not allowed: V must be a polynomial in x")
+        self.fail(f"unsupported syntax ({type(node).__name__}): use numbers, x, + - * / and **")
+
+    def check_degree(self, p):
+        if p and max(p) > MAX_DEGREE:
+            self.fail(f"degree above {MAX_DEGREE}")
+        return p
+
+
+def _add(p, q, sign):
+    out = dict(p)
+    for k, c in q.items():
+        out[k] = out.get(k, 0) + sign * c
+    return out
+
+
+def _mul(p, q):
+    out = {}
+    for i, c in p.items():
+        for j, d in q.items():
+            out[i + j] = out.get(i + j, 0) + c * d
+    return out

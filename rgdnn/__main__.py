@@ -1,0 +1,5 @@
+import sys
+
+from rgdnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""Arguments and output formatting shared by the subcommands."""
+from __future__ import annotations
+
+import json
+import sys
+
+import mpmath
+from mpmath import mp
+
+from proofs.errors import MalformedInput
+from proofs.family import Chain
+from proofs.potential import parse_potential
+
+
+def add_chain_arguments(p, required=True):
+    """--K, and one of --a / --potential / --ising."""
+    p.add_argument("--K", required=required, metavar="K", help="nearest-neighbour coupling (exact decimal, e.g. 0.5)")
+    g = p.add_mutually_exclusive_group(required=False)
+    g.add_argument("--a", nargs="+", metavar="a_k", help="coefficients a_1 .. a_n of V(x) = sum a_k x^(2k)")
+    g.add_argument("--potential", metavar="V", help="V(x) as text, e.g. '0.5*x**2 + 0.1*x**4' (restricted parser)")
+    g.add_argument("--ising", action="store_true", help="the Ising chain (spins +-1)")
+
+
+def chain_from_args(args):
+    if args.ising:
+        return Chain.ising(args.K)
+    if args.potential is not None:
+        return Chain.polynomial(args.K, parse_potential(args.potential))
+    if not args.a:
+        raise MalformedInput("arguments", "", "give --a a_1 ... a_n, --potential 'V(x)' or --ising")
+    return Chain.polynomial(args.K, args.a)
+
+
+def add_precision_arguments(p, default_dps=30):
+    p.add_argument("--dps", type=int, default=default_dps, help=f"working precision in decimal digits (default {default_dps})")
+
+
+def add_json_argument(p):
+    p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+
+
+def add_rg_arguments(p):
+    p.add_argument("--scheme", choices=["decimation", "block"], default="decimation", help="RG scheme")
+    p.add_argument("--b", type=int, default=2, help="RG block size b (default 2)")
+
+
+def num(x, dps):
+    """A number as a decimal string carrying ``dps`` significant digits (JSON numbers are strings)."""
+    with mp.workdps(dps):
+        return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps)
+
+
+def emit_json(obj):
+    json.dump(obj, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,28 @@
+"""rgdnn flow: the RG flow theta_0, R(theta_0), ..., R^steps(theta_0)."""
+from numerics import api
+from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
+                                    add_rg_arguments, chain_from_args, emit_json, num)
+
+HELP = "RG flow of a chain (decimation or block-spin), evaluated at --dps digits"
+
+
+def add_arguments(p):
+    add_chain_arguments(p)
+    add_rg_arguments(p)
+    p.add_argument("--steps", type=int, default=6, help="number of RG steps (default 6)")
+    add_precision_arguments(p)
+    add_json_argument(p)
+
+
+def run(args):
+    chain = chain_from_args(args)
+    points = api.flow(chain, scheme=args.scheme, b=args.b, steps=args.steps, dps=args.dps)
+    d = args.dps
+    rows = [{"K": num(p.K, d), "a": [num(x, d) for x in p.a], "error": num(p.error, 3)} for p in points]
+    if args.json:
+        emit_json({"dps": d, "scheme": args.scheme, "b": args.b, "flow": rows})
+        return 0
+    print(f"{args.scheme} flow, b = {args.b}, {d} digits, from {chain!r}")
+    for m, r in enumerate(rows):
+        print(f"  step {m:>3}:  K = {r['K']}  a = ({', '.join(r['a'])})  +- {r['error']}")
+    return 0
