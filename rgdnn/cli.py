@@ -20,6 +20,7 @@ COMMANDS = {
     "moments": "moments",
     "train": "train",
     "sweep": "sweep",
+    "results": "results",
 }
 
 
