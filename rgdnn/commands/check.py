@@ -1,12 +1,103 @@
-"""rgdnn check (not yet implemented)."""
-from proofs.errors import NotSupported
+"""rgdnn check: run every registered claim on the embedded defaults and print verdicts with evidence.
 
-HELP = "check (not yet implemented)"
+Exit status 0 only when every claim expected to hold does hold; 1 otherwise;
+2 for a usage error (an unknown claim id, a bad --dps). Open claims are reported
+but never fail the run.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import textwrap
+
+from paper_checks import engine
+from rgdnn.commands._common import add_json_argument, add_precision_arguments
+
+HELP = "check every claim of the paper with evidence (table, --json, --report DIR)"
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments")
+    p.add_argument("--quick", action="store_true", help="skip the slow claims that train networks")
+    p.add_argument("--only", action="append", metavar="ID", help="run only this claim (repeatable)")
+    p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    p.add_argument("--report", metavar="DIR", help="also write a Markdown report with figures into DIR")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_precision_arguments(p)
+    add_json_argument(p)
 
 
 def run(args):
-    raise NotSupported("rgdnn check is not yet implemented")
+    from numerics.precision import check_dps
+    check_dps(args.dps)
+    if args.list:
+        return _list(args)
+    artifacts = {}
+    results = engine.run(only=args.only, quick=args.quick, dps=args.dps, artifacts=artifacts,
+                         progress=False if (args.no_progress or args.json) else None)
+    code = engine.exit_code(results)
+    if args.report:
+        from paper_checks.report import write_report
+        path, listing = write_report(args.report, results, artifacts=artifacts, quick=args.quick,
+                                     dps=args.dps, progress=not (args.no_progress or args.json))
+        if not args.json:
+            print(f"report: {path}", file=sys.stderr)
+            for title, fig in listing:
+                print(f"  figure: {fig or 'NOT DRAWN'}  ({title})", file=sys.stderr)
+    if args.json:
+        json.dump(as_json(results, args, code), sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(table(results))
+        print(footer(results, code))
+    return code
+
+
+def as_json(results, args, code):
+    return {"dps": args.dps, "quick": args.quick, "exit": code, "counts": engine.counts(results),
+            "claims": [{"id": r.id, "statement": r.claim.statement, "provenance": r.claim.provenance,
+                        "hypotheses": r.claim.hypotheses, "section": r.claim.section,
+                        "expected": r.claim.expected, "slow": r.claim.slow, "verdict": r.verdict,
+                        "evidence": r.summary, "details": r.evidence.details if r.evidence else {},
+                        "error": r.error, "seconds": round(r.seconds, 3)} for r in results]}
+
+
+def table(results, width=None):
+    """The verdict table: id | provenance | verdict | seconds | evidence (wrapped)."""
+    width = width or max(100, min(shutil.get_terminal_size((140, 20)).columns, 180))
+    heads = ("id", "provenance", "verdict", "s")
+    cols = [max(len(heads[0]), *(len(r.id) for r in results)) if results else 2,
+            len("formalization"), max(len("open: error"), *(len(r.verdict) for r in results)) if results else 7, 6]
+    ev_w = max(30, width - sum(cols) - 2 * len(cols))
+    line = "  ".join(h.ljust(w) for h, w in zip(heads, cols)) + "  evidence"
+    out = [line, "-" * min(width, len(line) + ev_w - len("evidence"))]
+    for r in results:
+        secs = f"{r.seconds:6.1f}" if r.verdict != "skipped" else "     -"
+        lead = "  ".join([r.id.ljust(cols[0]), r.claim.provenance.ljust(cols[1]), r.verdict.ljust(cols[2]), secs])
+        wrapped = textwrap.wrap(r.summary, ev_w) or [""]
+        out.append(lead + "  " + wrapped[0])
+        out.extend(" " * (len(lead) + 2) + w for w in wrapped[1:])
+    return "\n".join(out)
+
+
+def footer(results, code):
+    c = engine.counts(results)
+    parts = ", ".join(f"{n} {v}" for v, n in c.items())
+    total = sum(r.seconds for r in results)
+    verdict = ("no claims ran" if not results else "all claims expected to hold hold" if code == 0
+               else "SOME CLAIMS EXPECTED TO HOLD DO NOT")
+    return f"{len(results)} claims: {parts}; {total:.1f} s. {verdict} (exit {code})."
+
+
+def _list(args):
+    claims = engine.select(args.only)
+    if args.json:
+        json.dump([{"id": c.id, "statement": c.statement, "provenance": c.provenance,
+                    "hypotheses": c.hypotheses, "section": c.section, "expected": c.expected,
+                    "slow": c.slow} for c in claims], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for c in claims:
+        tags = ", ".join(t for t in (c.provenance, f"expected {c.expected}", c.section, "slow" if c.slow else "") if t)
+        print(f"{c.id}  [{tags}]\n    {c.statement}\n    hypotheses: {c.hypotheses}")
+    return 0

@@ -1,0 +1,157 @@
+"""Symbolic == numeric, at a tolerance derived from the working precision (FRAMEWORK.md section 5).
+
+One checker for every claim that compares an exact value (sympy expression,
+rational, or a value already evaluated from a closed form) with a numeric one
+(mpf, or ``numerics.precision.Estimate`` carrying its own error):
+
+    |numeric - exact| <= tol * max(1, |exact|),   tol = 10^-(dps - guard)
+
+Mixed absolute/relative: relative for large values, absolute below 1 (a fixed
+point K* = 0 has no relative scale). ``guard`` digits (default 5) are the ones
+a dps-digit computation may lose; the numeric side must also *claim* enough
+accuracy: an Estimate whose own error exceeds tol fails with that reason, since
+agreement inside a wide error bar proves nothing.
+
+On disagreement the evidence names the point, the exact value and the numeric
+value (and prints them on stderr), so a failure can be re-judged by hand.
+
+>>> import sympy as sp
+>>> ev = compare([("x=1/3", sp.Rational(1, 3), "0.33333333333333333333333333333333")], dps=30)
+>>> ev.passed, ev.details["tolerance"]
+(True, '1e-25')
+>>> ev = compare([("x=1/3", sp.Rational(1, 3), "0.3333333333")], dps=30, quiet=True)
+>>> ev.passed, ev.summary.split(";")[0]
+(False, '1 of 1 disagree (tol 1e-25)')
+"""
+from __future__ import annotations
+
+import sys
+
+import mpmath
+import sympy as sp
+from mpmath import mp
+
+from numerics.precision import Estimate, check_dps
+from paper_checks.registry import Evidence
+
+DEFAULT_GUARD = 5
+_EXTRA = 15   # digits of headroom for evaluating the exact side
+
+
+def tolerance(dps, guard=DEFAULT_GUARD):
+    """The agreement threshold 10^-(dps - guard) implied by working at ``dps`` digits."""
+    check_dps(dps)
+    if not 0 <= guard < dps:
+        raise ValueError(f"guard digits {guard} must lie in [0, dps)")
+    return mpmath.mpf(10) ** -(dps - guard)
+
+
+def to_mp(value, dps):
+    """(value, own_error) as mpf at ``dps`` + headroom; sympy expressions are evaluated with evalf.
+
+    Floats are refused (not exact, FRAMEWORK.md section 1); strings are read as decimals.
+    """
+    err = mpmath.mpf(0)
+    if isinstance(value, Estimate):
+        return mpmath.mpf(value.value), mpmath.mpf(value.error)
+    if isinstance(value, float):
+        raise TypeError("a float cannot take part in a dps-digit comparison; pass a string, rational or mpf")
+    if isinstance(value, (sp.Basic, int)) and not isinstance(value, bool):
+        ev = sp.N(sp.sympify(value), mp.dps)
+        re_, im_ = ev.as_real_imag()
+        if im_ != 0 and abs(sp.N(im_, 15)) > mpmath.mpf(10) ** -(mp.dps - 2):
+            raise TypeError(f"exact value {value} is not real")
+        return mpmath.mpf(str(re_)), err
+    return mpmath.mpf(value), err
+
+
+def _s(x, n=12):
+    return mpmath.nstr(x, n)
+
+
+def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False):
+    """Evidence that every (point, exact, numeric) row agrees to 10^-(dps - guard).
+
+    ``rows``: iterable of (point, exact, numeric); ``point`` is any label (a theta,
+    a lag, a step), ``exact`` a sympy number/expression or mpf from a closed form,
+    ``numeric`` an mpf, decimal string or Estimate. Returns ``Evidence`` whose
+    details give the tolerance, the fewest digits agreed, and every disagreement.
+    """
+    tol = tolerance(dps, guard)
+    bad, worst_digits, n = [], None, 0
+    with mp.workdps(dps + _EXTRA):
+        for point, exact, numeric in rows:
+            n += 1
+            e, _ = to_mp(exact, dps)
+            v, verr = to_mp(numeric, dps)
+            scale = max(mpmath.mpf(1), abs(e))
+            diff = abs(v - e)
+            digits = mpmath.mpf(dps + guard) if diff == 0 else min(mpmath.mpf(dps + guard), -mpmath.log10(diff / scale))
+            worst_digits = digits if worst_digits is None else min(worst_digits, digits)
+            reason = None
+            if diff > tol * scale:
+                reason = "differ"
+            elif verr > tol * scale:
+                reason = f"numeric error estimate {_s(verr, 3)} exceeds the tolerance"
+            if reason:
+                bad.append({"point": str(point), "exact": _s(e, dps), "numeric": _s(v, dps),
+                            "difference": _s(diff, 3), "reason": reason})
+        if n == 0:
+            raise ValueError("compare() got no rows: a check over nothing cannot fail")
+        digits_txt = _s(worst_digits, 3)
+    tol_txt = f"1e-{dps - guard}"
+    details = {"what": what, "dps": dps, "guard": guard, "tolerance": tol_txt, "rows": n,
+               "min_digits_agreed": digits_txt, "disagreements": bad}
+    if not bad:
+        return Evidence(True, f"{what}: {n} values agree to >= {digits_txt} digits (tol {tol_txt}, dps {dps})", details)
+    first = bad[0]
+    summary = (f"{len(bad)} of {n} disagree (tol {tol_txt}); first at {first['point']}: "
+               f"exact {first['exact'][:24]} vs numeric {first['numeric'][:24]} ({first['reason']})")
+    if not quiet:
+        for b in bad:
+            print(f"[{what}] disagreement at {b['point']}: exact {b['exact']}  numeric {b['numeric']}  "
+                  f"|diff| {b['difference']} ({b['reason']})", file=sys.stderr)
+    return Evidence(False, summary, details)
+
+
+def compare_one(exact, numeric, *, dps, point="", guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False):
+    """``compare`` for a single value."""
+    return compare([(point, exact, numeric)], dps=dps, guard=guard, what=what, quiet=quiet)
+
+
+def all_of(evidences, summary=None):
+    """Combine several Evidence into one: passes only when every part passes.
+
+    >>> all_of([Evidence(True, "a"), Evidence(False, "b")]).passed
+    False
+    """
+    evidences = list(evidences)
+    if not evidences:
+        raise ValueError("all_of() got no evidence")
+    passed = all(e.passed for e in evidences)
+    failing = [e.summary for e in evidences if not e.passed]
+    text = summary or ("; ".join(e.summary for e in evidences) if passed else "; ".join(failing))
+    return Evidence(passed, text, {"parts": [{"passed": e.passed, "summary": e.summary, **e.details}
+                                             for e in evidences]})
+
+
+def zscore(estimate, se, reference, *, z_max=3, what="estimate vs reference", point=""):
+    """Evidence that a sampled estimate agrees with a reference within ``z_max`` standard errors.
+
+    z = (estimate - reference) / se; statistical comparisons use z, never a bare
+    tolerance (FRAMEWORK.md section 5). A zero or missing standard error fails:
+    it means the spread was not measured.
+
+    >>> zscore("0.49", "0.01", "0.5").passed, zscore("0.40", "0.01", "0.5").passed
+    (True, False)
+    """
+    with mp.workdps(30):
+        est, s, ref = (to_mp(v, 30)[0] for v in (estimate, se, reference))
+        if not s > 0:
+            return Evidence(False, f"{what}: standard error {_s(s, 3)} is not positive", {"point": str(point)})
+        z = (est - ref) / s
+        ok = abs(z) < z_max
+        summary = (f"{what}{' at ' + str(point) if point else ''}: {_s(est, 6)} +- {_s(s, 2)} vs "
+                   f"{_s(ref, 6)}, z = {_s(z, 3)} ({'|z| < ' if ok else '|z| >= '}{z_max})")
+        return Evidence(bool(ok), summary, {"point": str(point), "estimate": _s(est, 12), "se": _s(s, 6),
+                                            "reference": _s(ref, 12), "z": _s(z, 4), "z_max": z_max})

@@ -1,0 +1,157 @@
+"""The engine: run registered claims, time each, and turn evidence into verdicts.
+
+Verdict rules (FRAMEWORK.md: "a check that fails is reported as failing"):
+
+- expected ``holds``: ``holds`` if the evidence passes, ``FAILS`` if not,
+  ``ERROR`` if the check raised (the message is kept); the last two fail the run;
+- expected ``open``: ``open: holds`` / ``open: fails`` / ``open: error``,
+  always reported, never failing the run;
+- ``skipped``: a slow (training) claim under ``quick``; never fails the run.
+
+>>> from paper_checks.registry import claim, Evidence
+>>> reg = {}
+>>> @claim("t.ok", "true", provenance="standard", hypotheses="-", registry=reg)
+... def _ok(ctx): return Evidence(True, "fine")
+>>> @claim("t.open", "unknown", provenance="paper", hypotheses="-", expected="open", registry=reg)
+... def _op(ctx): return Evidence(False, "not seen")
+>>> results = run(registry=reg, progress=False)
+>>> [(r.id, r.verdict) for r in results], exit_code(results)
+([('t.ok', 'holds'), ('t.open', 'open: fails')], 0)
+"""
+from __future__ import annotations
+
+import difflib
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from proofs.errors import MalformedInput
+from paper_checks.registry import REGISTRY, Claim, Context, Evidence
+
+FAILING = ("FAILS", "ERROR")
+
+
+@dataclass(frozen=True)
+class Result:
+    """One claim's outcome: verdict, the evidence behind it, and the seconds it took."""
+
+    claim: Claim
+    verdict: str
+    evidence: Evidence | None
+    seconds: float
+    error: str = ""              # "ExceptionType: message" when the check raised
+    traceback: str = field(default="", repr=False)
+
+    @property
+    def id(self):
+        return self.claim.id
+
+    @property
+    def fails_run(self):
+        return self.verdict in FAILING
+
+    @property
+    def summary(self):
+        if self.error:
+            return self.error
+        if self.evidence is None:
+            return "skipped by --quick (needs training)" if self.verdict == "skipped" else ""
+        return self.evidence.summary
+
+
+def load_registry(reg=None):
+    """The claim registry: ``reg`` if given, else every module in paper_checks.claims loaded."""
+    if reg is not None:
+        return reg
+    from paper_checks.claims import load_all
+    load_all()
+    return REGISTRY
+
+
+def select(only=None, quick=False, registry=None):
+    """Claims to run, in id order. ``only``: an id or list of ids (unknown ids are refused).
+
+    A slow claim named in ``only`` runs even with ``quick``: asking for it by name wins.
+    """
+    reg = load_registry(registry)
+    if only:
+        ids = [only] if isinstance(only, str) else list(only)
+        for i in ids:
+            if i not in reg:
+                near = difflib.get_close_matches(i, list(reg), n=3, cutoff=0.4)
+                hint = f"; did you mean {', '.join(near)}?" if near else f"; {len(reg)} claims are registered (rgdnn check --list)"
+                raise MalformedInput("claim id", i, f"no claim with this id{hint}")
+        return [reg[i] for i in sorted(set(ids))]
+    return [reg[i] for i in sorted(reg)]
+
+
+def verdict(claim, evidence, error):
+    """The verdict string for a claim given its evidence (or the error it raised)."""
+    if claim.expected == "open":
+        return "open: error" if error else ("open: holds" if evidence.passed else "open: fails")
+    if error:
+        return "ERROR"
+    return "holds" if evidence.passed else "FAILS"
+
+
+def run_claim(c, ctx):
+    """Run one claim's check under ``ctx``; exceptions become an ERROR verdict with their message."""
+    t0 = time.perf_counter()
+    try:
+        ev = c.check(ctx)
+        if not isinstance(ev, Evidence):
+            raise TypeError(f"check returned {type(ev).__name__}, not Evidence")
+        err, tb = "", ""
+    except Exception as exc:     # a check that crashes is reported, never hidden
+        ev, err, tb = None, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+    return Result(c, verdict(c, ev, err), ev, time.perf_counter() - t0, err, tb)
+
+
+def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifacts=None):
+    """Run the selected claims; returns a list of Result (one per selected claim, in id order).
+
+    ``progress``: None shows a bar on an interactive stderr, True always, False never.
+    ``artifacts``: dict the checks may fill (training histories, flows) for the report.
+    """
+    claims = select(only, quick, registry)
+    named = set([only] if isinstance(only, str) else (only or []))
+    ctx = Context(dps=dps, quick=quick, artifacts={} if artifacts is None else artifacts)
+    results = []
+    bar = _bar(len(claims), progress)
+    for c in claims:
+        if bar is not None:
+            bar.set_postfix_str(c.id + (" (training)" if c.slow else ""))
+        if quick and c.slow and c.id not in named:
+            results.append(Result(c, "skipped", None, 0.0))
+        else:
+            results.append(run_claim(c, ctx))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return results
+
+
+def _bar(total, progress):
+    if progress is False:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc="rgdnn check", unit="claim", file=sys.stderr,
+                disable=None if progress is None else False, leave=False)
+
+
+def exit_code(results):
+    """0 only when every claim expected to hold does hold (open and skipped never fail).
+
+    An empty run is not a pass: checking nothing proves nothing.
+    """
+    return 1 if not results or any(r.fails_run for r in results) else 0
+
+
+def counts(results):
+    """{verdict: how many}, in a stable order."""
+    out = {}
+    for r in results:
+        out[r.verdict] = out.get(r.verdict, 0) + 1
+    return out

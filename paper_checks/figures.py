@@ -1,0 +1,202 @@
+"""Figures for the check report (matplotlib, Agg backend): RG flows, training curves, chi-hat vs theta*.
+
+Each ``fig_*`` function draws one figure into ``outdir`` and returns
+(filename, caption). A figure whose data the current build cannot produce
+raises ``proofs.errors.NotSupported`` (or the error of the numerics it needs);
+the report then lists it as unavailable with that reason instead of drawing
+anything made up.
+
+Numbers come from the numeric front door (``numerics.api``) and from the
+network side (``numerics.network.train``); floats appear only here, at the
+plotting stage.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+from proofs.errors import NotSupported
+from proofs.family import Chain
+
+FIG_DPS = 20          # plotting needs ~3 digits; 20 keeps the solver in its tested range
+
+# FRAMEWORK.md section 6 examples, plus a few Gaussian starts that show the whole (K, a_1) plane
+GAUSSIAN_STARTS = [("1", "0.5"), ("1", "0.9"), ("1", "-0.7"), ("2", "1.9"), ("0.6", "0.2"), ("1.5", "-1.45")]
+QUARTIC_EXAMPLES = [("single well", "0.4", ["0.5", "0.1"]), ("double well", "0.5", ["-1", "0.25"])]
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _f(x):
+    return float(x)
+
+
+def _u(point):
+    """u = K / (a + rho), rho = sqrt(a^2 - K^2): the Gaussian chain's flow coordinate (FRAMEWORK.md 3.1)."""
+    K, a = _f(point.K), _f(point.a[0])
+    return K / (a + math.sqrt(max(a * a - K * K, 0.0)))
+
+
+def fig_gaussian_flow(outdir, steps=6):
+    """The Gaussian decimation flow: in the u line (cobweb of u' = u^b) and in the (K, a_1) plane."""
+    from numerics import api
+    plt = _plt()
+    fig, (ax_u, ax_k) = plt.subplots(1, 2, figsize=(11, 4.6))
+    # u line: numeric flows (api.flow, exact backend) drawn as cobwebs over the map u -> u^b
+    grid = [i / 200 for i in range(-200, 201)]
+    for b, style in ((2, "-"), (3, "--")):
+        ax_u.plot(grid, [g ** b for g in grid], style, color="0.5", lw=1, label=f"u' = u^{b}")
+    ax_u.plot([-1, 1], [-1, 1], color="0.75", lw=0.8)
+    for (a, K), colour in zip(GAUSSIAN_STARTS[:3], ("C0", "C1", "C2")):
+        pts = api.flow(Chain.gaussian(a, K), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
+        us = [_u(p) for p in pts]
+        xs, ys = [us[0]], [us[0]]
+        for u0, u1 in zip(us, us[1:]):
+            xs += [u0, u1]
+            ys += [u1, u1]
+        ax_u.plot(xs, ys, color=colour, lw=1.2, marker=".", ms=4, label=f"(a, K) = ({a}, {K}), b = 2")
+    ax_u.plot([0], [0], "o", color="k", ms=7, label="u* = 0 (stable, lambda = 0)")
+    ax_u.plot([1, -1], [1, 1], "o", mfc="white", mec="r", ms=7, label="u* = 1 (critical, lambda = b)")
+    ax_u.set(xlabel="u", ylabel="u'", title="Decimation in the u line", xlim=(-1.05, 1.05), ylim=(-1.05, 1.1))
+    ax_u.legend(fontsize=7, loc="lower right")
+    # (K, a_1) plane: flows, invariant hyperbolae a^2 - K^2 = rho^2, the line K = 0 of fixed points
+    amax = 2.2
+    for (a, K) in GAUSSIAN_STARTS:
+        pts = api.flow(Chain.gaussian(a, K), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
+        Ks, As = [_f(p.K) for p in pts], [_f(p.a[0]) for p in pts]
+        line, = ax_k.plot(Ks, As, marker="o", ms=3, lw=1.2)
+        rho = math.sqrt(As[0] ** 2 - Ks[0] ** 2)
+        hk = [rho * math.sinh(t / 50) * (1 if Ks[0] >= 0 else -1) for t in range(0, 200)]
+        ha = [math.sqrt(rho * rho + k * k) for k in hk]
+        ax_k.plot(hk, ha, ":", color=line.get_color(), lw=0.8)
+        ax_k.plot([0], [rho], "*", color=line.get_color(), ms=10)
+    ax_k.plot([0, 0], [0, amax], color="k", lw=2.5, alpha=0.35, label="K = 0: line of fixed points")
+    ax_k.fill_between([-amax, 0, amax], [amax, 0, amax], [0, 0, 0], color="r", alpha=0.07,
+                      label="a_1 <= |K|: not admissible")
+    ax_k.plot([-amax, 0, amax], [amax, 0, amax], color="r", lw=0.8)
+    ax_k.set(xlabel="K", ylabel="a_1", title="Decimation in the (K, a_1) plane; * = theta* = (0, rho)",
+             xlim=(-amax, amax), ylim=(0, amax))
+    ax_k.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    name = "gaussian_flow.png"
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, (f"Gaussian chain, decimation b = 2 ({steps} steps, numerics.api.flow at {FIG_DPS} digits). "
+                  "Left: the flow in u = K/(a + rho) drawn as a cobweb over u' = u^b; fixed points u* = 0 "
+                  "(stable) and u* = 1 (critical). Right: the same flows in (K, a_1); dotted: the invariant "
+                  "a^2 - K^2 = rho^2; each flow lands on the line K = 0 at theta* = (0, rho) (star).")
+
+
+def fig_quartic_flows(outdir, steps=None):
+    """K, a_1, a_2 along the projected decimation and block-spin flows of the FRAMEWORK.md quartic examples."""
+    from numerics import api
+    plt = _plt()
+    schemes = (("decimation", steps or 8), ("block", steps or 14))
+    fig, axes = plt.subplots(len(QUARTIC_EXAMPLES), len(schemes), figsize=(11, 7), squeeze=False)
+    for i, (label, K, a) in enumerate(QUARTIC_EXAMPLES):
+        for j, (scheme, n) in enumerate(schemes):
+            ax = axes[i][j]
+            pts = api.flow(Chain.polynomial(K, a), scheme=scheme, b=2, steps=n, dps=FIG_DPS)
+            ms = list(range(len(pts)))
+            ax.plot(ms, [_f(p.K) for p in pts], "o-", ms=3, label="K")
+            for k in range(len(pts[0].a)):
+                ax.plot(ms, [_f(p.a[k]) for p in pts], "s-" if k == 0 else "^-", ms=3, label=f"a_{k + 1}")
+            ax.axhline(0, color="0.6", lw=0.6)
+            ax.set(title=f"{label}: K = {K}, a = ({', '.join(a)}); {scheme}, b = 2", xlabel="RG step m")
+            ax.title.set_fontsize(9)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    name = "quartic_flows.png"
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, ("Projected RG flows of the quartic examples (FRAMEWORK.md section 6), b = 2, numerics.api.flow "
+                  f"at {FIG_DPS} digits. Left: decimation (K -> 0, the single-site marginal is kept); right: "
+                  "variance-preserving block-spin.")
+
+
+def _history_series(history):
+    """(x, {name: values}) from a training history: a dict of lists or a list of per-step dicts."""
+    if isinstance(history, dict):
+        series = {k: [float(v) for v in vs] for k, vs in history.items()
+                  if k != "step" and isinstance(vs, (list, tuple)) and vs and _numberish(vs[0])}
+        n = max((len(v) for v in series.values()), default=0)
+        x = [float(s) for s in history["step"]] if "step" in history else list(range(n))
+        return x, series
+    if isinstance(history, (list, tuple)) and history and isinstance(history[0], dict):
+        keys = [k for k in history[0] if k != "step" and _numberish(history[0][k])]
+        x = [float(h.get("step", i)) for i, h in enumerate(history)]
+        return x, {k: [float(h[k]) for h in history] for k in keys}
+    if isinstance(history, (list, tuple)) and history and _numberish(history[0]):
+        return list(range(len(history))), {"loss": [float(v) for v in history]}
+    raise NotSupported(f"training history of type {type(history).__name__} has no series to plot")
+
+
+def _numberish(v):
+    try:
+        float(v)
+        return not isinstance(v, (str, bool))
+    except (TypeError, ValueError):
+        return False
+
+
+def fig_training_curves(outdir, histories):
+    """Training curves (loss and logged quantities vs step) for every run a claim left in the artifacts."""
+    if not histories:
+        raise NotSupported("no training ran (rgdnn check --quick skips training)")
+    plt = _plt()
+    n = len(histories)
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    for ax, (label, hist) in zip([a for r in axes for a in r], sorted(histories.items())):
+        x, series = _history_series(hist)
+        for k, ys in series.items():
+            xs = x if len(x) == len(ys) else list(range(len(ys)))
+            positive = all(y > 0 for y in ys)
+            ax.plot(xs, ys, lw=1, label=k)
+            if positive and k.startswith("loss"):
+                ax.set_yscale("log")
+        ax.set_title(label, fontsize=8)
+        ax.set_xlabel("step")
+        ax.legend(fontsize=6)
+    for ax in [a for r in axes for a in r][n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    name = "training_curves.png"
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, f"Training curves of the {n} network run(s) made by the checks (series as logged by numerics.network)."
+
+
+def fig_chi_vs_theta(outdir, rows):
+    """chi-hat (with 1-se error bars) against theta* across random parameters, one panel per component."""
+    if not rows:
+        raise NotSupported("no chi-hat measurements (rgdnn check --quick skips training)")
+    plt = _plt()
+    comps = sorted({c for r in rows for c in r["chi"]}, key=lambda c: (c != "K", c))
+    fig, axes = plt.subplots(1, len(comps), figsize=(4.6 * len(comps), 4.2), squeeze=False)
+    objectives = sorted({r["objective"] for r in rows})
+    for ax, comp in zip(axes[0], comps):
+        lo, hi = math.inf, -math.inf
+        for j, obj in enumerate(objectives):
+            sel = [r for r in rows if r["objective"] == obj and comp in r["chi"]]
+            xs = [r["theta_star"][comp] for r in sel]
+            ys = [r["chi"][comp] for r in sel]
+            es = [r["se"][comp] for r in sel]
+            ax.errorbar(xs, ys, yerr=es, fmt="os^D"[j % 4], ms=4, capsize=3, label=obj)
+            lo, hi = min([lo, *xs, *ys]), max([hi, *xs, *ys])
+        pad = 0.05 * (hi - lo or 1)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.5", lw=0.8, label="chi = theta*")
+        ax.set(xlabel=f"theta*_{comp}", ylabel=f"chi-hat_{comp}", title=comp)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    name = "chi_vs_theta.png"
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, (f"Characteristic parameters chi-hat of trained feature layers against the RG fixed point theta* "
+                  f"for {len(rows)} run(s) over random Gaussian parameters; error bars are one standard error.")

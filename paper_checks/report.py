@@ -1,0 +1,131 @@
+"""The check report: a Markdown file with the verdict table, each claim's evidence, and figures.
+
+``write_report(dir, results, artifacts=...)`` writes ``dir/report.md`` and
+``dir/figures/*.png``. Figures the current build cannot draw are listed with
+the reason, never replaced by something made up.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+
+from paper_checks import engine, figures
+
+
+def _figure_jobs(results, artifacts, quick):
+    """(title, callable(outdir) -> (file, caption)) for every figure of the report."""
+    histories = dict(artifacts.get("training", {}))
+    chi_rows = list(artifacts.get("chi_vs_theta", []))
+    jobs = [
+        ("RG flow of the Gaussian chain: u line and (K, a_1) plane", figures.fig_gaussian_flow),
+        ("Projected RG flows of the quartic examples", figures.fig_quartic_flows),
+        ("Training curves", lambda d: figures.fig_training_curves(d, histories)),
+    ]
+
+    def chi(d):
+        rows = chi_rows
+        if not quick:
+            rows = rows + random_chi_rows(histories=histories)
+        return figures.fig_chi_vs_theta(d, rows)
+
+    jobs.append(("chi-hat against theta* across random parameters", chi))
+    return jobs
+
+
+def random_chi_rows(n=4, seed=2606, objectives=("infomax", "decimate"), histories=None):
+    """Train at ``n`` random admissible Gaussian parameters per objective; rows of chi-hat, se and theta*.
+
+    Uses ``numerics.network.train.train_and_compare`` (the network side). The
+    parameters are drawn from a fixed seed, as exact rationals (K/a_1 in (-0.8, 0.8)).
+    """
+    import random
+    try:
+        from numerics.network.train import train_and_compare
+    except ModuleNotFoundError as exc:
+        raise figures.NotSupported(f"the network side is not available ({exc.name})") from None
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        a = rng.randint(6, 20) / 10
+        K = round(rng.uniform(-0.8, 0.8) * a, 2)
+        for obj in objectives:
+            config = {"K": str(K), "a": [str(a)], "objective": obj, "seed": seed + i}
+            out = train_and_compare(config)
+            rows.append(_row(obj, out))
+            if histories is not None and out.get("history") is not None:
+                histories[f"{obj}, a = {a}, K = {K}"] = out["history"]
+    return rows
+
+
+def _row(objective, out):
+    """One chi-vs-theta* row (floats for plotting) from a train_and_compare result."""
+    def comps(d):
+        c = {"K": float(d["K"])}
+        for k, v in enumerate(d.get("a", []), 1):
+            c[f"a_{k}"] = float(v)
+        return c
+    return {"objective": objective, "chi": comps(out["chi"]), "se": comps(out["se"]),
+            "theta_star": comps(out["theta_star"])}
+
+
+def _md_escape(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progress=True):
+    """Write ``outdir/report.md`` and ``outdir/figures``; returns (path, [(figure title, file or None)])."""
+    artifacts = artifacts or {}
+    figdir = os.path.join(outdir, "figures")
+    os.makedirs(figdir, exist_ok=True)
+    code = engine.exit_code(results)
+    lines = [
+        "# rgdnn check report",
+        "",
+        f"Generated {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by "
+        f"`rgdnn check{' --quick' if quick else ''} --dps {dps}`; Python {platform.python_version()}.",
+        "",
+        f"**Exit status {code}**: " + ("every claim expected to hold holds." if code == 0 else
+                                        "some claims expected to hold do not (see FAILS / ERROR below)."),
+        "Verdicts: `holds` / `FAILS` / `ERROR` for claims expected to hold; `open: ...` for open claims "
+        "(reported, never failing the run); `skipped` for training claims under `--quick`.",
+        "",
+        "| id | provenance | verdict | seconds | evidence |",
+        "|---|---|---|---:|---|",
+    ]
+    for r in results:
+        lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} | {_md_escape(r.summary)} |")
+    lines += ["", "## Figures", ""]
+    jobs = _figure_jobs(results, artifacts, quick)
+    listing = []
+    for title, job in jobs:
+        t0 = time.perf_counter()
+        if progress:
+            print(f"report: drawing {title} ...", file=sys.stderr, flush=True)
+        try:
+            name, caption = job(figdir)
+            lines += [f"### {title}", "", f"![{title}](figures/{name})", "", caption,
+                      f" ({time.perf_counter() - t0:.1f} s)", ""]
+            listing.append((title, f"figures/{name}"))
+        except Exception as exc:     # a figure that cannot be drawn is reported with its reason
+            lines += [f"### {title}", "", f"*Not drawn: {type(exc).__name__}: {_md_escape(exc)}*", ""]
+            listing.append((title, None))
+    lines += ["## Claims in detail", ""]
+    for r in results:
+        c = r.claim
+        lines += [f"### `{c.id}`: {r.verdict}", "",
+                  f"- statement: {c.statement}", f"- provenance: {c.provenance}",
+                  f"- hypotheses: {c.hypotheses}", f"- section: {c.section or '-'}",
+                  f"- expected: {c.expected}{' (slow: trains networks)' if c.slow else ''}",
+                  f"- evidence: {r.summary}", f"- seconds: {r.seconds:.2f}", ""]
+        if r.evidence is not None and r.evidence.details:
+            lines += ["```json", json.dumps(r.evidence.details, indent=1, default=str)[:6000], "```", ""]
+        if r.error:
+            lines += ["```", r.traceback[-3000:], "```", ""]
+    path = os.path.join(outdir, "report.md")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path, listing
