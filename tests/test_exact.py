@@ -1,0 +1,128 @@
+"""numerics.exact against independent routes (FRAMEWORK.md 2, 3.1).
+
+References: the exact rational recursion iterated in sympy (Gaussian flow), the virial
+identity from integration by parts and finite differences of A (Gaussian moments), and
+2 x 2 transfer-matrix powers (Ising). None of them uses the closed forms under test.
+"""
+from fractions import Fraction
+
+import mpmath
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from mpmath import mp
+
+from numerics import api, exact
+from proofs import gaussian as G
+from proofs.errors import NotSupported
+from proofs.family import Chain
+from tests.strategies import b_values, gaussian_chains, ising_chains, quartic_chains
+
+DPS = 40
+
+
+def _close(x, y, err, dps=DPS):
+    """|x - y| within the reported error, and the error itself at the requested precision."""
+    with mp.workdps(dps + 20):
+        y = mpmath.mpf(y.p) / y.q if hasattr(y, "q") else y
+        scale = max(1, abs(mpmath.mpf(y)))
+        return abs(mpmath.mpf(x) - mpmath.mpf(y)) <= err + scale * mpmath.mpf(10) ** -(dps + 5) \
+            and err <= scale * mpmath.mpf(10) ** -dps
+
+
+@given(gaussian_chains(), b_values)
+@example(Chain.gaussian(1, "0.5"), 2)
+@example(Chain.gaussian("1.0001", 1), 2)                  # near-critical: 1 - u^2 is small
+@example(Chain.gaussian(1, "-0.5"), 3)                    # odd b keeps the sign of K
+def test_gaussian_flow_equals_iterated_rational_recursion(chain, b):
+    points = exact.flow(chain, b=b, steps=3, dps=DPS)
+    assert len(points) == 4
+    for m, p in enumerate(points):
+        Km, am = G.iterate_recursion(chain.K, chain.a[0], b, m)
+        assert _close(p.K, Km, p.error)
+        assert _close(p.a[0], am, p.error)
+
+
+def test_gaussian_edge_of_larger_family_keeps_its_zeros():
+    chain = Chain.polynomial("0.5", [1, 0, 0])
+    pts = api.flow(chain, steps=2, dps=20)
+    assert all(len(p.a) == 3 and p.a[1] == 0 and p.a[2] == 0 for p in pts)
+    fp = api.fixed_point(chain, dps=20)
+    assert fp.eigenvalues == (0, 1, 1, 1) and len(fp.a) == 3     # (K, a_1, a_2, a_3)
+    assert len(api.moments(chain, dps=20).m) == 3
+
+
+@given(gaussian_chains())
+@example(Chain.gaussian(1, "0.5"))
+def test_gaussian_moments_satisfy_virial_and_derivative_identities(chain):
+    """2 a m_2 - 2 K C(1) = 1 (integration by parts); dA/dK = C(1), dA/da = -m_2 (finite differences)."""
+    mo = exact.moments(chain, dps=DPS, lags=2)
+    a1, K = chain.a[0], chain.K
+    with mp.workdps(DPS + 20):
+        virial = 2 * mpmath.mpf(a1.p) / a1.q * mo.m[0] - 2 * mpmath.mpf(K.p) / K.q * mo.corr[0]
+        assert abs(virial - 1) <= 10 * mo.error
+        h = Fraction(1, 10 ** 15)            # central difference: truncation ~ h^2 * A''' ~ 1e-30
+
+        def A(dK, da):
+            return exact.moments(Chain.gaussian(Fraction(a1.p, a1.q) + da, Fraction(K.p, K.q) + dK),
+                                 dps=DPS, lags=1).A
+
+        dA_dK = (A(h, 0) - A(-h, 0)) / (2 * mpmath.mpf(h.numerator) / h.denominator)
+        dA_da = (A(0, h) - A(0, -h)) / (2 * mpmath.mpf(h.numerator) / h.denominator)
+        scale = 1 + 1 / (mpmath.mpf(a1.p) / a1.q - abs(mpmath.mpf(K.p) / K.q)) ** 3
+        assert abs(dA_dK - mo.corr[0]) < 1e-24 * scale
+        assert abs(dA_da + mo.m[0]) < 1e-24 * scale
+        # geometric decay C(r) = C(0) u^r with C(0) = m_2: C(2) C(0) = C(1)^2
+        assert abs(mo.corr[1] * mo.m[0] - mo.corr[0] ** 2) <= 10 * mo.error
+
+
+def _ising_transfer_power(Kc, b):
+    T = mpmath.matrix([[mpmath.exp(Kc), mpmath.exp(-Kc)], [mpmath.exp(-Kc), mpmath.exp(Kc)]])
+    return T ** b
+
+
+@given(ising_chains(), b_values)
+@example(Chain.ising("0.8"), 2)
+@example(Chain.ising(20), 3)                  # the q = exp(-2|K|) branch
+@example(Chain.ising(-7), 3)                  # odd b: K' < 0
+@example(Chain.ising(-7), 2)                  # even b: K' > 0
+def test_ising_flow_equals_transfer_matrix_power(chain, b):
+    """e^(2 K') = (T^b)_(++) / (T^b)_(+-): the decimated spins' transfer matrix, summed by brute force."""
+    pts = exact.flow(chain, b=b, steps=2, dps=DPS)
+    for prev, p in zip(pts, pts[1:]):
+        with mp.workdps(DPS + 40 + int(abs(prev.K) * b)):   # T^b entries differ by e^(2 b K): room for that
+            Tb = _ising_transfer_power(prev.K, b)
+            Kref = mpmath.log(Tb[0, 0] / Tb[0, 1]) / 2
+            assert _close(p.K, Kref, p.error + 10 * prev.error * b)
+
+
+@given(ising_chains())
+def test_ising_moments_against_transfer_matrix(chain):
+    mo = exact.moments(chain, dps=DPS, lags=3)
+    with mp.workdps(DPS + 20):
+        Kc = mpmath.mpf(chain.K.p) / chain.K.q
+        lam0, lam1 = 2 * mpmath.cosh(Kc), 2 * mpmath.sinh(Kc)      # eigenvalues of T (vectors (1,1), (1,-1))
+        assert _close(mo.A, mpmath.log(lam0), mo.error)
+        for rr, c in enumerate(mo.corr, 1):
+            assert _close(c, (lam1 / lam0) ** rr, mo.error)
+    assert mo.m == ()
+
+
+def test_fixed_points():
+    fp = api.fixed_point(Chain.gaussian(1, "0.5"), b=3, dps=30)
+    with mp.workdps(40):
+        assert abs(fp.a[0] - mpmath.sqrt(3) / 2) <= fp.error
+    assert fp.K == 0 and fp.eigenvalues == (0, 1) and fp.exponents == (None, 0)
+    ifp = api.fixed_point(Chain.ising("0.8"), b=2, dps=30)
+    assert ifp.K == 0 and ifp.eigenvalues == (0,)
+
+
+@given(quartic_chains().filter(lambda c: not c.is_gaussian))
+def test_exact_refuses_non_gaussian_chains(chain):
+    with pytest.raises(NotSupported, match="numerics.general"):
+        exact.flow(chain, steps=1, dps=20)
+
+
+def test_exact_refuses_block_spin():
+    with pytest.raises(NotSupported, match="decimation only"):
+        exact.flow(Chain.gaussian(1, "0.5"), scheme="block", steps=1, dps=20)
