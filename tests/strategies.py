@@ -35,3 +35,50 @@ def quartic_chains(draw):
 
 
 b_values = st.sampled_from([2, 3, 4])
+
+
+# --- property-suite domains (tests/test_properties.py) ---------------------------------------
+
+rg_b = st.sampled_from([2, 3])                       # the block sizes the property suite covers
+rg_schemes = st.sampled_from(["decimation", "block"])
+
+
+@st.composite
+def quartic_single_wells(draw):
+    """n = 2 chains with a_1 > 0, a_2 > 0 and |K| <= a_1 / 2: single wells with a short correlation length.
+
+    The bound keeps the transfer-operator solver in its fast regime (spectral ratio well
+    below 1); double wells are covered by the fixed examples of FRAMEWORK.md section 6.
+    """
+    a1 = draw(rationals(Fraction(1, 4), Fraction(2), max_den=16))
+    a2 = draw(rationals(Fraction(1, 16), Fraction(1), max_den=16))
+    K = draw(rationals(-a1 / 2, a1 / 2, max_den=16))
+    return Chain.polynomial(K, [a1, a2])
+
+
+@st.composite
+def inadmissible_gaussian(draw):
+    """(a_1, K) with 0 < a_1 <= |K|: massless (a_1 = |K|) or not normalizable; the rule names a_1.
+
+    (a_1 <= 0 breaks the other rule, the top coefficient's sign: see inadmissible_polynomial.)
+    """
+    K = draw(rationals(Fraction(-4), Fraction(4)).filter(lambda k: k != 0))
+    s = draw(st.one_of(st.just(Fraction(1)), rationals(Fraction(1, 64), Fraction(1))))
+    return abs(K) * s, K
+
+
+@st.composite
+def inadmissible_polynomial(draw):
+    """Coefficient lists whose highest non-zero a_m is negative (exp(-V) not integrable); names a_m."""
+    n = draw(st.integers(1, 4))
+    a = [draw(rationals(Fraction(-3), Fraction(3))) for _ in range(n - 1)]
+    am = -draw(rationals(Fraction(1, 64), Fraction(3)))
+    trailing = draw(st.integers(0, 2))
+    return a + [am] + [Fraction(0)] * trailing, len(a) + 1
+
+
+malformed_numbers = st.one_of(
+    st.sampled_from(["", "abc", "1/0", "0x10", "nan", "inf", "1e", "--1", "1,5", "½"]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+)

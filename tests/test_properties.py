@@ -1,0 +1,216 @@
+"""Hypothesis properties over random admissible rationals, both RG schemes, b in {2, 3}.
+
+Each property compares two independent routes (named in its docstring) with
+``paper_checks.compare`` at a tolerance derived from the working precision.
+Example counts per test are sized for the ``default`` profile (the whole suite
+under 5 minutes on 2 cores) and raised under ``HYPOTHESIS_PROFILE=thorough``.
+"""
+import os
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from numerics import api
+from paper_checks.compare import compare
+from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
+from proofs.family import Chain, exact_rational
+from proofs.potential import parse_potential
+from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
+                              malformed_numbers, rg_b)
+
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
+DPS = 30
+
+
+def budget(default, thorough):
+    """Examples per property: ``default`` keeps CI fast, ``thorough`` is for deep runs."""
+    return settings(max_examples=thorough if THOROUGH else default)
+
+
+def need(module):
+    """Skip (with the reason) while the backend a property exercises is not on this branch."""
+    return pytest.importorskip(module, reason=f"{module} not available yet")
+
+
+# -- independent references -------------------------------------------------------------------
+
+def gaussian_decimation_exact(K, a, b):
+    """One decimation step by Schur complement, in exact rationals.
+
+    H = x^T Q x / 2 with Q = 2a on the diagonal and -K beside it. Integrating out the b - 1
+    sites between two kept ones (tridiagonal block T) leaves K' = K^2 (T^-1)_{1,b-1} and
+    a' = a - K^2 (T^-1)_{11}. A route independent of the closed-form orbit in u.
+    """
+    n = b - 1
+    T = sp.Matrix(n, n, lambda i, j: 2 * a if i == j else (-K if abs(i - j) == 1 else 0))
+    Ti = T.inv()
+    return K ** 2 * Ti[0, n - 1], a - K ** 2 * Ti[0, 0]
+
+
+def ising_decimation_transfer(K, b):
+    """One Ising decimation step from the b-th power of the 2x2 transfer matrix: e^(2K') = (T^b)_{++} / (T^b)_{+-}."""
+    T = mpmath.matrix([[mpmath.exp(K), mpmath.exp(-K)], [mpmath.exp(-K), mpmath.exp(K)]])
+    Tb = T ** b
+    return mpmath.log(Tb[0, 0] / Tb[0, 1]) / 2
+
+
+def gaussian_block_u(u, b):
+    """Block-spin on the Gaussian chain, projected: u' = Cov(S_0, S_1) / Var(S_0) for block sums S.
+
+    With C(r) proportional to u^|r|: Cov = u (1 + u + ... + u^(b-1))^2 and
+    Var = b + 2 sum_{k<b} (b - k) u^k; the variance is kept, so rho' = rho (FRAMEWORK.md 3.3).
+    """
+    s = sum(u ** k for k in range(b))
+    return u * s ** 2 / (b + 2 * sum((b - k) * u ** k for k in range(1, b)))
+
+
+def gaussian_from_rho_u(rho, u):
+    """(K, a) = (2 rho u / (1 - u^2), rho (1 + u^2) / (1 - u^2))."""
+    return 2 * rho * u / (1 - u ** 2), rho * (1 + u ** 2) / (1 - u ** 2)
+
+
+def _assert(ev):
+    assert ev.passed, ev.summary
+
+
+# -- symbolic == numeric ----------------------------------------------------------------------
+
+@budget(25, 400)
+@given(gaussian_chains(), rg_b)
+@example(Chain.gaussian(1, "0.5"), 2)                       # the FRAMEWORK.md default
+@example(Chain.gaussian(Fraction(257, 64), 4), 3)           # close to the critical chain (u near 1)
+@example(Chain.gaussian(1, 0), 2)                           # already at the fixed line
+def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
+    """numerics.api.flow (closed-form orbit in u) == iterated exact Schur-complement recursion."""
+    need("numerics.exact")
+    steps = 3
+    pts = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)
+    K, a = chain.K, chain.a[0]
+    rows = []
+    for m in range(steps + 1):
+        rows += [(f"{chain!r}, b={b}, step {m}: K", K, pts[m].K), (f"{chain!r}, b={b}, step {m}: a_1", a, pts[m].a[0])]
+        K, a = gaussian_decimation_exact(K, a, b)
+    _assert(compare(rows, dps=DPS))
+
+
+@budget(25, 400)
+@given(ising_chains(), rg_b)
+@example(Chain.ising("0.8"), 2)
+def test_ising_decimation_equals_transfer_matrix_power(chain, b):
+    """numerics.api.flow (tanh K' = tanh(K)^b) == K' from the b-th power of the transfer matrix."""
+    need("numerics.exact")
+    steps = 3
+    pts = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)
+    with mpmath.workdps(3 * DPS):      # T^b loses ~2|K| b / ln 10 digits to cancellation; 3x dps covers |K| <= 3
+        K = mpmath.mpf(chain.K.p) / chain.K.q
+        rows = []
+        for m in range(steps + 1):
+            rows.append((f"{chain!r}, b={b}, step {m}", K, pts[m].K))
+            K = ising_decimation_transfer(K, b)
+    _assert(compare(rows, dps=DPS))
+
+
+@budget(6, 60)
+@given(gaussian_chains(max_K=Fraction(2)), rg_b)
+@example(Chain.gaussian(1, "0.5"), 2)
+def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
+    """numerics.api.flow(scheme='block') == the projected block-spin map from exact covariance sums."""
+    need("numerics.general")
+    steps = 2
+    pts = api.flow(chain, scheme="block", b=b, steps=steps, dps=DPS)
+    with mpmath.workdps(2 * DPS):
+        K, a = mpmath.mpf(chain.K.p) / chain.K.q, mpmath.mpf(chain.a[0].p) / chain.a[0].q
+        rho = mpmath.sqrt(a ** 2 - K ** 2)
+        u = K / (a + rho)
+        rows = []
+        for m in range(steps + 1):
+            Km, am = gaussian_from_rho_u(rho, u)
+            rows += [(f"{chain!r}, b={b}, step {m}: K", Km, pts[m].K), (f"{chain!r}, b={b}, step {m}: a_1", am, pts[m].a[0])]
+            u = gaussian_block_u(u, b)
+    _assert(compare(rows, dps=DPS))
+
+
+# -- projected flow's limit == projection of the single-site marginal -------------------------
+
+@budget(10, 200)
+@given(gaussian_chains(), rg_b)
+@example(Chain.gaussian(1, "0.5"), 2)
+def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
+    """The fixed point the decimation flow reaches == (0, rho): the Gaussian projection of N(0, 1/(2 rho))."""
+    need("numerics.exact")
+    fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
+    rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
+    _assert(compare([(f"{chain!r}: K*", 0, fp.K), (f"{chain!r}: a*", rho, fp.a[0])], dps=DPS))
+    # and the flow is already there up to u^(b^m): after 8 steps of b >= 2, |u|^256 for |u| < 0.8
+    u = abs(chain.K) / (chain.a[0] + rho)
+    if sp.N(u, 10) < sp.Rational(4, 5):
+        last = api.flow(chain, scheme="decimation", b=b, steps=8, dps=DPS)[-1]
+        _assert(compare([("K_8", 0, last.K), ("a_8", rho, last.a[0])], dps=DPS))
+
+
+# -- bad input is refused with the right typed error ------------------------------------------
+
+@budget(50, 500)
+@given(inadmissible_gaussian())
+@example((Fraction(1), Fraction(1)))       # massless critical chain
+@example((Fraction(9, 10), Fraction(-1)))  # the README example
+def test_inadmissible_gaussian_is_refused_naming_a1(aK):
+    a, K = aK
+    with pytest.raises(InadmissibleParameter) as info:
+        Chain.gaussian(a, K)
+    assert info.value.parameter == "a_1" and "|K|" in str(info.value)
+
+
+@budget(50, 500)
+@given(inadmissible_polynomial(), st.sampled_from(["0", "1/2", "-3"]))
+@example(([Fraction(1), Fraction(-1, 10)], 2), "0")
+def test_negative_top_coefficient_is_refused_naming_it(a_m, K):
+    a, m = a_m
+    with pytest.raises(InadmissibleParameter) as info:
+        Chain.polynomial(K, a)
+    assert info.value.parameter == f"a_{m}" and "integrable" in str(info.value)
+
+
+@budget(50, 500)
+@given(malformed_numbers)
+@example(0.1)
+@example("1/0")
+def test_malformed_numbers_are_refused_as_malformed(text):
+    with pytest.raises(MalformedInput) as info:
+        exact_rational(text, "K")
+    assert info.value.what == "K"
+
+
+@pytest.mark.parametrize("text, rule", [("x**3", "odd power"), ("exp(x)", ""), ("y**2", ""), ("x**2 + 1", ""),
+                                        ("__import__('os')", ""), ("x^2", "**")])
+def test_malformed_potentials_are_refused(text, rule):
+    with pytest.raises(MalformedInput) as info:
+        parse_potential(text)
+    assert rule in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, what", [({"b": 1}, "b"), ({"b": 2.0}, "b"), ({"scheme": "kadanoff"}, "scheme"),
+                                          ({"dps": 2}, "dps"), ({"steps": -1}, "steps")])
+def test_malformed_rg_requests_are_refused(kwargs, what):
+    args = {"scheme": "decimation", "b": 2, "steps": 2, "dps": 30, **kwargs}
+    with pytest.raises(MalformedInput) as info:
+        api.flow(Chain.gaussian(1, "0.5"), **args)
+    assert info.value.what == what
+
+
+def test_block_spin_on_ising_is_not_supported():
+    with pytest.raises(NotSupported):
+        api.flow(Chain.ising("0.8"), scheme="block")
+
+
+@pytest.mark.parametrize("argv", [["flow", "--K", "1", "--a", "0.9"], ["flow", "--K", "0.1.2", "--a", "1"],
+                                  ["flow", "--K", "0.5", "--potential", "x**3"], ["check", "--only", "no.such.claim"]])
+def test_cli_turns_bad_input_into_one_line_and_exit_2(argv, capsys):
+    from rgdnn.cli import main
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
