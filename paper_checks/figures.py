@@ -61,7 +61,7 @@ def fig_gaussian_flow(outdir, steps=6):
             ys += [u1, u1]
         ax_u.plot(xs, ys, color=colour, lw=1.2, marker=".", ms=4, label=f"(a, K) = ({a}, {K}), b = 2")
     ax_u.plot([0], [0], "o", color="k", ms=7, label="u* = 0 (stable, lambda = 0)")
-    ax_u.plot([1, -1], [1, 1], "o", mfc="white", mec="r", ms=7, label="u* = 1 (critical, lambda = b)")
+    ax_u.plot([1], [1], "o", mfc="white", mec="r", ms=7, label="u* = 1 (critical, lambda = b)")
     ax_u.set(xlabel="u", ylabel="u'", title="Decimation in the u line", xlim=(-1.05, 1.05), ylim=(-1.05, 1.1))
     ax_u.legend(fontsize=7, loc="lower right")
     # (K, a_1) plane: flows, invariant hyperbolae a^2 - K^2 = rho^2, the line K = 0 of fixed points
