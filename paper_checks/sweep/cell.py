@@ -1,0 +1,90 @@
+"""One sweep cell on a worker: a training run plus the comparison, turned into a record.
+
+``run_cell(cell, cell_fn)`` never raises for a failure of the cell itself: the
+exception's type and message become the record's ``error`` (and its traceback is
+kept in the JSON), so one bad cell cannot kill the sweep. The cell function is a
+parameter: by default ``train_cell`` (``numerics.network.train.train_and_compare``);
+tests and benchmarks may pass another one with the same contract,
+``cell_fn(cell: dict) -> dict`` returning the keys of ``train_and_compare``.
+
+>>> rec = run_cell({"key": "k", "K": "0.5", "a": ["1"], "objective": "decimate", "L": 1,
+...                 "seed": 0, "scheme": "decimation", "b": 2, "train": {}},
+...                cell_fn=lambda c: 1 / 0, rg_L=False)
+>>> rec["status"], rec["error"]
+('error', 'ZeroDivisionError: division by zero')
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+import traceback
+from datetime import datetime, timezone
+
+# one torch/BLAS thread per worker process: measured far steadier on these 2-core machines
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def one_thread():
+    """Pin this process to one math thread (env for libraries not yet loaded, torch if loaded)."""
+    os.environ.update(THREAD_ENV)
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
+def train_config(cell):
+    """The TrainConfig of a cell: its theta, objective, depth (layers = L), seed and [train] options."""
+    from numerics.network.config import TrainConfig
+    d = dict(cell.get("train", {}))
+    d.update(K=cell["K"], a=list(cell["a"]), objective=cell["objective"], layers=cell["L"], seed=cell["seed"])
+    names = set(getattr(TrainConfig, "__dataclass_fields__", {}))
+    for k in ("scheme", "b"):
+        if k in names and k in cell:
+            d.setdefault(k, cell[k])
+    return TrainConfig.from_dict(d)
+
+
+def train_cell(cell):
+    """The default cell: ``train_and_compare`` on the cell's TrainConfig, without a progress bar."""
+    from numerics.network.train import train_and_compare
+    import torch
+    torch.set_num_threads(1)
+    return train_and_compare(train_config(cell), progress=False)
+
+
+def rg_L_of(cell, dps=20):
+    """R^L(theta) for the cell's scheme and b, as decimal strings {K, a}; None if unsupported here."""
+    import mpmath
+    from numerics import api
+    from proofs.errors import NotSupported, RGDNNError
+    from proofs.family import Chain
+    try:
+        point = api.flow(Chain.polynomial(cell["K"], list(cell["a"])), scheme=cell.get("scheme", "decimation"),
+                         b=cell.get("b", 2), steps=cell["L"], dps=dps)[-1]
+    except NotSupported:
+        return None
+    except RGDNNError as exc:      # e.g. NotConverged: keep the cell, say why R^L is missing
+        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
+    with mpmath.mp.workdps(dps):
+        return {"K": mpmath.nstr(point.K, 17), "a": [mpmath.nstr(x, 17) for x in point.a]}
+
+
+def run_cell(cell, cell_fn=None, rg_L=True):
+    """Run one cell and return its record (status "ok" with the result, or "error" with the error)."""
+    one_thread()
+    t0 = time.perf_counter()
+    rec = {"key": cell["key"], "cell": cell, "index": cell.get("index"),
+           "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "worker": {"host": platform.node(), "pid": os.getpid()}}
+    try:
+        result = dict((cell_fn or train_cell)(cell))
+        if rg_L and result.get("rg_L") is None:
+            result["rg_L"] = rg_L_of(cell)
+        rec.update(status="ok", result=result)
+    except Exception as exc:   # the cell's failure becomes data, not a dead sweep
+        rec.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
+                   traceback="".join(traceback.format_exception(exc))[-5000:])
+    rec["wall_seconds"] = round(time.perf_counter() - t0, 4)
+    return rec

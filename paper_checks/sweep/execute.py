@@ -1,0 +1,219 @@
+"""Run a sweep's unfinished cells on Dask: a local cluster by default, or an existing one.
+
+The client submits one task per unfinished cell and writes each record the moment
+its result arrives (``store.ResultStore.write``, atomic), so:
+
+- a rerun skips every cell whose record says "ok" (failed cells are retried);
+- a worker that dies mid-sweep loses no finished cell (finished cells are already
+  on disk, written by the client), and the scheduler reruns the cells it held on
+  the surviving or restarted workers (up to ``distributed.scheduler.allowed-failures``
+  deaths per cell, then the cell is recorded as a ``KilledWorker`` error);
+- a cell that raises is recorded with its error and the sweep goes on.
+
+The records are written by the client, not by the workers, which is why the same
+code runs unchanged on an existing cluster whose workers cannot see ``out``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from proofs.errors import MalformedInput
+from paper_checks.sweep.cell import THREAD_ENV, one_thread, run_cell
+from paper_checks.sweep.store import ResultStore
+
+TABLE_EVERY_S = 2.0     # regenerate results.csv at most this often during a run (and always at the end)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    out: Path
+    n_cells: int
+    n_skipped: int      # finished in an earlier run
+    n_run: int          # submitted in this run
+    n_ok: int           # ok among all cells after this run
+    n_error: int        # failed among all cells after this run
+    seconds: float
+    workers: int
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:    # pragma: no cover - distributed is a declared dependency
+    WorkerPlugin = object
+
+
+class OneThreadPlugin(WorkerPlugin):
+    """Pins every worker (local or remote, present or joining later) to one torch/BLAS thread."""
+
+    name = "rgdnn-one-thread"
+
+    def setup(self, worker):
+        one_thread()
+
+
+@contextmanager
+def dask_client(scheduler=None, workers=None):
+    """A Dask client: to ``scheduler`` if given, else to a new loopback LocalCluster of ``workers`` processes."""
+    from distributed import Client, LocalCluster
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise MalformedInput("scheduler", scheduler, f"no Dask scheduler answered there ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
+        raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress=True, on_record=None):
+    """Run the cells of ``spec`` not yet finished in ``out``; returns a SweepOutcome.
+
+    ``cell_fn(cell_dict) -> dict`` replaces the training run (tests, benchmarks);
+    ``on_record(record)`` is called in the client after each record is on disk.
+    """
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    store = ResultStore(out).prepare()
+    manifest = _manifest_for(store, spec)
+    cells = spec.cells()
+    records = store.records()
+    done = {k for k, r in records.items() if r.get("status") == "ok"}
+    pending = [(i, c) for i, c in enumerate(cells) if c.key not in done]
+    run = {"id": uuid.uuid4().hex[:8], "started": _now(), "scheduler": scheduler or "local",
+           "cells": len(cells), "skipped": len(cells) - len(pending), "submitted": len(pending), "status": "running"}
+    manifest["runs"].append(run)
+    store.write_manifest(manifest)
+    n_workers = 0
+    status = "interrupted"
+    try:
+        if pending:
+            with dask_client(scheduler, workers) as client:
+                client.register_plugin(OneThreadPlugin())
+                info = client.scheduler_info()
+                n_workers = len(info.get("workers", {}))
+                run["workers"] = _workers_summary(info)
+                store.write_manifest(manifest)
+                futures = {}
+                for i, c in pending:
+                    d = dict(c.to_dict(), index=i)
+                    fut = client.submit(run_cell, d, cell_fn, key=f"rgdnn-cell-{c.key}-{run['id']}", pure=False)
+                    futures[fut] = d
+                _collect(futures, store, records, len(cells), len(done), progress, on_record, tqdm)
+        status = "finished"
+    finally:
+        run.update(status=status, ended=_now(), seconds=round(time.perf_counter() - t0, 3))
+        store.write_manifest(manifest)
+        records = store.records()
+        store.write_table(records)
+    n_ok = sum(1 for c in cells if records.get(c.key, {}).get("status") == "ok")
+    return SweepOutcome(out=Path(out), n_cells=len(cells), n_skipped=len(cells) - len(pending),
+                        n_run=len(pending), n_ok=n_ok, n_error=len(cells) - n_ok,
+                        seconds=time.perf_counter() - t0, workers=n_workers)
+
+
+def _collect(futures, store, records, total, initial, progress, on_record, tqdm):
+    from distributed import as_completed
+    last_table = time.monotonic()
+    bar = tqdm(total=total, initial=initial, unit="cell", desc="sweep", disable=not progress,
+               dynamic_ncols=True, file=sys.stderr)
+    try:
+        for fut in as_completed(list(futures)):
+            cell = futures.pop(fut)
+            try:
+                rec = fut.result()
+            except Exception as exc:        # KilledWorker after repeated worker deaths, lost futures
+                rec = {"key": cell["key"], "cell": cell, "index": cell["index"], "status": "error",
+                       "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500]}
+            store.write(rec)
+            records[rec["key"]] = rec
+            bar.update(1)
+            if rec.get("status") != "ok":
+                bar.write(f"cell {rec['key']} ({_label(cell)}) failed: {rec.get('error')}")
+            if on_record is not None:
+                on_record(rec)
+            if time.monotonic() - last_table > TABLE_EVERY_S:
+                store.write_table(records)
+                last_table = time.monotonic()
+    finally:
+        bar.close()
+        for fut in futures:     # interrupted: do not leave our tasks running on a shared cluster
+            fut.cancel()
+
+
+def _label(cell):
+    return f"K={cell['K']} a=({','.join(cell['a'])}) {cell['objective']} L={cell['L']} seed={cell['seed']}"
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _manifest_for(store, spec):
+    """The directory's manifest; refuses a directory that holds a sweep with a different spec."""
+    spec_d = spec.to_dict()
+    old = store.read_manifest()
+    if old is not None:
+        if old.get("spec") != spec_d:
+            raise MalformedInput("out", str(store.root), "holds a sweep with a different spec (see its "
+                                 "manifest.json); rerun the same spec to resume, or choose a new --out")
+        old.setdefault("runs", [])
+        old["versions"], old["machine"] = versions(), machine()
+        return old
+    return {"spec": spec_d, "versions": versions(), "machine": machine(), "runs": []}
+
+
+def versions():
+    """Versions of Python, rgdnn (with its git commit when run from a checkout) and the libraries."""
+    import rgdnn
+    out = {"python": platform.python_version(), "rgdnn": rgdnn.__version__}
+    for pkg in ("torch", "numpy", "mpmath", "sympy", "dask", "distributed", "python-flint"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    try:
+        root = Path(rgdnn.__file__).resolve().parent.parent
+        out["git_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                           text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        out["git_commit"] = None
+    return out
+
+
+def machine():
+    return {"host": platform.node(), "platform": platform.platform(), "machine": platform.machine(),
+            "cpus": os.cpu_count()}
+
+
+def _workers_summary(info):
+    ws = info.get("workers", {}).values()
+    return {"count": len(ws), "threads": sum(w.get("nthreads", 0) for w in ws),
+            "hosts": sorted({w.get("host", "") for w in ws}),
+            "memory_limit_bytes": sum(w.get("memory_limit", 0) or 0 for w in ws)}

@@ -1,0 +1,198 @@
+"""Sweeps on Dask: spec, atomic store, a local two-worker cluster on loopback, fault injection, resume."""
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from paper_checks.sweep.execute import run_sweep
+from paper_checks.sweep.spec import SweepSpec, load_spec_file
+from paper_checks.sweep.store import ResultStore, atomic_write_text
+from paper_checks.sweep.summary import markdown, summarize, write_figures
+from proofs.errors import InadmissibleParameter, MalformedInput
+from rgdnn.cli import main
+from tests.sweep_cells import sleepy_cell
+
+
+def _spec(marker_dir, Ks=("0.5", "0.3"), Ls=(1, 2), seeds=(0, 1), **train):
+    return SweepSpec.from_dict({"theta": {"K": list(Ks), "a": ["1"]}, "objectives": ["decimate"],
+                                "L": list(Ls), "seeds": list(seeds),
+                                "train": {"marker_dir": str(marker_dir), **train}})
+
+
+def _attempts(marker_dir):
+    return {p.name: len(p.read_text().split()) for p in Path(marker_dir).iterdir()}
+
+
+# -- spec ---------------------------------------------------------------------------------
+def test_toml_spec_reads_floats_exactly_and_expands_the_grid(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('objectives = ["decimate", "infomax"]\nL = [1, 2]\nseeds = [0, 1, 2]\n'
+                 '[theta]\nK = [0.1, "1/4"]\na = [["1"], [0.5, 0.1]]\n[train]\nM = 4\nlr = 0.01\n')
+    spec = SweepSpec.from_dict(load_spec_file(f))
+    cells = spec.cells()
+    assert len(cells) == 2 * 2 * 2 * 2 * 3
+    assert cells[0].K == "0.1" and spec.thetas[1] == ("0.1", ("0.5", "0.1"))   # text kept, not float repr
+    assert spec.train == {"M": 4, "lr": 0.01}
+    assert len({c.key for c in cells}) == len(cells)
+    # the manifest's copy of the spec reads back to the same cells
+    assert [c.key for c in SweepSpec.from_dict(spec.to_dict()).cells()] == [c.key for c in cells]
+
+
+def test_spec_errors_name_the_parameter(tmp_path):
+    base = {"theta": {"K": ["0.5"], "a": ["1"]}, "objectives": ["decimate"], "L": [1], "seeds": [0]}
+    with pytest.raises(InadmissibleParameter, match="a_1"):
+        SweepSpec.from_dict({**base, "theta": {"K": ["2"], "a": ["1"]}})
+    with pytest.raises(MalformedInput, match="seeds.*twice"):
+        SweepSpec.from_dict({**base, "seeds": [0, 0]})
+    with pytest.raises(MalformedInput, match="train option 'seed'.*sweep axis"):
+        SweepSpec.from_dict({**base, "train": {"seed": 3}})
+    with pytest.raises(MalformedInput, match="sweep spec key 'thetas'"):
+        SweepSpec.from_dict({**base, "thetas": {}})
+    (tmp_path / "bad.toml").write_text("L = [1,\n")
+    with pytest.raises(MalformedInput, match="not valid TOML"):
+        load_spec_file(tmp_path / "bad.toml")
+
+
+def test_random_theta_sample_is_seeded_and_admissible():
+    t = {"random": {"count": 5, "seed": 3, "K": ["-1", "1"], "a": [["0.5", "1.2"]], "decimals": 2}}
+    base = {"objectives": ["infomax"], "L": [1], "seeds": [0]}
+    s1, s2 = SweepSpec.from_dict({**base, "theta": t}), SweepSpec.from_dict({**base, "theta": t})
+    assert s1.thetas == s2.thetas and len(set(s1.thetas)) == 5
+    assert all(abs(float(K)) < float(a[0]) for K, a in s1.thetas)   # the box holds inadmissible theta too
+    t2 = {"random": {**t["random"], "seed": 4}}
+    assert SweepSpec.from_dict({**base, "theta": t2}).thetas != s1.thetas
+
+
+# -- store --------------------------------------------------------------------------------
+def test_store_ignores_an_interrupted_write_and_keeps_columns_tidy(tmp_path):
+    store = ResultStore(tmp_path).prepare()
+    store.write({"key": "k1", "status": "ok", "index": 1, "cell": {"K": "0.5", "a": ["0.5", "0.1"]},
+                 "result": {"chi": {"K": "0.1", "a": ["0.4", "0.2"]}, "verdict": "agree", "history": [1, 2]}})
+    store.write({"key": "k0", "status": "error", "index": 0, "cell": {"K": "0.5", "a": ["1"]}, "error": "X: y"})
+    (store.cells_dir / ".k2.json.abcd.tmp").write_text('{"key": "k2", "sta')   # a write cut short
+    assert sorted(store.records()) == ["k0", "k1"] and store.finished_keys() == {"k1"}
+    lines = store.write_table().read_text().splitlines()
+    assert lines[0].split(",")[:5] == ["cell", "status", "K", "a_1", "a_2"]
+    assert "history" not in lines[0] and lines[1].startswith("k0,error") and lines[1].endswith("X: y")
+    atomic_write_text(tmp_path / "x.txt", "whole")
+    assert (tmp_path / "x.txt").read_text() == "whole" and not list(tmp_path.glob(".x.txt*"))
+
+
+# -- Dask ---------------------------------------------------------------------------------
+def test_failing_cell_keeps_its_error_and_rerun_retries_only_it(tmp_path):
+    marks = tmp_path / "m"
+    marks.mkdir()
+    spec = _spec(marks, Ks=("0.5",), fail_seed=1)
+    o1 = run_sweep(spec, tmp_path / "out", workers=2, cell_fn=sleepy_cell, progress=False)
+    assert (o1.n_cells, o1.n_ok, o1.n_error, o1.workers) == (4, 2, 2, 2)
+    rows = (tmp_path / "out" / "results.csv").read_text().splitlines()
+    assert sum("RuntimeError: injected failure for seed 1" in r for r in rows) == 2
+    o2 = run_sweep(spec, tmp_path / "out", workers=1, cell_fn=sleepy_cell, progress=False)
+    assert (o2.n_skipped, o2.n_run) == (2, 2)
+    assert sorted(_attempts(marks).values()) == [1, 1, 2, 2]     # only the failed cells ran again
+
+
+def test_worker_killed_mid_sweep_loses_nothing_and_its_cells_are_retried(tmp_path):
+    """Kill one of two worker processes (SIGKILL) while both are busy; the nanny restarts it."""
+    from distributed import LocalCluster
+    marks = tmp_path / "m"
+    marks.mkdir()
+    spec = _spec(marks, Ks=("0.5", "0.3", "0.2"), sleep=0.4)      # 12 cells of 0.4 s
+    out = tmp_path / "out"
+    snapshot, killed = {}, []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        # no second Client in this process: run_sweep's is the only one (two sync clients in one
+        # process were seen to trip over each other's event loops when a worker died)
+        pids = [n.pid for n in cluster.workers.values()]
+
+        def killer():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                done = list((out / "cells").glob("*.json")) if (out / "cells").is_dir() else []
+                if len(done) >= 3:
+                    snapshot.update({p.name: p.read_bytes() for p in done})
+                    busy = {p.name: p.read_text().split() for p in marks.iterdir()}
+                    victim = int(next(v[-1] for k, v in busy.items() if k + ".json" not in snapshot))
+                    os.kill(victim, signal.SIGKILL)
+                    killed.append(victim)
+                    return
+                time.sleep(0.02)
+
+        t = threading.Thread(target=killer)
+        t.start()
+        outcome = run_sweep(spec, out, scheduler=cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
+        t.join()
+    assert killed and killed[0] in pids
+    assert (outcome.n_cells, outcome.n_ok, outcome.n_error) == (12, 12, 0)
+    for name, data in snapshot.items():          # finished before the kill: untouched
+        assert (out / "cells" / name).read_bytes() == data
+    rows = (out / "results.csv").read_text().splitlines()[1:]
+    keys = [r.split(",")[0] for r in rows]
+    assert len(keys) == 12 and len(set(keys)) == 12 and set(keys) == {c.key for c in spec.cells()}
+    attempts = _attempts(marks)
+    assert max(attempts.values()) >= 2           # the cell the killed worker held ran again
+    assert all(attempts[n[:-5]] == 1 for n in snapshot)    # finished cells never ran twice
+
+
+def test_resume_after_an_interrupted_run(tmp_path):
+    marks = tmp_path / "m"
+    marks.mkdir()
+    spec = _spec(marks, sleep=0.05)
+    out = tmp_path / "out"
+    seen = []
+
+    def interrupt_after_three(rec):
+        seen.append(rec["key"])
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(spec, out, workers=2, cell_fn=sleepy_cell, progress=False, on_record=interrupt_after_three)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"][-1]["status"] == "interrupted"
+    assert ResultStore(out).finished_keys() == set(seen)
+    before = {k: (out / "cells" / f"{k}.json").read_bytes() for k in seen}
+    o = run_sweep(spec, out, workers=2, cell_fn=sleepy_cell, progress=False)
+    assert (o.n_skipped, o.n_run, o.n_ok) == (3, 5, 8)
+    assert all((out / "cells" / f"{k}.json").read_bytes() == b for k, b in before.items())
+    assert all(_attempts(marks)[k] == 1 for k in seen)
+    runs = json.loads((out / "manifest.json").read_text())["runs"]
+    assert [r["status"] for r in runs] == ["interrupted", "finished"]
+    with pytest.raises(MalformedInput, match="different spec"):
+        run_sweep(_spec(marks, seeds=(0, 1, 2)), out, workers=1, cell_fn=sleepy_cell, progress=False)
+
+
+def test_summary_statistics_and_figures(tmp_path):
+    """Summary against hand-computed statistics of known records (Student t from tables)."""
+    store = ResultStore(tmp_path).prepare()
+    for i, (seed, dK) in enumerate([(0, 0.1), (1, 0.2), (2, 0.3)]):
+        store.write({"key": f"k{i}", "status": "ok", "index": i,
+                     "cell": {"K": "0.5", "a": ["1"], "objective": "decimate", "L": 1, "seed": seed},
+                     "result": {"chi": {"K": str(dK), "a": ["0.866"]}, "theta_star": {"K": "0", "a": ["0.866"]},
+                                "rg_L": {"K": str(dK), "a": ["0.866"]}, "verdict": "agree" if seed else "disagree"}})
+    s = summarize(tmp_path)
+    dec = s["objectives"]["decimate"]
+    assert (dec["ok"], dec["agree"]) == (3, 2)
+    row = dec["rows"][0]
+    d = row["distance_theta_star"]
+    # mean 0.2, sd 0.1, t_(0.975, 2) = 4.303 (tables): half-width 4.303 * 0.1 / sqrt(3) = 0.2484
+    assert d["mean"] == pytest.approx(0.2) and d["ci"][1] - 0.2 == pytest.approx(0.24841, abs=1e-4)
+    assert row["distance_rg_L"]["mean"] == pytest.approx(0.0)
+    assert "| K=0.5, a=(1) | 1 | 3 |" in markdown(s)
+    paths = write_figures(tmp_path, s)
+    assert {p.name for p in paths} == {"delta_decimate.png", "distance_vs_L_decimate.png"}
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_cli_refuses_bad_flags_with_one_line(tmp_path, capsys):
+    assert main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "--out",
+                 str(tmp_path / "o")]) == 2
+    assert "missing --seeds" in capsys.readouterr().err
+    assert main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "--seeds", "0",
+                 "--set", "steps", "--out", str(tmp_path / "o")]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
