@@ -1,0 +1,167 @@
+"""The configuration of one training run (FRAMEWORK.md section 4): data chain, network, objective, schedule.
+
+K and a are exact decimal strings (FRAMEWORK.md 1); every field is validated and a bad one
+raises ``MalformedInput`` (or ``InadmissibleParameter`` for a non-normalizable chain) naming it.
+
+>>> c = TrainConfig.from_dict({"K": "0.5", "a": ["1"], "objective": "infomax"})
+>>> c.b, c.hidden_widths, c.chain
+(2, (32, 16), Chain(K=1/2, a=(1,)))
+>>> TrainConfig.from_dict(c.to_dict()) == c
+True
+>>> TrainConfig(K="0.5", a=("1",), objective="infomax", steps=-1)
+Traceback (most recent call last):
+...
+proofs.errors.MalformedInput: malformed steps '-1': must be an integer between 1 and 1000000
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from proofs.errors import MalformedInput
+from proofs.family import Chain
+from numerics.network.fcdnn import ACTIVATIONS, block_size, default_hidden
+
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
+DTYPES = ("float32", "float64")
+
+# Steps that reached |z| < 3 at s.e. <= 1% of a* for the FRAMEWORK examples (benchmarks/bench_train.py).
+DEFAULT_STEPS = {"decimate": 1500, "infomax": 1500, "autoencoder": 1500, "regress-theta": 2000}
+
+
+def _int(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise MalformedInput(name, repr(v), f"must be an integer between {lo} and {hi}")
+    return v
+
+
+def _float(name, v, lo, hi, lo_open=False):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo < v if lo_open else lo <= v) or not v <= hi:
+        raise MalformedInput(name, repr(v), f"must be a number in {'(' if lo_open else '['}{lo}, {hi}]")
+    return float(v)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run: chain (K; a), network (N, M, L, widths, activation), objective and schedule."""
+
+    K: str
+    a: tuple
+    objective: str
+    N: int = 64
+    M: int = 16
+    layers: int = 2
+    hidden: tuple | None = None          # default: N / b^l, l = 1..L
+    activation: str = "linear"
+    seed: int = 0
+    steps: int | None = None             # default: DEFAULT_STEPS[objective]
+    batch: int = 256
+    lr: float = 1e-2                     # Adam, cosine-annealed to lr_final
+    lr_final: float = 1e-4
+    eval_samples: int = 16384            # fresh samples for chi-hat (estimation set)
+    dtype: str = "float32"
+    threads: int = 1                     # torch threads: 1 is far steadier on 2-core machines
+    grid_h: str = "1/16"                 # grid spacing of the non-Gaussian sampler
+    # infomax: weights of the mean penalty, decorrelation penalty and -(1/2) log det Corr(y) term
+    mean_penalty: float = 1.0
+    decorrelation: float = 1.0
+    entropy: float = 0.0
+    scale2: str | None = None            # infomax target variance s^2 (default: m_2(theta), the data's)
+    prior_width: str = "0.2"             # regress-theta: relative half-width of the uniform prior box
+    z_agree: float = 3.0
+    z_disagree: float = 5.0
+    checkpoint_every: int = 500
+    history_every: int = 10
+
+    def __post_init__(self):
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731  (frozen dataclass)
+        if isinstance(self.a, (str, int)):
+            set_("a", (self.a,))
+        set_("K", str(self.K))
+        set_("a", tuple(str(v) for v in self.a))
+        Chain.polynomial(self.K, self.a)                       # admissibility, exact parse
+        if self.objective not in OBJECTIVES:
+            raise MalformedInput("objective", self.objective, f"choose one of {', '.join(OBJECTIVES)}")
+        _int("N", self.N, 3, 4096)
+        _int("M", self.M, 3, self.N)
+        _int("layers", self.layers, 1, 12)
+        if self.hidden is not None:
+            set_("hidden", tuple(self.hidden))
+            if len(self.hidden) != self.layers:
+                raise MalformedInput("hidden", repr(self.hidden), f"give one width per hidden layer ({self.layers})")
+            for w in self.hidden:
+                _int("hidden", w, 1, 65536)
+        else:
+            default_hidden(self.N, self.M, self.layers)         # raises when N != M b^L
+        if self.objective == "decimate":
+            block_size(self.N, self.M, self.layers)
+        if self.activation not in ACTIVATIONS:
+            raise MalformedInput("activation", self.activation, f"choose one of {', '.join(ACTIVATIONS)}")
+        _int("seed", self.seed, 0, 2 ** 63 - 1)
+        if self.steps is None:
+            set_("steps", DEFAULT_STEPS[self.objective])
+        _int("steps", self.steps, 1, 1_000_000)
+        _int("batch", self.batch, 8, 1 << 20)
+        _float("lr", self.lr, 0, 10, lo_open=True)
+        _float("lr_final", self.lr_final, 0, self.lr, lo_open=True)
+        _int("eval_samples", self.eval_samples, 64, 1 << 24)
+        if self.dtype not in DTYPES:
+            raise MalformedInput("dtype", self.dtype, f"choose one of {', '.join(DTYPES)}")
+        _int("threads", self.threads, 1, 256)
+        from proofs.family import exact_rational
+        if not exact_rational(self.grid_h, "grid_h") > 0:
+            raise MalformedInput("grid_h", self.grid_h, "the grid spacing must be positive")
+        for name in ("mean_penalty", "decorrelation", "entropy"):
+            _float(name, getattr(self, name), 0, 1e6)
+        if self.scale2 is not None:
+            set_("scale2", str(self.scale2))
+            if not exact_rational(self.scale2, "scale2") > 0:
+                raise MalformedInput("scale2", self.scale2, "the target variance s^2 must be positive")
+        if not 0 < exact_rational(self.prior_width, "prior_width") < 1:
+            raise MalformedInput("prior_width", self.prior_width, "must lie strictly between 0 and 1")
+        _float("z_agree", self.z_agree, 0, 100, lo_open=True)
+        _float("z_disagree", self.z_disagree, self.z_agree, 100)
+        _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
+        _int("history_every", self.history_every, 1, 1 << 30)
+
+    # -- derived views ---------------------------------------------------------
+    @property
+    def chain(self):
+        return Chain.polynomial(self.K, self.a)
+
+    @property
+    def n(self):
+        return len(self.a)
+
+    @property
+    def b(self):
+        return block_size(self.N, self.M, self.layers)
+
+    @property
+    def hidden_widths(self):
+        return self.hidden if self.hidden is not None else default_hidden(self.N, self.M, self.layers)
+
+    # -- serialization ---------------------------------------------------------
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        d["a"] = list(self.a)
+        if self.hidden is not None:
+            d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        if not isinstance(d, dict):
+            raise MalformedInput("config", repr(d)[:40], "expected a mapping of field names to values")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise MalformedInput("config field", unknown[0], f"unknown; fields are {', '.join(sorted(names))}")
+        for req in ("K", "a", "objective"):
+            if req not in d:
+                raise MalformedInput("config field", req, "is required")
+        return cls(**d)
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+

@@ -1,0 +1,66 @@
+"""The fully connected network f_W: R^N -> R^M whose output is the feature layer (FRAMEWORK.md 4.1).
+
+    f_W(x) = W_(L+1) s( ... s(W_1 x + b_1) ... ) + b_(L+1),   s = identity, tanh or GELU
+
+L hidden layers (widths configurable; default N / b^l, l = 1..L, with b = (N/M)^(1/L), so the
+last hidden layer has the M sites of L RG steps), then a linear output layer: the features
+y = f_W(x), read as an M-site ring, unit j at site j.
+
+>>> import torch
+>>> net = FCDNN(64, 16, hidden=(32, 16), activation="tanh")
+>>> net(torch.zeros(5, 64)).shape
+torch.Size([5, 16])
+>>> [m.out_features for m in net.linears]
+[32, 16, 16]
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from proofs.errors import MalformedInput
+
+ACTIVATIONS = {"linear": nn.Identity, "tanh": nn.Tanh, "gelu": nn.GELU}
+
+
+def default_hidden(N, M, layers):
+    """Pyramid widths N / b^l, l = 1..L, b = (N/M)^(1/L) (the RG block size of one layer)."""
+    b = block_size(N, M, layers)
+    return tuple(N // b ** l for l in range(1, layers + 1))
+
+
+def block_size(N, M, layers):
+    """The integer b with N = M b^L, or MalformedInput naming the rule."""
+    if layers == 0:
+        return 1
+    b = round((N / M) ** (1 / layers))
+    if b < 2 or M * b ** layers != N:
+        raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
+    return b
+
+
+class FCDNN(nn.Module):
+    """N -> hidden widths -> M, activation between layers, linear feature (output) layer."""
+
+    def __init__(self, N, M, hidden, activation="linear"):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise MalformedInput("activation", activation, f"choose one of {', '.join(ACTIVATIONS)}")
+        widths = (N, *hidden, M)
+        self.linears = nn.ModuleList(nn.Linear(i, o) for i, o in zip(widths[:-1], widths[1:]))
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x):
+        for lin in self.linears[:-1]:
+            x = self.act(lin(x))
+        return self.linears[-1](x)
+
+    def effective_linear_map(self):
+        """(W, c) with f(x) = W x + c, for a linear network (activation 'linear')."""
+        if not isinstance(self.act, nn.Identity):
+            raise MalformedInput("activation", type(self.act).__name__, "effective map only for linear networks")
+        W, c = None, None
+        for lin in self.linears:
+            W = lin.weight if W is None else lin.weight @ W
+            c = lin.bias if c is None else lin.weight @ c + lin.bias
+        return W.detach(), c.detach()
