@@ -112,13 +112,13 @@ class Infomax(Objective):
             mean = (muA * muB).mean() / t[0]
             _, offA = _corr_offdiag(y[:h])
             _, offB = _corr_offdiag(y[h:2 * h])
-            dec = (offA * offB).sum() / (y.shape[1] * max(y.shape[1] - 1, 1))
+            dec = (offA * offB).sum() / y.shape[1]
         else:
             mu, c = central_moments(y, n)
             mom = sum((((c[k] - t[k]) / t[k]) ** 2).mean() for k in range(n))
             mean = (mu * mu).mean() / t[0]
             _, off = _corr_offdiag(y)
-            dec = (off * off).sum() / (y.shape[1] * max(y.shape[1] - 1, 1))
+            dec = (off * off).sum() / y.shape[1]
         loss = mom + cfg.mean_penalty * mean + cfg.decorrelation * dec
         if cfg.entropy > 0:
             R, _ = _corr_offdiag(y)
@@ -129,7 +129,8 @@ class Infomax(Objective):
         return self._terms(self.net(x), split=True)
 
     def eval_loss(self, x):
-        return float(self._terms(self.net(x), split=False))
+        # split-sample products: an unbiased estimate of the population loss (may dip below 0 by noise)
+        return float(self._terms(self.net(x), split=True))
 
 
 class Autoencoder(Objective):

@@ -1,0 +1,131 @@
+"""Reference values a trained network is compared with (FRAMEWORK.md 3.3, 4.2, 4.3).
+
+- theta* = (0; a*): the projected-decimation fixed point, a* matching the chain's single-site
+  moments. From ``numerics.api.fixed_point`` (h1's closed forms / h2's transfer-operator solver,
+  high precision); where the backend is not available, from the float64 grid chain
+  (``grid_chain.single_site_fit``), labelled as such.
+- R^L(theta) for ``decimate``: ``numerics.api.flow(b, L)``; and the one-shot projection of the
+  b^L-decimated M-ring (what a perfect decimating network outputs), which equals R^L(theta)
+  exactly for n = 1 and differs at O(K^4) for n >= 2 (projection after each step vs once).
+- infomax constraint targets t_2k: the data's m_2k, or those of s x_0 / sqrt(m_2) for another
+  scale s^2, and theta_constraint = (0; a*(t)), where the constraint alone sends the output.
+- autoencoder (linear): the Eckart-Young optimum, mean of the N - M smallest eigenvalues of the
+  N-ring covariance C_N (circulant: eigenvalues = DFT of C_N(r)).
+
+>>> from numerics.network.config import TrainConfig
+>>> r = references(TrainConfig(K="0.5", a=("1",), objective="decimate"))
+>>> [round(v, 12) for v in r["theta_star"]], r["source"]
+([0.0, 0.866025403784], 'numerics.api (numerics.exact)')
+>>> [round(v, 12) for v in r["rg_L"]]
+[0.008928571429, 0.866071428571]
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from proofs.errors import NotSupported
+from numerics.network import grid_chain
+from numerics.network.estimator import project_ring
+from numerics.network.sampler import gaussian_ring_covariance
+
+
+def _api(fn, *args, **kw):
+    from numerics import api
+    try:
+        return getattr(api, fn)(*args, **kw)
+    except NotSupported:
+        return None
+
+
+def _backend_name(chain):
+    return "numerics.exact" if (chain.is_gaussian or chain.is_ising) else "numerics.general"
+
+
+def references(cfg):
+    """Dict of reference values for ``cfg`` (floats; sources named in 'source' / 'notes')."""
+    chain = cfg.chain
+    K = float(chain.K)
+    a = [float(v) for v in chain.a]
+    n = len(a)
+    gaussian = chain.is_gaussian
+    out = {"gaussian": gaussian, "notes": []}
+    grid = None if gaussian else grid_chain.GridChain(K, a, float(_frac(cfg.grid_h)))
+    # single-site moments m_2k (infinite chain) and theta*
+    mo = _api("moments", chain, dps=30, lags=1)
+    fp = _api("fixed_point", chain, dps=30)
+    if mo is not None and fp is not None:
+        m = [float(v) for v in mo.m]
+        out["theta_star"] = [float(fp.K)] + [float(v) for v in fp.a]
+        out["source"] = f"numerics.api ({_backend_name(chain)})"
+    else:
+        _, m = grid.infinite_moments(n)
+        out["theta_star"] = [0.0] + list(grid_chain.single_site_fit(m))
+        out["source"] = f"float64 grid chain (h = {cfg.grid_h}; numerics.api backend not available)"
+    out["m"] = m
+    # infomax constraint targets
+    s2 = m[0] if cfg.scale2 is None else float(_frac(cfg.scale2))
+    lam = s2 / m[0]
+    out["infomax_targets"] = [m[k] * lam ** (k + 1) for k in range(n)]
+    out["theta_constraint"] = [0.0] + [v / lam ** (k + 1) for k, v in enumerate(out["theta_star"][1:])]
+    # decimate: L steps of RG
+    if cfg.objective == "decimate":
+        L, b = cfg.layers, cfg.b
+        fl = _api("flow", chain, b=b, steps=L, dps=30)
+        if gaussian:
+            rho = math.sqrt(a[0] ** 2 - K * K)
+            u = (K / (a[0] + rho)) ** (b ** L)
+            out["rg_L_decimated"] = [2 * rho * u / (1 - u * u), rho * (1 + u * u) / (1 - u * u)]
+        else:
+            mom = grid.ring_moments(cfg.N, n)
+            c_bL = grid_chain.ring_correlations(grid, cfg.N)[b ** L]
+            th, _ = project_ring(np.array([c_bL, *mom[1:]]), cfg.M, n)
+            out["rg_L_decimated"] = [float(v) for v in th]
+        if fl is not None:
+            p = fl[-1]
+            out["rg_L"] = [float(p.K)] + [float(v) for v in p.a]
+            out["rg_L_source"] = f"numerics.api.flow(b={b}, steps={L}) ({_backend_name(chain)})"
+        else:
+            out["rg_L"] = out["rg_L_decimated"]
+            out["rg_L_source"] = ("projection of the b^L-decimated ring (float64 grid chain; "
+                                  "numerics.api backend not available)")
+    # autoencoder: Eckart-Young
+    if gaussian:
+        C = np.array([gaussian_ring_covariance(K, a[0], cfg.N, r) for r in range(cfg.N)])
+    else:
+        C = grid_chain.ring_correlations(grid, cfg.N)
+    ev = np.sort(np.real(np.fft.fft(C)))
+    out["eckart_young"] = float(ev[: cfg.N - cfg.M].sum() / cfg.N)
+    out["ring_covariance"] = C.tolist()
+    return out
+
+
+def _frac(text):
+    from proofs.family import exact_rational
+    q = exact_rational(text)
+    return float(q.p) / float(q.q)
+
+
+def build_prior(cfg, dtype):
+    """The regress-theta prior: uniform box theta_0 (1 +- w); continuous for Gaussian, 8 points otherwise."""
+    from numerics.network.objectives import DiscretePrior, GaussianPrior
+    from numerics.network.sampler import GridRingSampler
+    chain = cfg.chain
+    K, a = float(chain.K), [float(v) for v in chain.a]
+    w = _frac(cfg.prior_width)
+    if chain.is_gaussian and len(a) == 1:
+        return GaussianPrior(K, a[0], cfg.N, w, dtype)
+    center = torch.tensor([K, *a], dtype=torch.float64)
+    half = (center.abs() * w).clamp(min=1e-12)
+    g = torch.Generator().manual_seed(cfg.seed + 7919)
+    thetas, samplers = [], []
+    while len(thetas) < 8:
+        th = center + (torch.rand(len(center), generator=g, dtype=torch.float64) * 2 - 1) * half
+        try:
+            samplers.append(GridRingSampler(float(th[0]), th[1:].tolist(), cfg.N, _frac(cfg.grid_h), dtype))
+        except Exception:           # a prior point outside the admissible set is redrawn
+            continue
+        thetas.append(th)
+    return DiscretePrior(thetas, samplers, center, half, dtype)

@@ -1,0 +1,62 @@
+"""Training runs: config validation, determinism, resume, short runs with statistical bounds."""
+import json
+import pytest
+
+from proofs.errors import InadmissibleParameter, MalformedInput
+from numerics.network.config import TrainConfig
+from numerics.network.train import _run, train_and_compare
+
+G = {"K": "0.5", "a": ["1"]}
+
+
+@pytest.mark.parametrize("field,value", [("N", 60), ("steps", 0), ("activation", "relu"), ("objective", "x"),
+                                         ("batch", 2.5), ("dtype", "float16"), ("scale2", "-1"), ("hidden", (4,))])
+def test_config_rejects_bad_fields_by_name(field, value):
+    with pytest.raises(MalformedInput) as exc:
+        TrainConfig(**{**G, "objective": "infomax", field: value})
+    assert field in str(exc.value)
+
+
+def test_config_rejects_inadmissible_chain_and_unknown_field():
+    with pytest.raises(InadmissibleParameter):
+        TrainConfig(K="1", a=("0.5",), objective="decimate")
+    with pytest.raises(MalformedInput, match="unknown"):
+        TrainConfig.from_dict({**G, "objective": "decimate", "colour": 1})
+
+
+def test_decimate_short_run_reaches_the_teacher_and_R_L():
+    # 300 steps of a linear net: W -> D (loss ~1e-12); chi-hat vs R^L(theta) at |z| < 4.5
+    r = train_and_compare({**G, "objective": "decimate", "steps": 300, "eval_samples": 4096}, progress=False)
+    assert r["loss_gap"] < 1e-6
+    assert max(abs(r["z_rg"]["K"]), abs(r["z_rg"]["a"][0])) < 4.5
+    assert set(r) >= {"chi", "se", "theta_star", "z", "verdict", "loss_gap", "seconds", "imposed", "emergent",
+                      "history", "rg_L"}
+    json.dumps(r)
+
+
+def test_same_seed_same_result_and_resume_is_exact(tmp_path):
+    cfg = {**G, "objective": "infomax", "steps": 40, "eval_samples": 512, "checkpoint_every": 20}
+    a = train_and_compare(cfg, progress=False)
+    b = train_and_compare(cfg, progress=False)
+    assert a["chi"] == b["chi"] and a["history"] == b["history"]
+    c = train_and_compare({**cfg, "seed": 1}, progress=False)
+    assert c["chi"] != a["chi"]
+    # interrupted after 20 steps, then resumed from the checkpoint: identical to the straight run
+    with pytest.raises(KeyboardInterrupt):
+        _run(TrainConfig.from_dict(cfg), False, tmp_path, stop_at=25)
+    d = train_and_compare(cfg, progress=False, checkpoint_dir=tmp_path)
+    assert d["chi"] == a["chi"] and d["history"] == a["history"]
+    assert (tmp_path / "manifest.json").exists()
+    assert json.loads((tmp_path / "manifest.json").read_text())["manifest"]["seed"] == 0
+
+
+def test_cli_train_json_and_errors(capsys):
+    from rgdnn.cli import main
+    rc = main(["train", "--K", "0.5", "--a", "1", "--objective", "decimate", "--steps", "50", "--eval-samples",
+               "512", "--seed", "0", "--json", "--no-progress"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {"chi", "se", "theta_star", "z", "verdict", "loss_gap", "seconds", "imposed", "emergent", "rg_L"} <= set(d)
+    assert main(["train", "--K", "0.5", "--a", "1", "--N", "60"]) == 2
+    err = capsys.readouterr().err
+    assert "malformed N" in err and "Traceback" not in err
