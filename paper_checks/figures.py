@@ -131,6 +131,9 @@ def _history_series(history):
         keys = [k for k in history[0] if k != "step" and _numberish(history[0][k])]
         x = [float(h.get("step", i)) for i, h in enumerate(history)]
         return x, {k: [float(h[k]) for h in history] for k in keys}
+    if (isinstance(history, (list, tuple)) and history and isinstance(history[0], (list, tuple))
+            and len(history[0]) == 2):           # [[step, loss], ...] (numerics.network.train)
+        return [float(h[0]) for h in history], {"loss": [float(h[1]) for h in history]}
     if isinstance(history, (list, tuple)) and history and _numberish(history[0]):
         return list(range(len(history))), {"loss": [float(v) for v in history]}
     raise NotSupported(f"training history of type {type(history).__name__} has no series to plot")
@@ -174,29 +177,47 @@ def fig_training_curves(outdir, histories):
 
 
 def fig_chi_vs_theta(outdir, rows):
-    """chi-hat (with 1-se error bars) against theta* across random parameters, one panel per component."""
+    """chi-hat (with 1-se error bars) against theta* across random parameters, one panel per component.
+
+    For ``decimate`` the exact L-step RG value R^L(theta) is drawn as a cross: that, not
+    theta*, is what the optimum gives at finite L (FRAMEWORK.md 4.3).
+    """
+    missing = [r["missing"] for r in rows if "missing" in r]
+    rows = [r for r in rows if "missing" not in r]
     if not rows:
-        raise NotSupported("no chi-hat measurements (rgdnn check --quick skips training)")
+        raise NotSupported("no chi-hat measurements (rgdnn check --quick skips training)"
+                           + (f"; outside the family: {'; '.join(missing)}" if missing else ""))
     plt = _plt()
     comps = sorted({c for r in rows for c in r["chi"]}, key=lambda c: (c != "K", c))
     fig, axes = plt.subplots(1, len(comps), figsize=(4.6 * len(comps), 4.2), squeeze=False)
     objectives = sorted({r["objective"] for r in rows})
     for ax, comp in zip(axes[0], comps):
+        # theta*_K = 0 for every chain, so K is drawn against the data's K (theta*_K as the line y = 0)
+        xkey = "data" if comp == "K" else "theta_star"
         lo, hi = math.inf, -math.inf
         for j, obj in enumerate(objectives):
             sel = [r for r in rows if r["objective"] == obj and comp in r["chi"]]
-            xs = [r["theta_star"][comp] for r in sel]
+            xs = [r[xkey][comp] for r in sel]
             ys = [r["chi"][comp] for r in sel]
             es = [r["se"][comp] for r in sel]
-            ax.errorbar(xs, ys, yerr=es, fmt="os^D"[j % 4], ms=4, capsize=3, label=obj)
+            ax.errorbar(xs, ys, yerr=es, fmt="os^D"[j % 4], color=f"C{j}", ms=4, capsize=3, label=f"{obj}: chi-hat")
+            ref = [(r[xkey][comp], r["rg_L"][comp]) for r in sel if r.get("rg_L")]
+            if ref:
+                ax.plot(*zip(*ref), "x", color=f"C{j}", ms=8, label=f"{obj}: R^L(theta) exact")
             lo, hi = min([lo, *xs, *ys]), max([hi, *xs, *ys])
         pad = 0.05 * (hi - lo or 1)
-        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.5", lw=0.8, label="chi = theta*")
-        ax.set(xlabel=f"theta*_{comp}", ylabel=f"chi-hat_{comp}", title=comp)
+        if comp == "K":
+            ax.axhline(0, color="0.5", lw=0.8, label="theta*: K* = 0")
+            ax.set(xlabel="data K", ylabel="chi-hat: K", title="K (theta*_K = 0)")
+        else:
+            ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.5", lw=0.8, label="chi = theta*")
+            ax.set(xlabel=f"theta*: {comp}", ylabel=f"chi-hat: {comp}", title=comp)
         ax.legend(fontsize=7)
     fig.tight_layout()
     name = "chi_vs_theta.png"
     fig.savefig(os.path.join(outdir, name), dpi=110)
     plt.close(fig)
     return name, (f"Characteristic parameters chi-hat of trained feature layers against the RG fixed point theta* "
-                  f"for {len(rows)} run(s) over random Gaussian parameters; error bars are one standard error.")
+                  f"for {len(rows)} run(s) over random Gaussian parameters; error bars are one standard error; "
+                  "crosses: the exact L-step RG value R^L(theta) that decimate's optimum gives."
+                  + (f" Runs whose output lies outside the family: {'; '.join(missing)}." if missing else ""))
