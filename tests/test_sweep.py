@@ -182,6 +182,7 @@ def test_summary_statistics_and_figures(tmp_path):
     d = row["distance_theta_star"]
     # mean 0.2, sd 0.1, t_(0.975, 2) = 4.303 (tables): half-width 4.303 * 0.1 / sqrt(3) = 0.2484
     assert d["mean"] == pytest.approx(0.2) and d["ci"][1] - 0.2 == pytest.approx(0.24841, abs=1e-4)
+    assert d["ci"][0] == 0.0        # 0.2 - 0.248 < 0: a mean distance is clipped at 0
     assert row["distance_rg_L"]["mean"] == pytest.approx(0.0)
     assert "| K=0.5, a=(1) | 1 | 3 |" in markdown(s)
     paths = write_figures(tmp_path, s)

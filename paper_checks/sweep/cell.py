@@ -35,14 +35,16 @@ def one_thread():
 
 
 def train_config(cell):
-    """The TrainConfig of a cell: its theta, objective, depth (layers = L), seed and [train] options."""
+    """The TrainConfig of a cell: theta, objective, layers = L, seed, [train] options, N = M b^L.
+
+    N = M b^L makes the network's L layers comparable with L steps of RG with block b
+    (FRAMEWORK.md 4.1); M is the [train] option or TrainConfig's default.
+    """
     from numerics.network.config import TrainConfig
     d = dict(cell.get("train", {}))
     d.update(K=cell["K"], a=list(cell["a"]), objective=cell["objective"], layers=cell["L"], seed=cell["seed"])
-    names = set(getattr(TrainConfig, "__dataclass_fields__", {}))
-    for k in ("scheme", "b"):
-        if k in names and k in cell:
-            d.setdefault(k, cell[k])
+    M = d.get("M", TrainConfig.__dataclass_fields__["M"].default)
+    d["N"] = M * cell.get("b", 2) ** cell["L"] if isinstance(M, int) else M
     return TrainConfig.from_dict(d)
 
 

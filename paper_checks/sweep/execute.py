@@ -43,7 +43,8 @@ class SweepOutcome:
     n_run: int          # submitted in this run
     n_ok: int           # ok among all cells after this run
     n_error: int        # failed among all cells after this run
-    seconds: float
+    seconds: float      # wall time of this run, cluster start and stop included
+    cells_seconds: float  # from the first submission to the last record (0 if nothing ran)
     workers: int
 
 
@@ -100,6 +101,8 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
+    if cell_fn is None:
+        validate_configs(spec)
     store = ResultStore(out).prepare()
     manifest = _manifest_for(store, spec)
     cells = spec.cells()
@@ -111,6 +114,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     manifest["runs"].append(run)
     store.write_manifest(manifest)
     n_workers = 0
+    cells_seconds = 0.0
     status = "interrupted"
     try:
         if pending:
@@ -121,11 +125,13 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
                 run["workers"] = _workers_summary(info)
                 store.write_manifest(manifest)
                 futures = {}
+                t_submit = time.perf_counter()
                 for i, c in pending:
                     d = dict(c.to_dict(), index=i)
                     fut = client.submit(run_cell, d, cell_fn, key=f"rgdnn-cell-{c.key}-{run['id']}", pure=False)
                     futures[fut] = d
                 _collect(futures, store, records, len(cells), len(done), progress, on_record, tqdm)
+                cells_seconds = time.perf_counter() - t_submit
         status = "finished"
     finally:
         run.update(status=status, ended=_now(), seconds=round(time.perf_counter() - t0, 3))
@@ -135,7 +141,19 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     n_ok = sum(1 for c in cells if records.get(c.key, {}).get("status") == "ok")
     return SweepOutcome(out=Path(out), n_cells=len(cells), n_skipped=len(cells) - len(pending),
                         n_run=len(pending), n_ok=n_ok, n_error=len(cells) - n_ok,
-                        seconds=time.perf_counter() - t0, workers=n_workers)
+                        seconds=time.perf_counter() - t0, cells_seconds=cells_seconds, workers=n_workers)
+
+
+def validate_configs(spec):
+    """Build the TrainConfig of every distinct (theta, objective, L) up front: a bad option fails now,
+    with its typed error, instead of in every cell."""
+    from paper_checks.sweep.cell import train_config
+    seen = set()
+    for c in spec.cells():
+        k = (c.K, c.a, c.objective, c.L)
+        if k not in seen:
+            seen.add(k)
+            train_config(c.to_dict())
 
 
 def _collect(futures, store, records, total, initial, progress, on_record, tqdm):

@@ -3,9 +3,9 @@
 A spec is a TOML file or command-line flags (flags override the file)::
 
     objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta
-    L = [1, 2]                       # depths (hidden layers); for decimate N = M b^L
+    L = [1, 2]                       # depths (hidden layers); each cell has N = M b^L sites
     seeds = [0, 1]
-    scheme = "decimation"            # the RG scheme theta* and R^L(theta) refer to
+    scheme = "decimation"            # the RG scheme theta* and R^L(theta) refer to (decimation only)
     b = 2
 
     [theta]                          # a grid: every K with every a-vector
@@ -19,7 +19,7 @@ A spec is a TOML file or command-line flags (flags override the file)::
     a = [["0.8", "1.5"]]
     decimals = 2
 
-    [train]                          # passed to the cell's TrainConfig unchanged
+    [train]                          # passed to the cell's TrainConfig (not N: N = M b^L)
     M = 4
     steps = 300
 
@@ -49,12 +49,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
 SCHEMES = ("decimation", "block")
 AXES = ("K", "a", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
+DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (FRAMEWORK.md 4.1)",
+           "hidden": "the default widths N / b^l follow L; per-layer widths cannot be swept"}
 MAX_CELLS = 100_000
 MAX_SPEC_BYTES = 1_000_000
 
@@ -144,6 +146,10 @@ class SweepSpec:
         scheme = d.get("scheme", "decimation")
         if scheme not in SCHEMES:
             raise MalformedInput("scheme", str(scheme), f"choose one of {', '.join(SCHEMES)}")
+        if scheme != "decimation":
+            # the network side compares with decimation's theta* and R^L (numerics.network.targets)
+            raise NotSupported("sweeps compare trained networks with decimation only (theta*, R^L of "
+                               "numerics.network); --scheme block is not supported for training cells")
         b = d.get("b", 2)
         if isinstance(b, bool) or not isinstance(b, int) or not 2 <= b <= 64:
             raise MalformedInput("b", repr(b), "the RG block size must be an integer between 2 and 64")
@@ -153,7 +159,9 @@ class SweepSpec:
         for k, v in train.items():
             if k in AXES:
                 raise MalformedInput("train option", k, "is a sweep axis; set it in the spec, not under [train]")
-            if isinstance(v, (dict, list)) and k != "hidden":
+            if k in DERIVED:
+                raise MalformedInput("train option", k, DERIVED[k])
+            if isinstance(v, (dict, list)):
                 raise MalformedInput("train option", k, "must be a number, a string or a boolean")
         train = {k: (float(v) if isinstance(v, decimal.Decimal) else v) for k, v in train.items()}
         spec = cls(thetas=thetas, objectives=tuple(objectives), L=tuple(Ls), seeds=tuple(seeds),

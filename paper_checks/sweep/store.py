@@ -33,8 +33,8 @@ from proofs.errors import MalformedInput
 
 # result entries that go into the table (flattened: chi -> chi_K, chi_a_1, ...); the rest
 # (history, diagnostics) stay in the cell's JSON record
-TABLE_RESULT_KEYS = ("chi", "se", "theta_star", "rg_L", "z", "verdict", "loss_gap", "seconds",
-                     "imposed", "emergent")
+TABLE_RESULT_KEYS = ("chi", "se", "theta_star", "rg_L", "z", "verdict", "z_rg", "verdict_rg", "loss_gap",
+                     "seconds", "imposed", "emergent")
 HEAD = ("cell", "status", "K", "a", "objective", "L", "seed", "scheme", "b")
 TAIL = ("wall_seconds", "worker", "error")
 

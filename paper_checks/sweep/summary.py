@@ -54,12 +54,17 @@ def t_quantile(p, df):
         return float((lo + hi) / 2)
 
 
-def mean_ci(values, confidence=CONFIDENCE):
+def mean_ci(values, confidence=CONFIDENCE, lower=None):
     """{"mean", "sd", "n", "ci": [lo, hi] or None} with a Student-t interval over the values.
+
+    ``lower`` clips the interval to a known bound (0 for distances): the mean of a
+    non-negative quantity cannot be negative, so clipping keeps the coverage.
 
     >>> r = mean_ci([1.0, 2.0, 3.0])
     >>> r["mean"], r["n"], [round(x, 3) for x in r["ci"]]
     (2.0, 3, [-0.484, 4.484])
+    >>> mean_ci([1.0, 2.0, 3.0], lower=0.0)["ci"][0]
+    0.0
     >>> mean_ci([5.0])["ci"] is None
     True
     """
@@ -72,7 +77,8 @@ def mean_ci(values, confidence=CONFIDENCE):
         return {"mean": m, "sd": None, "n": 1, "ci": None}
     sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
     h = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-    return {"mean": m, "sd": sd, "n": n, "ci": [m - h, m + h]}
+    lo = m - h if lower is None else max(lower, m - h)
+    return {"mean": m, "sd": sd, "n": n, "ci": [lo, m + h]}
 
 
 def wilson(k, n, z=1.959963984540054):
@@ -138,11 +144,11 @@ def summarize(out):
         g = groups.setdefault(c.get("objective"), {}).setdefault((c.get("K"), tuple(c.get("a", ())), c.get("L")), [])
         g.append(rec)
     for obj, by_point in groups.items():
-        rows, n_agree, n_judged, n_err = [], 0, 0, 0
+        rows, n_agree, n_judged, n_err, tot_rg = [], 0, 0, 0, [0, 0]
         for (K, a, L), cell_recs in by_point.items():
             ok = [r for r in cell_recs if r.get("status") == "ok"]
             n_err += len(cell_recs) - len(ok)
-            deltas, d_star, d_rg, agree, verdicts = {}, [], [], 0, {}
+            deltas, d_star, d_rg, agree, agree_rg, n_rg, verdicts = {}, [], [], 0, 0, 0, {}
             for r in ok:
                 res = r.get("result") or {}
                 chi, ts, rg = _vector(res.get("chi")), _vector(res.get("theta_star")), _vector(res.get("rg_L"))
@@ -154,16 +160,24 @@ def summarize(out):
                 v = verdict_of(res)
                 verdicts[str(v)] = verdicts.get(str(v), 0) + 1
                 agree += v == "agree"
+                if res.get("verdict_rg") is not None:       # decimate: chi-hat vs R^L(theta)
+                    n_rg += 1
+                    agree_rg += res["verdict_rg"] == "agree"
             n_agree += agree
             n_judged += len(ok)
+            tot_rg[0] += agree_rg
+            tot_rg[1] += n_rg
             rows.append({"K": K, "a": list(a), "L": L, "theta": theta_label(K, a), "seeds": len(ok),
                          "failed": len(cell_recs) - len(ok),
                          "delta": {comp: mean_ci(v) for comp, v in deltas.items()},
-                         "distance_theta_star": mean_ci(d_star), "distance_rg_L": mean_ci(d_rg),
-                         "agree": agree, "verdicts": verdicts})
+                         "distance_theta_star": mean_ci(d_star, lower=0.0),
+                         "distance_rg_L": mean_ci(d_rg, lower=0.0),
+                         "agree": agree, "agree_rg": agree_rg if n_rg else None, "verdicts": verdicts})
         summary["objectives"][obj] = {"cells": n_judged + n_err, "ok": n_judged, "errors": n_err,
                                       "agree": n_agree, "agree_fraction": (n_agree / n_judged) if n_judged else None,
-                                      "agree_ci": wilson(n_agree, n_judged), "rows": rows}
+                                      "agree_ci": wilson(n_agree, n_judged),
+                                      "agree_rg": tot_rg[0] if tot_rg[1] else None, "judged_rg": tot_rg[1],
+                                      "agree_rg_ci": wilson(*tot_rg), "rows": rows}
     return summary
 
 
@@ -187,18 +201,24 @@ def markdown(summary):
         frac = "n/a" if o["agree_fraction"] is None else (
             f"{o['agree']}/{o['ok']} = {o['agree_fraction']:.2f} "
             f"[{o['agree_ci'][0]:.2f}, {o['agree_ci'][1]:.2f}]")
+        if o.get("agree_rg") is not None:
+            frac += (f"; with R^L(theta): {o['agree_rg']}/{o['judged_rg']} = {o['agree_rg'] / o['judged_rg']:.2f} "
+                     f"[{o['agree_rg_ci'][0]:.2f}, {o['agree_rg_ci'][1]:.2f}]")
         lines += [f"### {obj}", "", f"cells agreeing with theta*: {frac}" +
                   (f"; {o['errors']} failed" if o["errors"] else ""), ""]
+        with_rg = any(r.get("agree_rg") is not None for r in o["rows"])
         comps = []
         for r in o["rows"]:
             comps += [c for c in r["delta"] if c not in comps]
         head = ["theta", "L", "seeds"] + [f"chi-hat - theta* ({c})" for c in comps] + \
-               ["dist to theta*", "dist to R^L(theta)", "agree"]
+               ["dist to theta*", "dist to R^L(theta)", "agree (theta*)"] + (["agree (R^L)"] if with_rg else [])
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for r in o["rows"]:
             cells = [r["theta"], str(r["L"]), str(r["seeds"])]
             cells += [_fmt_ci(r["delta"][c]) if c in r["delta"] else "" for c in comps]
             cells += [_fmt_ci(r["distance_theta_star"]), _fmt_ci(r["distance_rg_L"]), f"{r['agree']}/{r['seeds']}"]
+            if with_rg:
+                cells.append("" if r.get("agree_rg") is None else f"{r['agree_rg']}/{r['seeds']}")
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -263,6 +283,7 @@ def write_figures(out, summary=None):
                 hi = [(s["ci"][1] if s["ci"] else s["mean"]) - s["mean"] for _, s in pts]
                 ax.errorbar(Lx, m, yerr=[lo, hi], fmt="o-", capsize=3, label=theta)
             ax.set_xlabel("depth L")
+            ax.set_xticks(sorted({r["L"] for r in dec["rows"]}))
             ax.set_ylabel(f"|| chi-hat - {name} ||")
             ax.set_title(f"decimate: distance to {name}")
             if ax.get_legend_handles_labels()[0]:
