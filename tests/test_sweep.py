@@ -197,3 +197,41 @@ def test_cli_refuses_bad_flags_with_one_line(tmp_path, capsys):
     assert main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "--seeds", "0",
                  "--set", "steps", "--out", str(tmp_path / "o")]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_real_training_sweep_on_two_loopback_workers(tmp_path):
+    """The example grid at tiny size with the real train_and_compare, on 2 local workers.
+
+    The references in the table are checked against FRAMEWORK.md's Gaussian closed forms
+    (an independent route from the numerics the cells use): theta* = (0, sqrt(a^2 - K^2)) and
+    R^L(theta) = (2 rho u'/(1 - u'^2), rho (1 + u'^2)/(1 - u'^2)) with u' = u^(b^L), u = K/(a + rho)
+    (C(0) = 1/(2 rho) kept, C(1) = u'/(2 rho)): that proves each cell trained the right N = M b^L.
+    """
+    import csv
+    import math
+    out = tmp_path / "out"
+    rc = main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "2", "--seeds", "0", "1",
+               "--set", "M=4", "--set", "steps=60", "--set", "batch=64", "--set", "eval_samples=2048",
+               "--workers", "2", "--no-progress", "--out", str(out)])
+    assert rc == 0
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"ok"}
+    assert len({r["worker"] for r in rows}) <= 2
+    rho = math.sqrt(1 - 0.25)
+    u = 0.5 / (1 + rho)
+    for r in rows:
+        up = u ** (2 ** int(r["L"]))
+        assert float(r["theta_star_K"]) == pytest.approx(0, abs=1e-12)
+        assert float(r["theta_star_a_1"]) == pytest.approx(rho, rel=1e-12)
+        assert float(r["rg_L_K"]) == pytest.approx(2 * rho * up / (1 - up * up), rel=1e-9)
+        assert float(r["rg_L_a_1"]) == pytest.approx(rho * (1 + up * up) / (1 - up * up), rel=1e-9)
+        assert r["verdict"] in ("agree", "disagree", "inconclusive") and float(r["se_a_1"]) > 0
+        # the z-scores in the table are (chi-hat - theta*) / s.e. of the same row
+        assert float(r["z_a_1"]) == pytest.approx((float(r["chi_a_1"]) - rho) / float(r["se_a_1"]), rel=1e-6)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["versions"]["torch"] and manifest["machine"]["cpus"] and manifest["runs"][0]["workers"]["count"] == 2
+    assert (out / "summary.md").read_text().count("| K=0.5, a=(1) |") == 2
+    assert main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "2", "--seeds", "0", "1",
+                 "--set", "M=4", "--set", "steps=60", "--set", "batch=64", "--set", "eval_samples=2048",
+                 "--no-progress", "--out", str(out)]) == 0           # resume: nothing left to run
+    assert json.loads((out / "manifest.json").read_text())["runs"][1]["submitted"] == 0

@@ -54,12 +54,29 @@ except ImportError:    # pragma: no cover - distributed is a declared dependency
     WorkerPlugin = object
 
 
-class OneThreadPlugin(WorkerPlugin):
-    """Pins every worker (local or remote, present or joining later) to one torch/BLAS thread."""
+# imported by each worker when it starts, so a worker's one-time import cost (a few seconds:
+# torch, sympy, torch._dynamo which torch.optim loads on first use, the numerics backends that
+# numerics.api loads lazily) is not charged to its first cell, and the ETA sees steady cells
+TRAIN_PRELOAD = ("torch", "numerics.network.train", "torch._dynamo", "numerics.exact", "numerics.general")
 
-    name = "rgdnn-one-thread"
+
+class WorkerSetup(WorkerPlugin):
+    """Pins every worker (local or remote, present or joining later) to one torch/BLAS thread
+    and preloads the modules the cells need."""
+
+    name = "rgdnn-worker-setup"
+
+    def __init__(self, preload=()):
+        self.preload = tuple(preload)
 
     def setup(self, worker):
+        import importlib
+        one_thread()
+        for mod in self.preload:
+            try:
+                importlib.import_module(mod)
+            except Exception:        # a broken import fails again in the cell, which records it
+                pass
         one_thread()
 
 
@@ -119,7 +136,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     try:
         if pending:
             with dask_client(scheduler, workers) as client:
-                client.register_plugin(OneThreadPlugin())
+                client.register_plugin(WorkerSetup(TRAIN_PRELOAD if cell_fn is None else ()))
                 info = client.scheduler_info()
                 n_workers = len(info.get("workers", {}))
                 run["workers"] = _workers_summary(info)
