@@ -8,13 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from paper_checks.sweep.execute import run_sweep
+from paper_checks.sweep.execute import local_cluster, run_sweep
 from paper_checks.sweep.spec import SweepSpec, load_spec_file
 from paper_checks.sweep.store import ResultStore, atomic_write_text
 from paper_checks.sweep.summary import markdown, summarize, write_figures
 from proofs.errors import InadmissibleParameter, MalformedInput
 from rgdnn.cli import main
 from tests.sweep_cells import sleepy_cell
+
+
+@pytest.fixture(scope="module")
+def loopback_cluster():
+    """Two worker processes on 127.0.0.1 (the nanny restarts a killed one), shared by the tests;
+    each sweep reaches it as an existing cluster: run_sweep(scheduler=address)."""
+    with local_cluster(2) as cluster:
+        yield cluster
 
 
 def _spec(marker_dir, Ks=("0.5", "0.3"), Ls=(1, 2), seeds=(0, 1), **train):
@@ -83,63 +91,21 @@ def test_store_ignores_an_interrupted_write_and_keeps_columns_tidy(tmp_path):
 
 
 # -- Dask ---------------------------------------------------------------------------------
-def test_failing_cell_keeps_its_error_and_rerun_retries_only_it(tmp_path):
+def test_failing_cell_keeps_its_error_and_rerun_retries_only_it(tmp_path, loopback_cluster):
     marks = tmp_path / "m"
     marks.mkdir()
     spec = _spec(marks, Ks=("0.5",), fail_seed=1)
-    o1 = run_sweep(spec, tmp_path / "out", workers=2, cell_fn=sleepy_cell, progress=False)
+    o1 = run_sweep(spec, tmp_path / "out", scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
     assert (o1.n_cells, o1.n_ok, o1.n_error, o1.workers) == (4, 2, 2, 2)
     rows = (tmp_path / "out" / "results.csv").read_text().splitlines()
     assert sum("RuntimeError: injected failure for seed 1" in r for r in rows) == 2
-    o2 = run_sweep(spec, tmp_path / "out", workers=1, cell_fn=sleepy_cell, progress=False)
+    o2 = run_sweep(spec, tmp_path / "out", scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell,
+                   progress=False)
     assert (o2.n_skipped, o2.n_run) == (2, 2)
     assert sorted(_attempts(marks).values()) == [1, 1, 2, 2]     # only the failed cells ran again
 
 
-def test_worker_killed_mid_sweep_loses_nothing_and_its_cells_are_retried(tmp_path):
-    """Kill one of two worker processes (SIGKILL) while both are busy; the nanny restarts it."""
-    from distributed import LocalCluster
-    marks = tmp_path / "m"
-    marks.mkdir()
-    spec = _spec(marks, Ks=("0.5", "0.3", "0.2"), sleep=0.4)      # 12 cells of 0.4 s
-    out = tmp_path / "out"
-    snapshot, killed = {}, []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        # no second Client in this process: run_sweep's is the only one (two sync clients in one
-        # process were seen to trip over each other's event loops when a worker died)
-        pids = [n.pid for n in cluster.workers.values()]
-
-        def killer():
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                done = list((out / "cells").glob("*.json")) if (out / "cells").is_dir() else []
-                if len(done) >= 3:
-                    snapshot.update({p.name: p.read_bytes() for p in done})
-                    busy = {p.name: p.read_text().split() for p in marks.iterdir()}
-                    victim = int(next(v[-1] for k, v in busy.items() if k + ".json" not in snapshot))
-                    os.kill(victim, signal.SIGKILL)
-                    killed.append(victim)
-                    return
-                time.sleep(0.02)
-
-        t = threading.Thread(target=killer)
-        t.start()
-        outcome = run_sweep(spec, out, scheduler=cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
-        t.join()
-    assert killed and killed[0] in pids
-    assert (outcome.n_cells, outcome.n_ok, outcome.n_error) == (12, 12, 0)
-    for name, data in snapshot.items():          # finished before the kill: untouched
-        assert (out / "cells" / name).read_bytes() == data
-    rows = (out / "results.csv").read_text().splitlines()[1:]
-    keys = [r.split(",")[0] for r in rows]
-    assert len(keys) == 12 and len(set(keys)) == 12 and set(keys) == {c.key for c in spec.cells()}
-    attempts = _attempts(marks)
-    assert max(attempts.values()) >= 2           # the cell the killed worker held ran again
-    assert all(attempts[n[:-5]] == 1 for n in snapshot)    # finished cells never ran twice
-
-
-def test_resume_after_an_interrupted_run(tmp_path):
+def test_resume_after_an_interrupted_run(tmp_path, loopback_cluster):
     marks = tmp_path / "m"
     marks.mkdir()
     spec = _spec(marks, sleep=0.05)
@@ -152,19 +118,64 @@ def test_resume_after_an_interrupted_run(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(spec, out, workers=2, cell_fn=sleepy_cell, progress=False, on_record=interrupt_after_three)
+        run_sweep(spec, out, scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell, progress=False,
+                  on_record=interrupt_after_three)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs"][-1]["status"] == "interrupted"
     assert ResultStore(out).finished_keys() == set(seen)
     before = {k: (out / "cells" / f"{k}.json").read_bytes() for k in seen}
-    o = run_sweep(spec, out, workers=2, cell_fn=sleepy_cell, progress=False)
+    o = run_sweep(spec, out, scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
     assert (o.n_skipped, o.n_run, o.n_ok) == (3, 5, 8)
     assert all((out / "cells" / f"{k}.json").read_bytes() == b for k, b in before.items())
     assert all(_attempts(marks)[k] == 1 for k in seen)
     runs = json.loads((out / "manifest.json").read_text())["runs"]
     assert [r["status"] for r in runs] == ["interrupted", "finished"]
     with pytest.raises(MalformedInput, match="different spec"):
-        run_sweep(_spec(marks, seeds=(0, 1, 2)), out, workers=1, cell_fn=sleepy_cell, progress=False)
+        run_sweep(_spec(marks, seeds=(0, 1, 2)), out, scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell,
+                  progress=False)
+
+
+def test_worker_killed_mid_sweep_loses_nothing_and_its_cells_are_retried(tmp_path, loopback_cluster):
+    """Kill one of two worker processes (SIGKILL) while both are busy; the nanny restarts it.
+
+    Runs last on the shared cluster, so no other test sees the restart."""
+    marks = tmp_path / "m"
+    marks.mkdir()
+    spec = _spec(marks, Ks=("0.5", "0.3", "0.2"), sleep=0.4)      # 12 cells of 0.4 s
+    out = tmp_path / "out"
+    snapshot, killed = {}, []
+    # no second Client in this process: run_sweep's is the only one (two sync clients in one
+    # process were seen to trip over each other's event loops when a worker died)
+    cluster = loopback_cluster
+    pids = [n.pid for n in cluster.workers.values()]
+
+    def killer():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = list((out / "cells").glob("*.json")) if (out / "cells").is_dir() else []
+            if len(done) >= 3:
+                snapshot.update({p.name: p.read_bytes() for p in done})
+                busy = {p.name: p.read_text().split() for p in marks.iterdir()}
+                victim = int(next(v[-1] for k, v in busy.items() if k + ".json" not in snapshot))
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+                return
+            time.sleep(0.02)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    outcome = run_sweep(spec, out, scheduler=cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
+    t.join()
+    assert killed and killed[0] in pids
+    assert (outcome.n_cells, outcome.n_ok, outcome.n_error) == (12, 12, 0)
+    for name, data in snapshot.items():          # finished before the kill: untouched
+        assert (out / "cells" / name).read_bytes() == data
+    rows = (out / "results.csv").read_text().splitlines()[1:]
+    keys = [r.split(",")[0] for r in rows]
+    assert len(keys) == 12 and len(set(keys)) == 12 and set(keys) == {c.key for c in spec.cells()}
+    attempts = _attempts(marks)
+    assert max(attempts.values()) >= 2           # the cell the killed worker held ran again
+    assert all(attempts[n[:-5]] == 1 for n in snapshot)    # finished cells never ran twice
 
 
 def test_summary_statistics_and_figures(tmp_path):

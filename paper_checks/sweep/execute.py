@@ -80,10 +80,22 @@ class WorkerSetup(WorkerPlugin):
         one_thread()
 
 
+def local_cluster(workers):
+    """A LocalCluster of ``workers`` one-thread processes, every socket on 127.0.0.1.
+
+    The scheduler's HTTP server (health and metrics routes) would otherwise listen on
+    port 8787 of every interface even with the dashboard off: it gets a random loopback port.
+    """
+    from distributed import LocalCluster
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                        silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+
+
 @contextmanager
 def dask_client(scheduler=None, workers=None):
     """A Dask client: to ``scheduler`` if given, else to a new loopback LocalCluster of ``workers`` processes."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
     if scheduler:
         try:
             client = Client(scheduler, timeout="10s")
@@ -97,8 +109,7 @@ def dask_client(scheduler=None, workers=None):
     n = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
         raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+    cluster = local_cluster(n)
     try:
         client = Client(cluster)
         try:
