@@ -50,36 +50,34 @@ def moments_in_cumulants(order):
     return sol
 
 
-def _expect(poly_expr, xs):
-    """E over independent x_i ~ mu / z of a polynomial: x^(2k) -> m_2k, odd powers -> 0."""
-    P = sp.Poly(sp.expand(poly_expr), *xs)
-    out = 0
+def _expect(P, nx):
+    """E over independent x_i ~ mu / z of a Poly whose first ``nx`` generators are the x_i:
+    x^(2k) -> m_2k, odd powers -> 0. Returns a dict {remaining exponents: coefficient expression}."""
+    out = {}
     for exps, c in P.terms():
-        if any(e % 2 for e in exps):
+        xe, rest = exps[:nx], exps[nx:]
+        if any(e % 2 for e in xe):
             continue
-        term = c
-        for e in exps:
-            if e:
-                term *= moment_symbol(e // 2)
-        out += term
-    return sp.expand(out)
+        term = sp.Mul(c, *[moment_symbol(e // 2) for e in xe if e])
+        out[rest] = out.get(rest, 0) + term
+    return out
 
 
-def _truncate(expr, var, order):
-    P = sp.Poly(sp.expand(expr), var)
-    return sp.Add(*[c * var ** e for (e,), c in P.terms() if e <= order])
+def _log_truncated(F, order):
+    """log F to K^order for a Poly F = 1 + O(K) with K its first generator: log(1 + X) = X - X^2/2 + ...,
+    truncating every power at K^order (Poly arithmetic, fast)."""
+    X = F - 1
 
+    def trunc(P):
+        return sp.Poly.from_dict({e: c for e, c in P.terms() if e[0] <= order}, *P.gens, domain=P.domain)
 
-def _log_truncated(F, var, order):
-    """log F to var^order for F = 1 + O(var), by log(1 + X) = X - X^2/2 + ... truncated each step."""
-    X = sp.expand(F - 1)
-    out, power = 0, 1
+    out, power = X * 0, X.one
     for n in range(1, order + 1):
-        power = _truncate(sp.expand(power * X), var, order)
-        if power == 0:
+        power = trunc(power * X)
+        if power.is_zero:
             break
-        out += sp.Rational((-1) ** (n + 1), n) * power
-    return sp.expand(out)
+        out += power * sp.Rational((-1) ** (n + 1), n)
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -91,10 +89,16 @@ def bond_expansion(b, order):
     """
     xs = sp.symbols(f"x_1:{b}", real=True)
     chain = (y1,) + tuple(xs) + (y2,)
-    exponent = K * sp.Add(*[chain[i] * chain[i + 1] for i in range(b)])
-    series = sp.Add(*[exponent ** n / sp.factorial(n) for n in range(order + 1)])
-    F = _expect(series, xs)
-    logF = _log_truncated(F, K, order)
+    ms = [moment_symbol(k) for k in range(1, order // 2 + 2)]
+    gens = tuple(xs) + (K, y1, y2)
+    E = sp.Poly(K * sp.Add(*[chain[i] * chain[i + 1] for i in range(b)]), *gens)
+    series, power = E.one, E.one
+    for n in range(1, order + 1):
+        power = power * E
+        series += power * sp.Rational(1, sp.factorial(n))
+    averaged = _expect(series, len(xs))
+    F = sp.Poly(sp.Add(*[c * K ** e[0] * y1 ** e[1] * y2 ** e[2] for e, c in averaged.items()]), K, y1, y2, *ms)
+    logF = _log_truncated(F, order).as_expr()
     return sp.expand(-logF.subs(moments_in_cumulants(order + 2)))
 
 
