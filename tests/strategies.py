@@ -82,3 +82,14 @@ malformed_numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
 )
+
+
+@st.composite
+def quartic_wells_decoupled(draw):
+    """K = 0 quartic chains, single (a_1 > 0) and double (a_1 < 0) wells with a_2 > 0.
+
+    a_1 = 0 is left out: the Bessel form of z is 0 * infinity there (its limit is finite).
+    """
+    a1 = draw(rationals(Fraction(-2), Fraction(2), max_den=16).filter(lambda v: v != 0))
+    a2 = draw(rationals(Fraction(1, 16), Fraction(1), max_den=16))
+    return Chain.polynomial(0, [a1, a2])

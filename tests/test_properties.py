@@ -20,7 +20,7 @@ from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
 from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
-                              malformed_numbers, rg_b)
+                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
 DPS = 30
@@ -134,6 +134,33 @@ def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
     _assert(compare(rows, dps=DPS))
 
 
+def quartic_marginal_moments_exact(a1, a2, dps):
+    """(m_2, m_4) of exp(-a_1 x^2 - a_2 x^4) / z from the Bessel closed forms of z (proofs.laplace):
+    m_(2k) = -d log z / d a_k, differentiated symbolically and evaluated at ``dps`` + 15 digits."""
+    from proofs import laplace as LP
+    if a1 > 0:
+        z, sub, d1 = LP.quartic_normalizer_positive(), {LP.a1: a1, LP.a2: a2}, LP.a1
+        m2 = -sp.diff(sp.log(z), d1)
+    else:                                    # a_1 = -c_1: d/da_1 = -d/dc_1
+        z, sub = LP.quartic_normalizer_negative(), {LP.c1: -a1, LP.a2: a2}
+        m2 = sp.diff(sp.log(z), LP.c1)
+    m4 = -sp.diff(sp.log(z), LP.a2)
+    return [sp.N(e.subs(sub), dps + 15) for e in (m2, m4)]
+
+
+@budget(5, 60)
+@given(quartic_wells_decoupled())
+@example(Chain.polynomial(0, ["0.5", "0.1"]))
+@example(Chain.polynomial(0, ["-1", "0.25"]))
+def test_quartic_marginal_moments_symbolic_equals_transfer_operator(chain):
+    """m_2, m_4 at K = 0: Bessel closed form (proofs.laplace) == transfer-operator numerics (numerics.general)."""
+    need("numerics.general")
+    a1, a2 = chain.a
+    mom = api.moments(chain, dps=DPS, lags=1)
+    exact = quartic_marginal_moments_exact(a1, a2, DPS)
+    _assert(compare([(f"{chain!r}: m_2", exact[0], mom.m[0]), (f"{chain!r}: m_4", exact[1], mom.m[1])], dps=DPS))
+
+
 # -- projected flow's limit == projection of the single-site marginal -------------------------
 
 @budget(10, 200)
@@ -150,6 +177,33 @@ def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
     if sp.N(u, 10) < sp.Rational(4, 5):
         last = api.flow(chain, scheme="decimation", b=b, steps=8, dps=DPS)[-1]
         _assert(compare([("K_8", 0, last.K), ("a_8", rho, last.a[0])], dps=DPS))
+
+
+@budget(4, 40)
+@given(gaussian_chains(max_K=Fraction(2)), rg_b)
+@example(Chain.gaussian(1, "0.5"), 2)
+def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
+    """Block-spin keeps Var(x_0), so on the Gaussian chain its limit is (0, rho) too (FRAMEWORK.md 3.3)."""
+    need("numerics.general")
+    fp = api.fixed_point(chain, scheme="block", b=b, dps=DPS)
+    rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
+    _assert(compare([(f"{chain!r}: K*", 0, fp.K), (f"{chain!r}: a*", rho, fp.a[0])], dps=DPS))
+
+
+@budget(3, 30)
+@given(quartic_single_wells(), rg_b)
+@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)       # FRAMEWORK.md single well
+def test_quartic_decimation_limit_is_marginal_projection(chain, b):
+    """Theorem R: the decimation flow's limit (numerics.api.flow) == chi(0; m_2, m_4), the
+    projection of the single-site marginal computed directly (numerics.projection.chi)."""
+    need("numerics.general")
+    projection = need("numerics.projection")
+    mom = api.moments(chain, dps=DPS, lags=1)
+    target = projection.chi(0, list(mom.m), dps=DPS)
+    last = api.flow(chain, scheme="decimation", b=b, steps=7, dps=DPS)[-1]
+    rows = [(f"{chain!r}, b={b}: K_7 vs K*", 0, last.K)]
+    rows += [(f"{chain!r}, b={b}: a_{k + 1}", target.a[k], last.a[k]) for k in range(2)]
+    _assert(compare(rows, dps=DPS))
 
 
 # -- bad input is refused with the right typed error ------------------------------------------
