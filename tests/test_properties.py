@@ -9,6 +9,7 @@ import os
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import example, given, settings
@@ -204,6 +205,84 @@ def test_quartic_decimation_limit_is_marginal_projection(chain, b):
     rows = [(f"{chain!r}, b={b}: K_7 vs K*", 0, last.K)]
     rows += [(f"{chain!r}, b={b}: a_{k + 1}", target.a[k], last.a[k]) for k in range(2)]
     _assert(compare(rows, dps=DPS))
+
+
+# -- the network side at its optimal weights (linear network, Gaussian data, FRAMEWORK.md 4.3) ---
+
+M_OUT = 8          # feature-layer width; N = M b^L data sites
+
+
+def ring_precision(chain, N):
+    """Q of H = x^T Q x / 2 on the periodic N-ring: 2 a_1 on the diagonal, -K beside it (float64)."""
+    K, a = float(chain.K), float(chain.a[0])
+    Q = 2 * a * np.eye(N)
+    for i in range(N):
+        Q[i, (i + 1) % N] = Q[(i + 1) % N, i] = -K
+    return Q
+
+
+def ring_statistics(Cy):
+    """(E[y_0 y_1], E[y^2]) of outputs with covariance Cy, averaged over the M-ring."""
+    M = Cy.shape[0]
+    return [float(np.mean([Cy[j, (j + 1) % M] for j in range(M)])), float(np.mean(np.diag(Cy)))]
+
+
+def float64_tolerance(chain):
+    """Error bound of the float64 route: eps * cond(Q), cond(Q) = (a + |K|) / (a - |K|), times 10^2
+    for the M-ring projection (a bisection to 1e-16 and a few sums)."""
+    K, a = abs(float(chain.K)), float(chain.a[0])
+    return 1e2 * np.finfo(float).eps * (a + K) / (a - K)
+
+
+@budget(20, 300)
+@given(gaussian_chains(max_K=Fraction(2)), rg_b)
+@example(Chain.gaussian(1, "0.5"), 2)
+def test_decimate_optimum_gives_R_L_and_converges_to_theta_star(chain, b):
+    """W* = D (keep every b^L-th site): chi of the output M-ring (estimator.project_ring, exact on the
+    ring) == R^L(theta) (numerics.api.flow, closed form), i.e. u_L = u^(b^L); and chi -> theta* as L grows."""
+    need("numerics.network.estimator")
+    from numerics.network.estimator import project_ring
+    rho = float(sp.sqrt(chain.a[0] ** 2 - chain.K ** 2))
+    u = float(chain.K) / (float(chain.a[0]) + rho)
+    tol = float64_tolerance(chain)
+    distances = []
+    for L in (1, 2, 3):
+        N = M_OUT * b ** L
+        C = np.linalg.inv(ring_precision(chain, N))
+        keep = np.arange(0, N, b ** L)
+        chi, _ = project_ring(ring_statistics(C[np.ix_(keep, keep)]), M_OUT, 1)
+        ref = api.flow(chain, scheme="decimation", b=b, steps=L, dps=DPS)[-1]
+        refK, refa = float(ref.K), float(ref.a[0])
+        assert abs(chi[0] - refK) <= tol * max(1, abs(refK)) and abs(chi[1] - refa) <= tol * max(1, refa), \
+            (chain, b, L, chi, (refK, refa), tol)
+        u_L = chi[0] / (chi[1] + np.sqrt(chi[1] ** 2 - chi[0] ** 2))
+        assert abs(u_L - u ** (b ** L)) <= tol, (u_L, u ** (b ** L))
+        distances.append(max(abs(chi[0]), abs(chi[1] - rho)))
+    assert all(d1 <= d0 + tol for d0, d1 in zip(distances, distances[1:])), distances   # towards theta* = (0, rho)
+
+
+@budget(20, 300)
+@given(gaussian_chains(max_K=Fraction(2)), rg_b, st.integers(0, 2 ** 32 - 1))
+@example(Chain.gaussian(1, "0.5"), 2, 0)
+def test_infomax_optimum_gives_theta_star(chain, b, seed):
+    """Every infomax optimum W = s R Q^(1/2) (R: any M x N matrix with orthonormal rows, s^2 = m_2(theta))
+    satisfies W C W^T = s^2 I, and chi of its output ring == theta* (numerics.api.fixed_point).
+    (Circularity, FRAMEWORK.md 4.3: a* is imposed by the scale constraint, K* = 0 by decorrelation.)"""
+    need("numerics.network.estimator")
+    from numerics.network.estimator import project_ring
+    N = M_OUT * b ** 2
+    Q = ring_precision(chain, N)
+    lam, V = np.linalg.eigh(Q)
+    sqrtQ = (V * np.sqrt(lam)) @ V.T
+    R = np.linalg.qr(np.random.default_rng(seed).standard_normal((N, M_OUT)))[0].T    # orthonormal rows
+    s2 = float(api.moments(chain, dps=DPS, lags=1).m[0])
+    W = np.sqrt(s2) * R @ sqrtQ
+    Cy = W @ np.linalg.inv(Q) @ W.T
+    tol = float64_tolerance(chain)
+    assert np.abs(Cy - s2 * np.eye(M_OUT)).max() <= tol * s2              # the optimality condition (Hadamard)
+    chi, _ = project_ring(ring_statistics(Cy), M_OUT, 1)
+    fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
+    assert abs(chi[0] - float(fp.K)) <= tol and abs(chi[1] - float(fp.a[0])) <= tol * float(fp.a[0]), (chi, fp)
 
 
 # -- bad input is refused with the right typed error ------------------------------------------
