@@ -1,7 +1,7 @@
 """Benchmark: speedup of a 2-worker sweep over a 1-worker sweep (goal >= 1.6x), and Dask's per-cell overhead.
 
 One fixed small sweep of real training cells (default: K in {0.5, 0.3}, a = 1, decimate,
-L in {1, 2}, seeds {0, 1}, M = 4, few steps) is run four ways, all in this run:
+L in {1, 2}, seeds {0, 1}, M = 4, 1500 steps) is run four ways, all in this run:
 
 1. direct: ``train_cell`` called in this process, one cell after another (the baseline);
 2. ``run_sweep`` on a local cluster of 1 worker;
@@ -12,7 +12,7 @@ speedup = (1-worker time) / (2-worker time), for the cells phase (first submissi
 record) and end to end (cluster start and stop included). Overhead per cell =
 (1-worker cells phase - direct total) / cells; it includes each worker's one-time imports.
 
-    python benchmarks/bench_sweep.py [--steps 300] [--repeat 2]
+    python benchmarks/bench_sweep.py [--steps 1500] [--repeat 2]
 
 The machine has 2 cores shared with other work; the load average is printed before and
 after, and with --repeat the best of the runs is reported. A loaded machine caps the speedup.
@@ -55,7 +55,7 @@ def sweep_time(sp, workers, cell_fn=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=300, help="training steps per cell (default 300)")
+    ap.add_argument("--steps", type=int, default=1500, help="training steps per cell (default 1500, TrainConfig's for decimate)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each sweep; the best is reported")
     ap.add_argument("--noop-cells", type=int, default=200, help="no-op cells for the pure overhead")
     opts = ap.parse_args(argv)

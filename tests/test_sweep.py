@@ -1,4 +1,5 @@
 """Sweeps on Dask: spec, atomic store, a local two-worker cluster on loopback, fault injection, resume."""
+import decimal
 import json
 import os
 import signal
@@ -71,6 +72,8 @@ def test_random_theta_sample_is_seeded_and_admissible():
     s1, s2 = SweepSpec.from_dict({**base, "theta": t}), SweepSpec.from_dict({**base, "theta": t})
     assert s1.thetas == s2.thetas and len(set(s1.thetas)) == 5
     assert all(abs(float(K)) < float(a[0]) for K, a in s1.thetas)   # the box holds inadmissible theta too
+    d = SweepSpec.from_dict({**base, "theta": {"random": {**t["random"], "K": [decimal.Decimal("-1"), "1"]}}}).to_dict()
+    assert json.loads(json.dumps(d)) == d          # the manifest's copy compares equal on a rerun
     t2 = {"random": {**t["random"], "seed": 4}}
     assert SweepSpec.from_dict({**base, "theta": t2}).thetas != s1.thetas
 

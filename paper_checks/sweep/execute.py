@@ -80,6 +80,14 @@ class WorkerSetup(WorkerPlugin):
         one_thread()
 
 
+def cores():
+    """The cores this process may use (its CPU affinity, which a container may restrict)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def local_cluster(workers):
     """A LocalCluster of ``workers`` one-thread processes, every socket on 127.0.0.1.
 
@@ -106,7 +114,7 @@ def dask_client(scheduler=None, workers=None):
         finally:
             client.close()
         return
-    n = (os.cpu_count() or 1) if workers is None else workers
+    n = cores() if workers is None else workers
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
         raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
     cluster = local_cluster(n)

@@ -232,7 +232,7 @@ def _thetas(t):
         thetas = tuple(_admissible(_text(p["K"], "K"), tuple(_text(x, "a") for x in p["a"])) for p in t["list"])
         return thetas, {k: v for k, v in t.items() if k != "list"}
     if "random" in t:
-        return _random_thetas(t["random"]), {"random": t["random"]}
+        return _random_thetas(t["random"]), {"random": _plain(t["random"])}
     if "K" not in t or "a" not in t:
         raise MalformedInput("theta", repr(sorted(t)), "give a grid (K = [...], a = [...]) or [theta.random]")
     Ks = [_text(K, "K") for K in _list_of(t["K"] if isinstance(t["K"], list) else [t["K"]], "K", object)]
@@ -284,6 +284,16 @@ def _random_thetas(r):
         except InadmissibleParameter:
             pass
     return tuple(out)
+
+
+def _plain(x):
+    """TOML data with exact Decimals as JSON-stable data (Decimal -> its text), so the manifest's
+    copy of the spec compares equal to the spec on a rerun."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return str(x) if isinstance(x, decimal.Decimal) else x
 
 
 def _a_boxes(a):
