@@ -1,0 +1,289 @@
+"""Claims of the foundation (FRAMEWORK.md 2 and 3.1): each derived relation against an independent route.
+
+Every check evaluates the symbolic side (``proofs``, or ``numerics.exact`` which evaluates it)
+and compares it with something computed another way: mpmath quadrature of the defining
+integral, brute-force sums over decimated spins, the exact rational recursion, finite
+differences of the map. Tolerances are 10^-(dps - guard) (``paper_checks.compare``) unless a
+check states a derived bound (the truncation of a series).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import product
+
+import mpmath
+import sympy as sp
+from mpmath import mp
+
+from numerics import api
+from numerics.precision import GUARD_DIGITS, Estimate, to_mpf
+from paper_checks.compare import all_of, compare
+from paper_checks.registry import Evidence, claim
+from proofs import gaussian as G
+from proofs import ising as I
+from proofs import laplace as LP
+from proofs.family import Chain
+
+GAUSSIAN = Chain.gaussian(1, "0.5")                    # FRAMEWORK.md 6
+SINGLE_WELL = ("0.4", ("0.5", "0.1"))                    # K, (a_1, a_2)
+DOUBLE_WELL = ("0.5", ("-1", "0.25"))
+ISING = Chain.ising("0.8")
+
+
+def _mp(q):
+    return to_mpf(sp.Rational(q))
+
+
+def _quad(f, points, dps):
+    """mpmath quadrature with its own error estimate, as an Estimate."""
+    with mp.workdps(dps + GUARD_DIGITS):
+        v, e = mpmath.quad(f, points, error=True)
+        return Estimate(+v, abs(e), dps)
+
+
+@claim("foundation.laplace-decimation",
+       "Integrating out one site between kept neighbours is the single-site Laplace transform at K (y_1 + y_2); "
+       "the Gaussian L(s), the quartic normalizer's Bessel forms and the coarse Hamiltonian's cumulant expansion "
+       "agree with quadrature",
+       provenance="standard", hypotheses="mu = exp(-V_a) dx with V even; sample points from FRAMEWORK.md 6",
+       section="2, 3.1")
+def check_laplace_decimation(ctx):
+    dps = ctx.dps
+    parts = []
+    # (1) Gaussian: int exp(K (y1 + y2) x - a x^2) dx (quadrature) vs sqrt(pi/a) exp(s^2/(4a)) (proofs.laplace)
+    a, K = sp.Rational(1), sp.Rational(1, 2)
+    L = LP.laplace(GAUSSIAN.mu)
+    rows = []
+    for y1, y2 in ((1, 1), (Fraction(3, 2), Fraction(-1, 4)), (-2, Fraction(1, 3))):
+        s_ = K * (sp.Rational(y1) + sp.Rational(y2))
+        with mp.workdps(dps + GUARD_DIGITS):
+            sv, av = _mp(s_), _mp(a)
+            peak = sv / (2 * av)
+            q = _quad(lambda x: mpmath.exp(sv * x - av * x ** 2), [-mpmath.inf, peak, mpmath.inf], dps)
+        rows.append((f"Gaussian a=1, K=1/2, y=({y1}, {y2})", L.subs(LP.s, s_), q))
+    parts.append(compare(rows, dps=dps, what="Gaussian L(K(y1+y2)): closed form vs quadrature"))
+    # (2) quartic z(a1, a2): Bessel forms (both signs of a_1) vs quadrature
+    rows = []
+    for a1, a2 in ((sp.Rational(1, 2), sp.Rational(1, 10)), (sp.Rational(-1), sp.Rational(1, 4)),
+                   (sp.Rational(-4), sp.Rational(1, 4))):
+        if a1 > 0:
+            closed = LP.quartic_normalizer_positive().subs({LP.a1: a1, LP.a2: a2})
+        else:
+            closed = LP.quartic_normalizer_negative().subs({LP.c1: -a1, LP.a2: a2})
+        with mp.workdps(dps + GUARD_DIGITS):
+            A1, A2 = _mp(a1), _mp(a2)
+            wells = [] if a1 > 0 else [-mpmath.sqrt(-A1 / (2 * A2)), mpmath.sqrt(-A1 / (2 * A2))]
+            q = _quad(lambda x: mpmath.exp(-A1 * x ** 2 - A2 * x ** 4),
+                      [-mpmath.inf] + wells[:1] + [0] + wells[1:] + [mpmath.inf], dps)
+        rows.append((f"z({a1}, {a2})", closed, q))
+    parts.append(compare(rows, dps=dps, what="quartic z: Bessel form vs quadrature"))
+    parts.append(_cumulant_expansion_vs_quadrature(dps))
+    return all_of(parts)
+
+
+def _cumulant_expansion_vs_quadrature(dps):
+    """-log(L(s)/z) vs its cumulant series to s^6 for the single well; the residual must match the
+    s^8 term -kappa_8 s^8/8! within the next term's size 2 |kappa_10| s^10/10! (derived bound)."""
+    from proofs.decimation import kappa, moments_in_cumulants  # noqa: F401  (kappa naming shared with proofs)
+    a1, a2 = (sp.Rational(v) for v in SINGLE_WELL[1])
+    kap_m = LP.cumulants_in_moments(10)
+    with mp.workdps(dps + 2 * GUARD_DIGITS):
+        A1, A2 = _mp(a1), _mp(a2)
+
+        def integral(power=0, s=0):
+            return mpmath.quad(lambda x: x ** power * mpmath.exp(s * x - A1 * x ** 2 - A2 * x ** 4),
+                               [-mpmath.inf, 0, mpmath.inf])
+
+        z = integral()
+        moments = {LP.moment_symbol(k): integral(2 * k) / z for k in range(1, 6)}
+        kap = {2 * k: sp.lambdify(list(moments), kap_m[2 * k], "mpmath")(*moments.values()) for k in range(1, 6)}
+        s_ = _mp(SINGLE_WELL[0]) * (_mp(1) + _mp(sp.Rational(1, 2))) / 4      # K (y1 + y2) at a small K
+        exact = -mpmath.log(integral(0, s_) / z)
+        series6 = -sum(kap[2 * j] * s_ ** (2 * j) / mpmath.factorial(2 * j) for j in (1, 2, 3))
+        residual = exact - series6
+        lead = -kap[8] * s_ ** 8 / mpmath.factorial(8)
+        bound = 2 * abs(kap[10]) * s_ ** 10 / mpmath.factorial(10) + mpmath.mpf(10) ** -(dps)
+        ok = abs(residual - lead) <= bound
+        details = {"s": mpmath.nstr(s_, 10), "residual": mpmath.nstr(residual, 15), "kappa_8 term": mpmath.nstr(lead, 15),
+                   "bound (next term)": mpmath.nstr(bound, 3), "dps": dps,
+                   "kappa": {k: mpmath.nstr(v, 12) for k, v in kap.items()}}
+    return Evidence(bool(ok), f"cumulant series to s^6 vs quadrature: residual {details['residual']} matches the "
+                    f"kappa_8 term {details['kappa_8 term']} within the next term {details['bound (next term)']}", details)
+
+
+@claim("foundation.gaussian-closure",
+       "Decimation maps the Gaussian chain to a Gaussian chain: the coarse bond Hamiltonian is exactly quadratic, "
+       "K' = K^2/(2a), a' = a - K^2/(2a), and rho = sqrt(a^2 - K^2) is invariant",
+       provenance="standard", hypotheses="a > |K|, b = 2, (a, K) = (1, 1/2)", section="3.1")
+def check_gaussian_closure(ctx):
+    dps = ctx.dps
+    chain = GAUSSIAN
+    a, K = _mp(chain.a[0]), _mp(chain.K)
+    with mp.workdps(dps + 2 * GUARD_DIGITS):
+        a, K = _mp(chain.a[0]), _mp(chain.K)
+
+        def bond(y1, y2):     # -log of the integral over the middle site (quadrature), plus the kept sites' halves
+            y1, y2 = mpmath.mpf(y1), mpmath.mpf(y2)
+            peak = K * (y1 + y2) / (2 * a)
+            return -mpmath.log(mpmath.quad(lambda x: mpmath.exp(K * x * (y1 + y2) - a * x ** 2),
+                                           [-mpmath.inf, peak, mpmath.inf]))
+
+        h = mpmath.mpf(1) / 2
+        b00 = bond(0, 0)
+        # coefficients of the bond's quadratic form from exact finite differences of a quadratic
+        K1 = -(bond(h, h) - bond(h, -h) - bond(-h, h) + bond(-h, -h)) / (4 * h * h)
+        alpha = (bond(h, 0) + bond(-h, 0) - 2 * b00) / (2 * h * h)
+        a1 = a + 2 * alpha          # each kept site ends two bonds
+        # closure: a quadratic has vanishing fourth differences
+        quartic = bond(2 * h, 0) - 4 * bond(h, 0) + 6 * b00 - 4 * bond(-h, 0) + bond(-2 * h, 0)
+        err = mpmath.mpf(10) ** -(dps + GUARD_DIGITS)
+        pts = api.flow(chain, b=2, steps=1, dps=dps)
+    rows = [("K' (quadrature vs closed form)", K1, Estimate(pts[1].K, pts[1].error, dps)),
+            ("a' (quadrature vs closed form)", a1, Estimate(pts[1].a[0], pts[1].error, dps)),
+            ("fourth difference of the bond (closure)", 0, Estimate(quartic, err, dps)),
+            ("rho'^2 - rho^2 (quadrature)", 0, Estimate(a1 ** 2 - K1 ** 2 - (a ** 2 - K ** 2), err, dps))]
+    return compare(rows, dps=dps, what="Gaussian decimation closes (quadrature)")
+
+
+@claim("foundation.u-power-b",
+       "In u = K/(a + rho), decimation by b is u' = u^b, so the orbit is the inverse map at u^(b^m)",
+       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}, m <= 4, (a, K) = (1, 1/2) and (1, -0.9)",
+       section="3.1")
+def check_u_power_b(ctx):
+    dps = ctx.dps
+    rows = []
+    for chain in (GAUSSIAN, Chain.gaussian(1, "-0.9")):
+        for b in (2, 3, 4):
+            pts = api.flow(chain, b=b, steps=4, dps=dps)       # closed form at u^(b^m)
+            for m in range(5):
+                # independent route: the rational recursion K' = K^b / D_(b-1), iterated exactly
+                Km, am = G.iterate_recursion(chain.K, chain.a[0], b, m)
+                rows.append((f"{chain!r} b={b} m={m} K_m", Km, Estimate(pts[m].K, pts[m].error, dps)))
+                rows.append((f"{chain!r} b={b} m={m} a_m", am, Estimate(pts[m].a[0], pts[m].error, dps)))
+    return compare(rows, dps=dps, what="closed-form orbit vs exact iterated recursion")
+
+
+@claim("foundation.gaussian-fixed-points",
+       "Gaussian fixed points: in (K, a) the line K = 0 with Jacobian diag(0, 1), reached at (0, rho); "
+       "in r = K/a the critical r = 1 has eigenvalue 4 = b^2; in u the critical u = 1 has eigenvalue b",
+       provenance="standard", hypotheses="a > |K|; finite differences of the exact one-step map", section="3.1")
+def check_gaussian_fixed_points(ctx):
+    dps = ctx.dps
+    parts = []
+    fp = api.fixed_point(GAUSSIAN, b=2, dps=dps)
+    flow = api.flow(GAUSSIAN, b=2, steps=8, dps=dps)
+    with mp.workdps(dps + GUARD_DIGITS):
+        rho = mpmath.sqrt(mpmath.mpf(3)) / 2
+    parts.append(compare([("a* = rho = sqrt(3)/2", sp.sqrt(3) / 2, Estimate(fp.a[0], fp.error, dps)),
+                          ("K_8 -> 0", 0, Estimate(flow[-1].K, flow[-1].error, dps)),
+                          ("a_8 -> rho", sp.sqrt(3) / 2, Estimate(flow[-1].a[0], flow[-1].error, dps))],
+                         dps=dps, what="flow lands at (0, rho)"))
+    # Jacobian at (0, a) by central differences of the one-step map (b = 2, 3); h^2 below the tolerance
+    rows = []
+    hq = Fraction(1, 10 ** (dps // 2 + 3))
+    for b in (2, 3):
+        a0 = Fraction(7, 8)
+
+        def step(Kq, aq):
+            p = api.flow(Chain.gaussian(aq, Kq), b=b, steps=1, dps=dps + GUARD_DIGITS)[1]
+            return p.K, p.a[0]
+
+        with mp.workdps(dps + 2 * GUARD_DIGITS):
+            h = to_mpf(sp.Rational(hq.numerator, hq.denominator))
+            kp, ap_ = step(hq, a0)
+            km, am = step(-hq, a0)
+            jac_KK, jac_aK = (kp - km) / (2 * h), (ap_ - am) / (2 * h)
+            kp2, ap2 = step(0, a0 + hq)
+            km2, am2 = step(0, a0 - hq)
+            jac_Ka, jac_aa = (kp2 - km2) / (2 * h), (ap2 - am2) / (2 * h)
+        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0), ("da'/da", jac_aa, 1)):
+            rows.append((f"b={b} {name} at (0, 7/8)", exact, val))
+        with mp.workdps(dps + GUARD_DIGITS):
+            eig = tuple(api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues)
+        rows += [(f"b={b} reported eigenvalue {i}", e, eig[i]) for i, e in enumerate((0, 1))]
+    # the differences keep about dps + guard - dps//2 - 3 digits: judged at dps//2
+    parts.append(compare(rows, dps=max(6, dps // 2), what="Jacobian diag(0, 1) on K = 0 (finite differences)"))
+    # critical eigenvalues: r = 1 - eps (b = 2): (1 - r')/eps -> 4; u = 1 - eps: (1 - u')/eps -> b
+    eps = Fraction(1, 10 ** (dps // 2 + 3))
+    crit = []
+    for b in (2, 3):
+        chain = Chain.gaussian(1, 1 - eps)
+        with mp.workdps(2 * dps + 4 * GUARD_DIGITS):
+            p = api.flow(chain, b=b, steps=1, dps=2 * dps + 2 * GUARD_DIGITS)[1]
+            e = to_mpf(sp.Rational(eps.numerator, eps.denominator))
+            if b == 2:
+                crit.append(("r = 1: dr'/dr (b = 2)", 4, (1 - p.K / p.a[0]) / e))
+            u0 = (1 - e) / (1 + mpmath.sqrt(1 - (1 - e) ** 2))
+            u1 = p.K / (p.a[0] + mpmath.sqrt(p.a[0] ** 2 - p.K ** 2))
+            crit.append((f"u = 1: du'/du (b = {b})", b, (1 - u1) / (1 - u0)))
+    # the one-sided differences carry O(sqrt(eps)) (u) and O(eps) (r) errors: judged at dps/4 digits
+    parts.append(compare(crit, dps=max(6, dps // 4), guard=1, what="critical eigenvalues in r and in u"))
+    return all_of(parts)
+
+
+@claim("foundation.free-energy-rg",
+       "Free-energy RG relation A(theta) = A(theta')/b + g(theta) with g = [(b-1) log 2 pi - log D_(b-1)]/(2b) "
+       "(Gaussian) and g = log(2^(b-1) sqrt(cosh^(2b) K - sinh^(2b) K))/b (Ising)",
+       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}; Ising K = 0.8", section="2, 3.1")
+def check_free_energy_rg(ctx):
+    dps = ctx.dps
+    rows = []
+    for b in (2, 3, 4):
+        # A by quadrature of the circulant spectrum, A = log(2 pi)/2 - (1/4 pi) int_0^2pi log(2a - 2K cos t) dt,
+        # at theta and at theta' (exact rational recursion); g from the determinant D_(b-1) (polynomial recurrence)
+        Kq, aq = GAUSSIAN.K, GAUSSIAN.a[0]
+        Kp, ap = G.iterate_recursion(Kq, aq, b, 1)
+        with mp.workdps(dps + GUARD_DIGITS):
+            def A_quad(Kx, ax):
+                Kf, af = to_mpf(Kx), to_mpf(ax)
+                return (mpmath.log(2 * mpmath.pi) / 2
+                        - mpmath.quad(lambda t: mpmath.log(2 * af - 2 * Kf * mpmath.cos(t)), [0, mpmath.pi, 2 * mpmath.pi])
+                        / (4 * mpmath.pi))
+            D = G.determinant(b - 1).xreplace({G.K: Kq, G.a: aq})
+            g = ((b - 1) * mpmath.log(2 * mpmath.pi) - mpmath.log(to_mpf(D))) / (2 * b)
+            lhs = A_quad(Kq, aq)
+            rhs = A_quad(Kp, ap) / b + g
+        rows.append((f"Gaussian (1, 1/2), b={b}: A(theta) vs A(theta')/b + g", lhs, rhs))
+        closed = api.moments(GAUSSIAN, dps=dps, lags=1)
+        rows.append((f"Gaussian (1, 1/2): closed-form A vs quadrature (b={b} pass)", lhs, Estimate(closed.A, closed.error, dps)))
+    for b in (2, 3, 4):
+        with mp.workdps(dps + GUARD_DIGITS):
+            Kf = to_mpf(ISING.K)
+            Kp = api.flow(ISING, b=b, steps=1, dps=dps + GUARD_DIGITS)[1].K
+
+            def A_transfer(k):     # top eigenvalue of the 2 x 2 transfer matrix, numerically
+                T = mpmath.matrix([[mpmath.exp(k), mpmath.exp(-k)], [mpmath.exp(-k), mpmath.exp(k)]])
+                return mpmath.log(max(mpmath.eigsy(T)[0]))
+
+            c, s = mpmath.cosh(Kf), mpmath.sinh(Kf)
+            g = mpmath.log(2 ** (b - 1) * mpmath.sqrt(c ** (2 * b) - s ** (2 * b))) / b
+            rows.append((f"Ising K=0.8, b={b}: A(K) vs A(K')/b + g", A_transfer(Kf), A_transfer(Kp) / b + g))
+    return compare(rows, dps=dps, what="free-energy RG relation")
+
+
+@claim("foundation.ising-recursion",
+       "Ising decimation by b: tanh K' = (tanh K)^b, fixed point K* = 0 stable (dK'/dK = 0)",
+       provenance="standard", hypotheses="K in {0.8, -0.8, 5}, b in {2, 3, 4}", section="3.1")
+def check_ising_recursion(ctx):
+    dps = ctx.dps
+    rows = []
+    for Kq in ("0.8", "-0.8", "5"):
+        chain = Chain.ising(Kq)
+        for b in (2, 3, 4):
+            p = api.flow(chain, b=b, steps=1, dps=dps)[1]
+            with mp.workdps(dps + GUARD_DIGITS + 10):
+                Kf = to_mpf(chain.K)
+
+                def Z(y1, y2):     # brute force: sum over the b - 1 decimated spins
+                    total = mpmath.mpf(0)
+                    for xs in product((-1, 1), repeat=b - 1):
+                        spins = (y1,) + xs + (y2,)
+                        total += mpmath.exp(Kf * sum(spins[i] * spins[i + 1] for i in range(b)))
+                    return total
+
+                Kbrute = mpmath.log(Z(1, 1) * Z(-1, -1) / (Z(1, -1) * Z(-1, 1))) / 4
+            rows.append((f"K={Kq} b={b}", Kbrute, Estimate(p.K, p.error, dps)))
+    fp = api.fixed_point(ISING, b=2, dps=dps)
+    rows.append(("K* (flow from 0.8)", 0, Estimate(fp.K, fp.error, dps)))
+    rows.append(("dK'/dK at K* = 0", 0, fp.eigenvalues[0]))
+    return compare(rows, dps=dps, what="Ising recursion vs brute-force sums")
