@@ -198,9 +198,12 @@ def check_gaussian_fixed_points(ctx):
             jac_Ka, jac_aa = (kp2 - km2) / (2 * h), (ap2 - am2) / (2 * h)
         for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0), ("da'/da", jac_aa, 1)):
             rows.append((f"b={b} {name} at (0, 7/8)", exact, val))
-        with mp.workdps(dps + GUARD_DIGITS):
-            eig = tuple(api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues)
-        rows += [(f"b={b} reported eigenvalue {i}", e, eig[i]) for i, e in enumerate((0, 1))]
+        eig = api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues
+        # the reported eigenvalues must be the exact ones (full tolerance) and match the differences (below)
+        parts.append(compare([(f"b={b} reported eigenvalue {i}", e, eig[i]) for i, e in enumerate((0, 1))],
+                             dps=dps, what=f"reported Jacobian eigenvalues (b = {b})"))
+        rows += [(f"b={b} reported eigenvalue {i} vs differences", eig[i], v)
+                 for i, v in enumerate((jac_KK, jac_aa))]
     # the differences keep about dps + guard - dps//2 - 3 digits: judged at dps//2
     parts.append(compare(rows, dps=max(6, dps // 2), what="Jacobian diag(0, 1) on K = 0 (finite differences)"))
     # critical eigenvalues: r = 1 - eps (b = 2): (1 - r')/eps -> 4; u = 1 - eps: (1 - u')/eps -> b
