@@ -112,7 +112,7 @@ class _RingFamily:
 
 def _ring_lag(g, M, lag):
     r = g.lam / g.lam0
-    B = g.Q.T @ (g.x[:, None] * g.Q)
+    B = g.X_eigenbasis
     return float(np.einsum("ij,i,j->", B * B, r ** (M - lag), r ** lag) / (r ** M).sum())
 
 
@@ -155,6 +155,9 @@ def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):
                 break
             t /= 2
         else:
+            if th[-1] < 1e-6:
+                raise OutsideFamily(f"the moments need a_{n} <= 0 (tails at least as heavy as Gaussian, "
+                                    f"m_4 / m_2^2 = {sd[2]:.4g}): no admissible chain in the n = {n} family")
             raise NotConverged("ring projection: line search failed", partial=th, error=float(np.abs(r).max()))
     else:
         raise NotConverged("ring projection did not converge", partial=th, error=float(np.abs(r).max()))
@@ -222,7 +225,13 @@ def chi_hat(y, n, *, z_flag=5.0):
         d = 0.01 * sd[i] if sd[i] > 0 else 1e-9
         e = np.zeros(len(sbar))
         e[i] = d
-        J[:, i] = (_full_map(sbar + e, M, n, start)[0] - _full_map(sbar - e, M, n, start)[0]) / (2 * d)
+        try:
+            J[:, i] = (_full_map(sbar + e, M, n, start)[0] - _full_map(sbar - e, M, n, start)[0]) / (2 * d)
+        except OutsideFamily:        # at the family's edge (a_n ~ 0): one-sided difference into the family
+            try:
+                J[:, i] = (_full_map(sbar + e, M, n, start)[0] - F0) / d
+            except OutsideFamily:
+                J[:, i] = (F0 - _full_map(sbar - e, M, n, start)[0]) / d
     covF = J @ cov @ J.T
     seF = np.sqrt(np.clip(np.diag(covF), 0, None))
     p = n + 1

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from proofs.errors import InadmissibleParameter, MalformedInput
-from numerics.network.grid_chain import GridChain
+from numerics.network.grid_chain import GridChain, matmul
 
 
 def gaussian_ring_covariance(K, a, N, r):
@@ -71,7 +71,7 @@ class GridRingSampler:
         P = np.empty((N + 1, len(g.x), len(g.x)))
         P[0] = np.eye(len(g.x))
         for m in range(1, N + 1):
-            P[m] = P[m - 1] @ S
+            P[m] = matmul(P[m - 1], S)
         self._P = torch.from_numpy(P)
         d = np.clip(np.diag(P[N]), 0, None)
         self._p0 = torch.from_numpy(d / d.sum())

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from proofs.errors import MalformedInput
+from proofs.errors import MalformedInput, NotConverged
 from numerics.network import compare as cmp
 from numerics.network.audit import audit
 from numerics.network.config import TrainConfig
@@ -170,8 +170,8 @@ def evaluate(cfg, obj, refs, sampler, generator):
         est = chi_hat(y, n, z_flag=cfg.z_disagree)
         chi, se, diag = est.theta, est.se, est.diagnostics
         note = est.note
-    except OutsideFamily as exc:
-        chi, se, diag, note = None, None, {"outside_family": str(exc)}, str(exc)
+    except (OutsideFamily, NotConverged) as exc:
+        chi, se, diag, note = None, None, {"no_chi_hat": str(exc)}, str(exc)
     vs_star = cmp.compare(chi, se, refs["theta_star"], z_agree=th[0], z_disagree=th[1])
     out = {
         "chi": _theta_dict(chi), "se": _theta_dict(se), "theta_star": _theta_dict(refs["theta_star"]),
