@@ -99,7 +99,30 @@ def _gaussian_flow(chain, b, steps, dps):
             for m in range(steps + 1)]
 
 
-def _gaussian_fixed_point(chain, b, dps):
+def _outward(lo, hi, dps):
+    """[lo, hi] as decimal strings of ``dps`` digits, widened so that rounding cannot shrink it."""
+    with mp.workdps(dps + GUARD_DIGITS):
+        lo, hi = mpmath.mpf(lo), mpmath.mpf(hi)
+        pad = mpmath.mpf(10) ** (1 - dps)
+        lo, hi = lo - abs(lo) * pad, hi + abs(hi) * pad
+        return [mpmath.nstr(lo, dps), mpmath.nstr(hi, dps)]
+
+
+def _certified_rho(chain, dps):
+    """An interval enclosure of rho = sqrt(a_1^2 - K^2) by mpmath interval arithmetic on the exact radicand."""
+    q = _rho_squared(chain)
+    old = mpmath.iv.prec
+    try:                     # mpmath.iv has no workdps: set and restore its precision around the call
+        mpmath.iv.dps = dps + GUARD_DIGITS
+        box = mpmath.iv.sqrt(mpmath.iv.mpf(int(q.p)) / mpmath.iv.mpf(int(q.q)))
+        lo, hi = box.a, box.b
+        with mp.workdps(dps + 2 * GUARD_DIGITS):
+            return mpmath.mpf(lo.a), mpmath.mpf(hi.b)
+    finally:
+        mpmath.iv.prec = old
+
+
+def _gaussian_fixed_point(chain, b, dps, certify=False):
     (rh,), (err,) = _twice(lambda: [_rho_u(chain)[0]], dps)
     jac = G.jacobian_on_fixed_line(b)
     # (K, a_1) block from the exact recursion; a_2..a_n: at K = 0 the sites decouple and
@@ -111,8 +134,12 @@ def _gaussian_fixed_point(chain, b, dps):
     note = ("line of fixed points K = 0 in (K, a): the flow lands at (0, rho), rho = sqrt(a_1^2 - K^2) invariant; "
             "Jacobian diag(0, 1, ...): super-stable across the line (exponent -infinity, shown as null), marginal along it")
     zeros = tuple(mpmath.mpf(0) for _ in range(chain.n - 1))
+    enclosure = None
+    if certify:
+        enclosure = {"K": ["0", "0"], "a": [_outward(*_certified_rho(chain, dps), dps)] + [["0", "0"]] * (chain.n - 1),
+                     "method": "closed form (0; sqrt(a_1^2 - K^2)) in interval arithmetic (mpmath.iv), widened outward"}
     return FixedPoint(K=mpmath.mpf(0), a=(rh,) + zeros, error=err, eigenvalues=eigenvalues, dps=dps,
-                      scheme="decimation", b=b, exponents=exponents, note=note)
+                      scheme="decimation", b=b, exponents=exponents, enclosure=enclosure, note=note)
 
 
 def _gaussian_moments(chain, dps, lags):
@@ -154,13 +181,14 @@ def _ising_flow(chain, b, steps, dps):
     return [Point(K=v, a=(), error=e) for v, e in zip(vals, errs)]
 
 
-def _ising_fixed_point(chain, b, dps):
+def _ising_fixed_point(chain, b, dps, certify=False):
     with mp.workdps(dps + GUARD_DIGITS):
         lam = to_mpf(I.derivative_at_zero(b))
     note = ("K* = 0 (stable, eigenvalue dK'/dK = 0) is reached from every finite K; "
             "K* = infinity (zero temperature) is the other fixed point, unstable")
+    enclosure = {"K": ["0", "0"], "a": [], "method": "exact: K* = 0 solves atanh(tanh(K)^b) = K"} if certify else None
     return FixedPoint(K=mpmath.mpf(0), a=(), error=mpmath.mpf(0), eigenvalues=(lam,), dps=dps,
-                      scheme="decimation", b=b, exponents=(None,), note=note)
+                      scheme="decimation", b=b, exponents=(None,), enclosure=enclosure, note=note)
 
 
 def _ising_moments(chain, dps, lags):
@@ -190,13 +218,13 @@ def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
 def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     """The fixed point the decimation flow from ``chain`` reaches: Gaussian (0; rho, 0..), Ising K* = 0.
 
-    ``certify`` needs nothing extra here: the fixed point is a closed form.
+    With ``certify`` the enclosure is the closed form evaluated in interval arithmetic.
     """
     _check_scheme(scheme)
     if chain.is_ising:
-        return _ising_fixed_point(chain, b, dps)
+        return _ising_fixed_point(chain, b, dps, certify)
     _check_gaussian(chain)
-    return _gaussian_fixed_point(chain, b, dps)
+    return _gaussian_fixed_point(chain, b, dps, certify)
 
 
 def moments(chain, *, dps=30, lags=4):

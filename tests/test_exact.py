@@ -126,3 +126,15 @@ def test_exact_refuses_non_gaussian_chains(chain):
 def test_exact_refuses_block_spin():
     with pytest.raises(NotSupported, match="decimation only"):
         exact.flow(Chain.gaussian(1, "0.5"), scheme="block", steps=1, dps=20)
+
+
+@given(gaussian_chains())
+@example(Chain.gaussian(1, "0.5"))
+def test_certified_enclosure_contains_rho(chain):
+    prec = mpmath.iv.prec
+    fp = exact.fixed_point(chain, b=2, dps=25, certify=True)
+    assert mpmath.iv.prec == prec                   # interval precision restored
+    with mp.workdps(60):
+        rho = mpmath.sqrt(mpmath.mpf((chain.a[0] ** 2 - chain.K ** 2).p) / (chain.a[0] ** 2 - chain.K ** 2).q)
+        lo, hi = (mpmath.mpf(x) for x in fp.enclosure["a"][0])
+        assert lo <= rho <= hi and hi - lo <= rho * mpmath.mpf(10) ** -22
