@@ -8,13 +8,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from paper_checks.sweep.execute import local_cluster, run_sweep
 from paper_checks.sweep.spec import SweepSpec, load_spec_file
 from paper_checks.sweep.store import ResultStore, atomic_write_text
 from paper_checks.sweep.summary import markdown, summarize, write_figures
 from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.family import Chain
 from rgdnn.cli import main
+from tests.strategies import gaussian_chains
 from tests.sweep_cells import sleepy_cell
 
 
@@ -64,6 +68,22 @@ def test_spec_errors_name_the_parameter(tmp_path):
     (tmp_path / "bad.toml").write_text("L = [1,\n")
     with pytest.raises(MalformedInput, match="not valid TOML"):
         load_spec_file(tmp_path / "bad.toml")
+
+
+@given(st.lists(gaussian_chains(), min_size=1, max_size=4, unique_by=lambda c: (c.K, c.a)),
+       st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True),
+       st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=3, unique=True))
+@example([Chain.gaussian("1", "0.5"), Chain.gaussian("1", "-0.5")], [1], [0])    # K and -K: two cells
+def test_cell_keys_are_unique_and_independent_of_how_theta_is_written(chains, Ls, seeds):
+    """Domain: admissible Gaussian chains (a_1 > |K|), distinct; depths 1..4; seeds in [0, 2^32)."""
+    def spec(fmt):
+        th = [(fmt(c.K), [fmt(c.a[0])]) for c in chains]
+        return SweepSpec.from_dict({"theta": {"list": [{"K": K, "a": a} for K, a in th]},
+                                    "objectives": ["decimate"], "L": Ls, "seeds": seeds})
+    as_fraction = spec(lambda q: f"{q.p}/{q.q}").cells()
+    assert len({c.key for c in as_fraction}) == len(chains) * len(Ls) * len(seeds)
+    scaled = spec(lambda q: f"{2 * q.p}/{2 * q.q}").cells()         # the same rationals, written otherwise
+    assert [c.key for c in scaled] == [c.key for c in as_fraction]
 
 
 def test_random_theta_sample_is_seeded_and_admissible():
@@ -249,3 +269,33 @@ def test_real_training_sweep_on_two_loopback_workers(tmp_path):
                  "--set", "M=4", "--set", "steps=60", "--set", "batch=64", "--set", "eval_samples=2048",
                  "--no-progress", "--out", str(out)]) == 0           # resume: nothing left to run
     assert json.loads((out / "manifest.json").read_text())["runs"][1]["submitted"] == 0
+
+
+@pytest.mark.slow
+def test_client_killed_hard_then_rerun_resumes(tmp_path):
+    """SIGKILL the whole `rgdnn sweep` process group (client, scheduler, workers) mid-sweep, rerun.
+
+    Every record on disk after the kill is whole (atomic writes), and the rerun runs only the rest.
+    """
+    import subprocess
+    import sys
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "rgdnn", "sweep", "--K", "0.5", "0.3", "--a", "1", "--objective", "decimate",
+           "--L", "1", "2", "--seeds", "0", "1", "--set", "M=4", "--set", "steps=1500", "--set", "batch=64",
+           "--set", "eval_samples=2048", "--workers", "2", "--no-progress", "--out", str(out)]
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.Popen(cmd, cwd=root, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(list((out / "cells").glob("*.json"))
+                                                   if (out / "cells").is_dir() else []) < 2:
+            time.sleep(0.05)
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)     # the group this test started: client and its cluster
+        p.wait()
+    done = {q.name: json.loads(q.read_text()) for q in (out / "cells").glob("*.json")}   # all parse
+    assert 2 <= len(done) < 8 and all(r["status"] == "ok" for r in done.values())
+    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"{len(done)} already finished, {8 - len(done)} run" in r.stderr
+    assert all(json.loads((out / "cells" / n).read_text()) == rec for n, rec in done.items())

@@ -12,6 +12,10 @@ A spec is a TOML file or command-line flags (flags override the file)::
     K = ["0.5", "0.3"]               # exact decimals; TOML floats are read exactly too
     a = [["1"]]                      # a list of a-vectors (a flat list is one vector)
 
+    [[theta.list]]                   # or an explicit list of theta (n may differ between them)
+    K = "0.4"
+    a = ["0.5", "0.1"]
+
     [theta.random]                   # or a seeded random sample instead of the grid
     count = 6
     seed = 0
@@ -228,18 +232,26 @@ def _admissible(K, a):
 def _thetas(t):
     if not isinstance(t, dict):
         raise MalformedInput("theta", repr(t)[:40], "must be a table with K and a (or [theta.random])")
-    if "list" in t:            # the manifest's copy of an already-expanded spec
-        thetas = tuple(_admissible(_text(p["K"], "K"), tuple(_text(x, "a") for x in p["a"])) for p in t["list"])
-        return thetas, {k: v for k, v in t.items() if k != "list"}
+    if "list" in t:            # an explicit list of theta (also the manifest's copy of any spec)
+        items = t["list"]
+        if not isinstance(items, list) or not items or not all(isinstance(p, dict) and "K" in p and "a" in p
+                                                                for p in items):
+            raise MalformedInput("theta.list", repr(items)[:60], "give a non-empty list of {K = ..., a = [...]}")
+        thetas = tuple(_admissible(_text(p["K"], "K"), _a_vectors(p["a"])[0]) for p in items)
+        return _distinct(thetas), {k: v for k, v in t.items() if k != "list"}
     if "random" in t:
         return _random_thetas(t["random"]), {"random": _plain(t["random"])}
     if "K" not in t or "a" not in t:
         raise MalformedInput("theta", repr(sorted(t)), "give a grid (K = [...], a = [...]) or [theta.random]")
     Ks = [_text(K, "K") for K in _list_of(t["K"] if isinstance(t["K"], list) else [t["K"]], "K", object)]
     thetas = tuple(_admissible(K, a) for K in Ks for a in _a_vectors(t["a"]))
-    if len({(str(exact_rational(K)), tuple(map(str, map(exact_rational, a)))) for K, a in thetas}) != len(thetas):
-        raise MalformedInput("theta", "grid", "lists a theta twice (the cell would run twice)")
-    return thetas, {"grid": {"K": Ks, "a": [list(a) for a in _a_vectors(t["a"])]}}
+    return _distinct(thetas), {"grid": {"K": Ks, "a": [list(a) for a in _a_vectors(t["a"])]}}
+
+
+def _distinct(thetas):
+    if len({(exact_rational(K), tuple(map(exact_rational, a))) for K, a in thetas}) != len(thetas):
+        raise MalformedInput("theta", "list", "lists a theta twice (the cell would run twice)")
+    return thetas
 
 
 def _random_thetas(r):

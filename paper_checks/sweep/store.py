@@ -83,7 +83,7 @@ def flatten_record(rec):
         row[k] = cell.get(k)
     result = rec.get("result") or {}
     for k in TABLE_RESULT_KEYS:
-        if k in result:
+        if result.get(k) is not None:       # absent and None alike: an empty cell, not a column
             _flat(k, result[k], row)
     row["wall_seconds"] = rec.get("wall_seconds")
     w = rec.get("worker") or {}

@@ -36,7 +36,7 @@ def add_arguments(p):
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this existing Dask scheduler "
                    "(default: a local cluster on 127.0.0.1)")
     p.add_argument("--workers", type=int, help="workers of the local cluster (default: the number of cores)")
-    p.add_argument("--summary", action="store_true", help="only (re)write the summary of the sweep in --out")
+    p.add_argument("--summary", action="store_true", help="only (re)write the table and summary of the sweep in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_json_argument(p)
 
@@ -97,6 +97,9 @@ def run(args):
               file=sys.stderr)
     elif not (out / "cells").is_dir():
         raise MalformedInput("out", str(out), "holds no sweep (no cells/ directory)")
+    else:
+        from paper_checks.sweep.store import ResultStore
+        ResultStore(out).write_table()          # the table too is regenerated from the records
     summary = write_summary(out)
     if args.json:
         emit_json(summary)
