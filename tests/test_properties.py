@@ -207,6 +207,26 @@ def test_quartic_decimation_limit_is_marginal_projection(chain, b):
     _assert(compare(rows, dps=DPS))
 
 
+def chain_at(point, dps):
+    """The chain at a numeric flow point, its mpf coordinates read as exact decimals (dps + 10 digits)."""
+    text = lambda v: mpmath.nstr(v, dps + 10, min_fixed=-dps - 10, max_fixed=dps + 10)  # noqa: E731
+    return Chain.polynomial(Fraction(text(point.K)), [Fraction(text(v)) for v in point.a])
+
+
+@budget(3, 30)
+@given(quartic_single_wells(), rg_b)
+@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)
+def test_quartic_block_spin_keeps_the_variance(chain, b):
+    """Variance-preserving block-spin: m_2 of every point of the projected flow == m_2(theta)
+    (numerics.api.moments at each point; FRAMEWORK.md 3.3 chooses zeta so that Var(y_0) = Var(x_0))."""
+    need("numerics.general")
+    m2 = api.moments(chain, dps=DPS, lags=1).m[0]
+    pts = api.flow(chain, scheme="block", b=b, steps=2, dps=DPS)
+    rows = [(f"{chain!r}, b={b}, step {m}: m_2", m2, api.moments(chain_at(p, DPS), dps=DPS, lags=1).m[0])
+            for m, p in enumerate(pts[1:], 1)]
+    _assert(compare(rows, dps=DPS))
+
+
 # -- the network side at its optimal weights (linear network, Gaussian data, FRAMEWORK.md 4.3) ---
 
 M_OUT = 8          # feature-layer width; N = M b^L data sites
