@@ -71,10 +71,13 @@ class Derivation:
         self.steps.append(Step(text, "", "", verified=True))
 
     def equal(self, lhs, rhs, text, simplifiers=(), show=None):
-        """Record ``lhs = rhs`` after checking that lhs - rhs simplifies to 0."""
-        how = is_zero(sp.sympify(lhs) - sp.sympify(rhs), simplifiers)
+        """Record ``lhs = rhs`` after checking that lhs - rhs simplifies to 0 (exact expressions only)."""
+        lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+        if lhs.has(sp.Float) or rhs.has(sp.Float):
+            self._fail(text, "a float entered an exact derivation")
+        how = is_zero(lhs - rhs, simplifiers)
         if how is None:
-            self._fail(text, f"lhs - rhs = {sp.simplify(sp.sympify(lhs) - sp.sympify(rhs))} does not simplify to 0")
+            self._fail(text, f"lhs - rhs = {sp.simplify(lhs - rhs)} does not simplify to 0")
         latex = show if show is not None else f"{sp.latex(lhs)} = {sp.latex(rhs)}"
         self.steps.append(Step(text, latex, f"{how}(lhs - rhs) = 0"))
 

@@ -30,6 +30,8 @@ def test_a_wrong_step_raises_and_is_not_recorded():
         d.equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 2, "not a Pythagorean identity")
     with pytest.raises(VerificationError, match="did not pass"):
         d.check(False, "false", "0 = 1", "stated check")
+    with pytest.raises(VerificationError, match="float"):
+        d.equal(x / 2, sp.Float(0.5) * x, "a float")
     assert d.steps == []
 
 
