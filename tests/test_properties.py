@@ -5,6 +5,7 @@ Each property compares two independent routes (named in its docstring) with
 Example counts per test are sized for the ``default`` profile (the whole suite
 under 5 minutes on 2 cores) and raised under ``HYPOTHESIS_PROFILE=thorough``.
 """
+import functools
 import os
 from fractions import Fraction
 
@@ -303,6 +304,43 @@ def test_infomax_optimum_gives_theta_star(chain, b, seed):
     chi, _ = project_ring(ring_statistics(Cy), M_OUT, 1)
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
     assert abs(chi[0] - float(fp.K)) <= tol and abs(chi[1] - float(fp.a[0])) <= tol * float(fp.a[0]), (chi, fp)
+
+
+@functools.lru_cache(maxsize=None)
+def _decimate_optimum(b, L):
+    from proofs.optimal_weights import decimate_optimum
+    return decimate_optimum(b=b, L=L)
+
+
+@budget(15, 200)
+@given(gaussian_chains(), rg_b, st.sampled_from([1, 2]))
+@example(Chain.gaussian(1, "0.5"), 2, 2)
+def test_decimate_optimum_symbolic_equals_numeric_rg(chain, b, L):
+    """chi at W* = D derived in sympy (proofs.optimal_weights, in (u, rho)) == R^L(theta) from
+    numerics.api.flow, at the chain's exact u and rho."""
+    need("proofs.optimal_weights")
+    from proofs import optimal_weights as OW
+    opt = _decimate_optimum(b, L)
+    rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
+    sub = {OW.u: chain.K / (chain.a[0] + rho), OW.rho: rho}
+    ref = api.flow(chain, scheme="decimation", b=b, steps=L, dps=DPS)[-1]
+    _assert(compare([(f"{chain!r}, b={b}, L={L}: K", opt.chi_K.subs(sub), ref.K),
+                     (f"{chain!r}, b={b}, L={L}: a_1", opt.chi_a.subs(sub), ref.a[0])], dps=DPS))
+
+
+@budget(15, 200)
+@given(gaussian_chains(), rg_b)
+def test_infomax_optimum_symbolic_equals_theta_star(chain, b):
+    """chi at the infomax optimum (proofs.optimal_weights: Sigma = sigma^2 I), at the data's scale
+    sigma^2 = m_2(theta) (numerics.api.moments), == theta* from numerics.api.fixed_point."""
+    need("proofs.optimal_weights")
+    from proofs import optimal_weights as OW
+    opt = OW.infomax_optimum(M=3)
+    m2 = api.moments(chain, dps=DPS, lags=1).m[0]
+    with mpmath.workdps(DPS + 10):
+        chi = [sp.lambdify(OW.sigma2, e, "mpmath")(m2) for e in (opt.chi_K, opt.chi_a)]
+    fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
+    _assert(compare([(f"{chain!r}: K*", fp.K, chi[0]), (f"{chain!r}: a*", fp.a[0], chi[1])], dps=DPS))
 
 
 # -- bad input is refused with the right typed error ------------------------------------------
