@@ -151,7 +151,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     store.write_manifest(manifest)
     n_workers = 0
     cells_seconds = 0.0
-    status = "interrupted"
+    status = "interrupted"             # unless it finishes or fails below (Ctrl-C, SIGTERM)
     try:
         if pending:
             with dask_client(scheduler, workers) as client:
@@ -169,6 +169,9 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
                 _collect(futures, store, records, len(cells), len(done), progress, on_record, tqdm)
                 cells_seconds = time.perf_counter() - t_submit
         status = "finished"
+    except Exception as exc:            # e.g. no scheduler at --scheduler: the run failed, say why
+        status = f"failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
+        raise
     finally:
         run.update(status=status, ended=_now(), seconds=round(time.perf_counter() - t0, 3))
         store.write_manifest(manifest)
