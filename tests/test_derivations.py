@@ -48,3 +48,15 @@ def test_breaking_the_ising_q_recursion_breaks_the_ising_derivation(monkeypatch)
     monkeypatch.setattr(ising, "recursion_q", lambda bb: wrong if bb == 3 else original(bb))
     with pytest.raises(VerificationError, match="ising"):
         ising.derive()
+
+
+def test_derive_command(tmp_path, capsys):
+    from rgdnn.cli import main
+    assert main(["derive", "--list"]) == 0
+    assert "gaussian-recursion" in capsys.readouterr().out
+    assert main(["derive", "--only", "laplace-ising", "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["laplace-ising.md"]
+    assert (tmp_path / "laplace-ising.md").read_text() == (COMMITTED / "laplace-ising.md").read_text()
+    assert main(["derive", "--only", "nonsense", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nonsense" in err[0]
