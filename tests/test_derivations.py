@@ -57,6 +57,7 @@ def test_derive_command(tmp_path, capsys):
     assert main(["derive", "--only", "laplace-ising", "--out", str(tmp_path)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["laplace-ising.md"]
     assert (tmp_path / "laplace-ising.md").read_text() == (COMMITTED / "laplace-ising.md").read_text()
+    capsys.readouterr()                       # drop the progress bar
     assert main(["derive", "--only", "nonsense", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nonsense" in err[0]
