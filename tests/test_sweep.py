@@ -302,3 +302,10 @@ def test_client_killed_hard_then_rerun_resumes(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"{len(done)} already finished, {8 - len(done)} run" in r.stderr
     assert all(json.loads((out / "cells" / n).read_text()) == rec for n, rec in done.items())
+
+
+def test_spec_knows_the_objectives_train_knows():
+    """spec.OBJECTIVES is kept torch-free for fast spec parsing; it must list what TrainConfig accepts."""
+    from numerics.network.config import OBJECTIVES
+    from paper_checks.sweep import spec
+    assert spec.OBJECTIVES == OBJECTIVES

@@ -56,7 +56,7 @@ from pathlib import Path
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")   # = numerics.network.config.OBJECTIVES (tested)
 SCHEMES = ("decimation", "block")
 AXES = ("K", "a", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
 DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (FRAMEWORK.md 4.1)",
