@@ -196,17 +196,22 @@ class GaussianPrior:
 
 
 class DiscretePrior:
-    """theta uniform over P points drawn once (seeded) from the box theta_0 (1 +- w); grid samplers."""
+    """theta uniform over P points drawn once (seeded) from the box theta_0 (1 +- w); grid samplers.
 
-    def __init__(self, thetas, samplers, center, half, dtype):
+    Each draw takes ``per_draw`` of the P points at random (a grid-sampler call costs a pass over
+    the ring, so one draw touches few points; over steps every point is used equally often).
+    """
+
+    def __init__(self, thetas, samplers, center, half, dtype, per_draw=2):
         self.thetas, self.samplers, self.dtype = thetas, samplers, dtype
-        self.center, self.half = center, half
+        self.center, self.half, self.per_draw = center, half, per_draw
 
     def draw(self, batch, generator):
         P = len(self.samplers)
+        pick = torch.randperm(P, generator=generator)[: self.per_draw].tolist()
         xs, ts = [], []
-        for i, s in enumerate(self.samplers):
-            m = batch // P + (1 if i < batch % P else 0)
-            xs.append(s.sample(m, generator))
+        for j, i in enumerate(pick):
+            m = batch // len(pick) + (1 if j < batch % len(pick) else 0)
+            xs.append(self.samplers[i].sample(m, generator))
             ts.append(((self.thetas[i] - self.center) / self.half).expand(m, -1))
         return torch.cat(xs).to(self.dtype), torch.cat(ts).to(self.dtype)

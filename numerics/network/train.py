@@ -89,11 +89,13 @@ def build(cfg):
     return obj, refs, sampler
 
 
-def _run(cfg, progress, checkpoint_dir, stop_at=None):
-    # stop_at: raise KeyboardInterrupt before that step (tests of checkpoint + resume)
-    t0 = time.perf_counter()
+def fit(cfg, *, progress=False, checkpoint_dir=None, stop_at=None):
+    """Train per ``cfg`` (torch threads and RNG state as the caller set them); (objective, refs, sampler, history).
+
+    stop_at: raise KeyboardInterrupt before that step (tests of checkpoint + resume).
+    """
     obj, refs, sampler = build(cfg)
-    _, s_data, s_eval = _seeds(cfg.seed)
+    s_data = _seeds(cfg.seed)[1]
     g_data = torch.Generator().manual_seed(s_data)
     opt = torch.optim.Adam(obj.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr_final)
@@ -126,6 +128,13 @@ def _run(cfg, progress, checkpoint_dir, stop_at=None):
         if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps):
             _save(ckpt, cfg, obj, opt, sched, g_data, history, step + 1)
     bar.close()
+    return obj, refs, sampler, history
+
+
+def _run(cfg, progress, checkpoint_dir, stop_at=None):
+    t0 = time.perf_counter()
+    obj, refs, sampler, history = fit(cfg, progress=progress, checkpoint_dir=checkpoint_dir, stop_at=stop_at)
+    s_eval = _seeds(cfg.seed)[2]
     result = evaluate(cfg, obj, refs, sampler, torch.Generator().manual_seed(s_eval))
     result["history"] = history
     result["seconds"] = time.perf_counter() - t0

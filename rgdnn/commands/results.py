@@ -1,12 +1,53 @@
-"""rgdnn results (not yet implemented)."""
-from proofs.errors import NotSupported
+"""rgdnn results: the four objectives on the FRAMEWORK examples x seeds, and the circularity demonstrations."""
+from __future__ import annotations
 
-HELP = "results (not yet implemented)"
+import json
+import os
+import sys
+
+from proofs.errors import MalformedInput
+from numerics.network.config import OBJECTIVES
+
+HELP = "train every objective on the FRAMEWORK examples for several seeds; write the results table (Markdown)"
+
+EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2}
 
 
 def add_arguments(p):
-    p.add_argument("rest", nargs="*", help="arguments")
+    p.add_argument("--out", default="docs/results.md", help="Markdown file to write (default docs/results.md)")
+    p.add_argument("--json-out", help="also write the raw rows and demonstrations as JSON here")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
+    p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
+    p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
+    p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
+    p.add_argument("--no-progress", action="store_true")
 
 
 def run(args):
-    raise NotSupported("rgdnn results is not yet implemented")
+    from numerics.network import results
+    if args.workers < 1 or args.workers > 64:
+        raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
+    names = list(results.EXAMPLES)
+    examples = {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in args.examples}
+    rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
+                         workers=args.workers, progress=not args.no_progress)
+    demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
+    command = "rgdnn results " + " ".join(a for a in sys.argv[2:]) if sys.argv[1:2] == ["results"] else "rgdnn results"
+    text = results.markdown(rows, demos, command=command)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"rows": rows, "demonstrations": demos}, f, indent=1, default=_jsonable)
+    verdicts = [r["verdict"] for r in rows]
+    print(f"wrote {args.out}: {len(rows)} runs; against theta*: {verdicts.count('agree')} agree, "
+          f"{verdicts.count('disagree')} disagree, {verdicts.count('inconclusive')} inconclusive")
+    return 0
+
+
+def _jsonable(o):
+    if isinstance(o, float):
+        return None
+    return str(o)

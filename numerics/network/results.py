@@ -1,0 +1,202 @@
+"""The results study: four objectives x FRAMEWORK examples x seeds, and the circularity demonstrations.
+
+``table`` trains every (example, objective, seed) with the default configuration and returns one
+row per run; ``demonstrations`` runs the audit experiments of FRAMEWORK.md 4.3:
+
+- infomax with another scale s^2: a_out follows the constraint 1/(2 s^2), not a* (a* is imposed);
+- infomax with the decorrelation penalty replaced by the entropy term, and with neither: K = 0
+  emerges from entropy maximization, and is not determined without it;
+- autoencoder: chi of the bottleneck before and after an invertible reparametrization that leaves
+  the loss unchanged (the decoder absorbs it), and across seeds (from the table);
+- decimate at depths L = 1, 2, 3: chi tracks R^L(theta) = (2 rho u_L/(1-u_L^2), ...), u_L = u^(2^L),
+  and approaches theta* only as u_L -> 0.
+
+``markdown`` renders both as the Markdown kept in docs/results.md.
+"""
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import torch
+
+from numerics.network.config import OBJECTIVES, TrainConfig
+from numerics.network.estimator import chi_hat
+from numerics.network.train import _seeds, features, fit, train_and_compare
+
+EXAMPLES = {
+    "Gaussian (a, K) = (1, 0.5)": {"K": "0.5", "a": ["1"]},
+    "quartic single well a = (0.5, 0.1), K = 0.4": {"K": "0.4", "a": ["0.5", "0.1"]},
+    "quartic double well a = (-1, 0.25), K = 0.5": {"K": "0.5", "a": ["-1", "0.25"]},
+}
+
+
+def _slim(r):
+    return {k: v for k, v in r.items() if k not in ("manifest", "history")} | {"history": r["history"][::5]}
+
+
+def _run_one(d):
+    return _slim(train_and_compare(d, progress=False))
+
+
+def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, progress=True, extra=None):
+    """One row per (example, objective, seed), default configuration (plus ``extra`` fields)."""
+    from tqdm import tqdm
+    examples = EXAMPLES if examples is None else examples
+    jobs = [(name, obj, s, {**ex, "objective": obj, "seed": s, **(extra or {})})
+            for name, ex in examples.items() for obj in objectives for s in seeds]
+    rows = []
+    bar = tqdm(total=len(jobs), disable=not progress, desc="results")
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            for (name, obj, s, d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
+                rows.append({"example": name, **r})
+                bar.update()
+    else:
+        for name, obj, s, d in jobs:
+            rows.append({"example": name, **_run_one(d)})
+            bar.update()
+    bar.close()
+    return rows
+
+
+def demonstrations(progress=True):
+    """The circularity demonstrations (Gaussian example, seed 0); a dict of small result dicts."""
+    g = {"K": "0.5", "a": ["1"]}
+    out = {}
+    r = train_and_compare({**g, "objective": "infomax", "scale2": "1"}, progress=progress)
+    out["infomax_scale"] = _slim(r)
+    out["infomax_entropy"] = _slim(train_and_compare({**g, "objective": "infomax", "decorrelation": 0.0,
+                                                      "entropy": 1.0}, progress=progress))
+    out["infomax_no_decorrelation"] = _slim(train_and_compare({**g, "objective": "infomax", "decorrelation": 0.0},
+                                                              progress=progress))
+    out["autoencoder_reparametrized"] = reparametrized_bottleneck(g, progress=progress)
+    out["decimate_depth"] = [_slim(train_and_compare({**g, "objective": "decimate", "N": 16 * 2 ** L, "layers": L},
+                                                     progress=progress)) for L in (1, 2, 3)]
+    return out
+
+
+def reparametrized_bottleneck(chain, seed=0, progress=False):
+    """Train a linear autoencoder; chi of y and of y' = A y (decoder g' = g o A^-1): same loss, other chi."""
+    cfg = TrainConfig.from_dict({**chain, "objective": "autoencoder", "seed": seed})
+    old = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            t0 = time.perf_counter()
+            obj, refs, sampler, _ = fit(cfg, progress=progress)
+            y, x = features(obj, sampler, cfg.eval_samples, torch.Generator().manual_seed(_seeds(seed)[2]))
+            M = cfg.M
+            A = 2 * np.eye(M) + np.roll(np.eye(M), 1, axis=1)            # invertible: det = 2^M - 1
+            y2 = y @ A.T
+            with torch.no_grad():
+                xt = torch.from_numpy(x).to(next(obj.parameters()).dtype)
+                dec = obj.decoder
+                Ainv = torch.from_numpy(np.linalg.inv(A).T).to(xt.dtype)
+                loss1 = float(((dec(obj.net(xt)) - xt) ** 2).mean())
+                loss2 = float(((dec(torch.from_numpy(y2).to(xt.dtype) @ Ainv) - xt) ** 2).mean())
+            e1, e2 = chi_hat(y, cfg.n), chi_hat(y2, cfg.n)
+    finally:
+        torch.set_num_threads(old)
+    zK = (e2.theta[0] - e1.theta[0]) / math.hypot(e1.se[0], e2.se[0])
+    za = (e2.theta[1] - e1.theta[1]) / math.hypot(e1.se[1], e2.se[1])
+    return {"chi": list(e1.theta), "se": list(e1.se), "chi_reparametrized": list(e2.theta),
+            "se_reparametrized": list(e2.se), "loss": loss1, "loss_reparametrized": loss2,
+            "z_difference": [zK, za], "A": "2 I + (cyclic shift)", "theta_star": refs["theta_star"],
+            "seconds": time.perf_counter() - t0}
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _f(v, d=4):
+    if v is None:
+        return "-"
+    if isinstance(v, (list, tuple)):
+        return "(" + ", ".join(_f(x, d) for x in v) + ")"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "inf"
+    return f"{v:.{d}g}"
+
+
+def _theta(t):
+    return "-" if t is None else _f([t["K"], *t["a"]])
+
+
+def _zs(t):
+    return "-" if t is None else "(" + ", ".join(f"{v:+.1f}" for v in [t["K"], *t["a"]]) + ")"
+
+
+def _flags(r):
+    d = r.get("diagnostics") or {}
+    if "no_chi_hat" in d:
+        return "no chi: " + d["no_chi_hat"][:60]
+    return ", ".join(f"{k} z={d[k]['z']:+.0f}" for k in ("lag2", "mean", "next_moment") if d.get(k, {}).get("flag")) or "-"
+
+
+def markdown(rows, demos=None, command=""):
+    """docs/results.md: the table per example and the demonstrations, with the verdict rule."""
+    L = ["# Results: what each objective's trained network gives (FRAMEWORK.md 4)", "",
+         f"Produced by `{command}`" if command else "", "",
+         "Each row: one training run (default configuration: N = 64, M = 16, L = 2 hidden layers, linear "
+         "activation, Adam with cosine-annealed learning rate, fresh samples every step, one torch thread), "
+         "then chi-hat of the M = 16 feature units on 16384 fresh samples, projected exactly on the 16-site "
+         "ring, with delta-method standard errors. z = (chi-hat - theta*) / s.e. per component (K, a_1, ...).",
+         "", rows[0]["thresholds"]["rule"] if rows else "", "",
+         "Diagnostic flags (|z| > 5): lag2 = E[y0 y2] against the family's prediction at chi-hat (unordered or "
+         "non-Markov units); mean = E[y] != 0; next_moment = E[y^(2n+2)] against the prediction (non-family "
+         "shape). A flagged row's chi-hat describes a law the family does not fit.", ""]
+    for ex in dict.fromkeys(r["example"] for r in rows):
+        rs = [r for r in rows if r["example"] == ex]
+        L += [f"## {ex}", "", f"theta* = {_theta(rs[0]['theta_star'])} ({rs[0]['reference_source']})", "",
+              "| objective | seed | chi-hat (K, a) | s.e. | z vs theta* | verdict | vs R^L(theta) | loss gap | "
+              "flags | s |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rs:
+            rg = (f"{_theta(r['rg_L'])}: z {_zs(r['z_rg'])} {r['verdict_rg']}" if "rg_L" in r else "")
+            gap = "-" if r["loss_gap"] is None else f"{r['loss_gap']:.2g}"
+            L.append(f"| {r['objective']} | {r['config']['seed']} | {_theta(r['chi'])} | {_theta(r['se'])} | "
+                     f"{_zs(r['z'])} | **{r['verdict']}** | {rg} | {gap} | {_flags(r)} | {r['seconds']:.0f} |")
+        L.append("")
+    if rows:
+        L += ["## Summary of verdicts against theta*", "", "| objective | agree | disagree | inconclusive |",
+              "|---|---|---|---|"]
+        for obj in dict.fromkeys(r["objective"] for r in rows):
+            vs = [r["verdict"] for r in rows if r["objective"] == obj]
+            L.append(f"| {obj} | {vs.count('agree')} | {vs.count('disagree')} | {vs.count('inconclusive')} |")
+        L.append("")
+    if demos:
+        L += _demo_markdown(demos)
+    return "\n".join(L) + "\n"
+
+
+def _demo_markdown(d):
+    L = ["## Circularity demonstrations (Gaussian example, seed 0)", ""]
+    r = d["infomax_scale"]
+    L += ["### infomax with another scale s^2 = 1 (the data's m_2 = 0.5774)", "",
+          f"chi-hat = {_theta(r['chi'])} +- {_theta(r['se'])}; the constraint predicts "
+          f"{_theta(r['theta_constraint'])}: z {_zs(r['z_constraint'])} -> **{r['verdict_constraint']}**; "
+          f"theta* = {_theta(r['theta_star'])}: z {_zs(r['z'])} -> **{r['verdict']}**. "
+          "a_out follows the constraint, not the data: a* is imposed by the objective.", ""]
+    for key, title in (("infomax_entropy", "decorrelation penalty replaced by the entropy term -(1/2) log det Corr(y)"),
+                       ("infomax_no_decorrelation", "neither decorrelation nor entropy term")):
+        r = d[key]
+        L += [f"### infomax, {title}", "",
+              f"chi-hat = {_theta(r['chi'])} +- {_theta(r['se'])}, z vs theta* {_zs(r['z'])} -> **{r['verdict']}**, "
+              f"loss gap {_f(r['loss_gap'], 2)}. Audit: imposed {r['imposed']}; emergent {r['emergent']}; "
+              f"not identified {r['not_identified']}.", ""]
+    r = d["autoencoder_reparametrized"]
+    L += ["### autoencoder: reparametrized bottleneck", "",
+          f"Trained linear autoencoder, bottleneck y: chi = {_f(r['chi'])} +- {_f(r['se'], 2)}. "
+          f"With y' = A y, A = {r['A']}, and decoder g' = g o A^-1: loss {r['loss']:.6g} -> "
+          f"{r['loss_reparametrized']:.6g} (unchanged), chi = {_f(r['chi_reparametrized'])} +- "
+          f"{_f(r['se_reparametrized'], 2)}; difference z = {_f(r['z_difference'], 3)}. "
+          f"theta* = {_f(r['theta_star'])}. The optimum does not determine chi.", ""]
+    L += ["### decimate at depth L = 1, 2, 3 (N = 16 * 2^L, M = 16)", "",
+          "| L | chi-hat | s.e. | R^L(theta) | z vs R^L | verdict vs R^L | z vs theta* | verdict vs theta* |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in d["decimate_depth"]:
+        L.append(f"| {r['config']['layers']} | {_theta(r['chi'])} | {_theta(r['se'])} | {_theta(r['rg_L'])} | "
+                 f"{_zs(r['z_rg'])} | {r['verdict_rg']} | {_zs(r['z'])} | {r['verdict']} |")
+    L.append("")
+    return L
