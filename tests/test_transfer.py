@@ -1,0 +1,100 @@
+"""Transfer-operator values against independent routes: closed forms (Gaussian, Ising), quadrature, identities."""
+from fractions import Fraction
+
+import mpmath
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from mpmath import mp, mpf
+
+from numerics.general import moments
+from numerics.precision import to_mpf
+from numerics.transfer import Params, evaluate
+from proofs.errors import InadmissibleParameter
+from proofs.family import Chain
+from tests.strategies import ising_chains, rationals
+
+
+@st.composite
+def moderate_gaussian_chains(draw):
+    """n = 1 chains with 1/4 <= a_1 <= 3 and gap a_1 - |K| >= 1/4: the grid stays small (range ~ 1/gap)."""
+    gap = draw(rationals(Fraction(1, 4), Fraction(2)))
+    K = draw(rationals(-1, 1))
+    return Chain.gaussian(abs(K) + gap, K)
+
+
+def _digits(x, y):
+    return -mpmath.log10(abs(x - y) / max(abs(y), mpf(1))) if x != y else mpf("inf")
+
+
+@given(moderate_gaussian_chains(), st.integers(15, 25))
+@example(Chain.gaussian(1, Fraction(1, 2)), 30)        # FRAMEWORK section 6 example
+@settings(max_examples=8)
+def test_gaussian_closed_form(chain, dps):
+    """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (FRAMEWORK 2), to dps - 5 digits; error estimate honest."""
+    mo = moments(chain, dps=dps, lags=3)
+    with mp.workdps(dps + 10):
+        a, K = to_mpf(chain.a[0]), to_mpf(chain.K)
+        rho = mpmath.sqrt(a * a - K * K)
+        u = K / (a + rho)
+        A = mpmath.log(2 * mpmath.pi / (a + rho)) / 2
+        C = [u ** r / (2 * rho) for r in range(4)]
+        for got, want in [(mo.A, A), (mo.m[0], C[0])] + list(zip(mo.corr, C[1:])):
+            assert _digits(got, want) >= dps - 5
+            assert abs(got - want) <= 10 * mo.error + mpf(10) ** -(dps + 5)
+
+
+@given(ising_chains(), st.integers(15, 40))
+def test_ising_closed_form(chain, dps):
+    """Ising as the two-point base measure: A = log 2cosh K, C(r) = tanh^r K."""
+    mo = moments(chain, dps=dps, lags=3)
+    with mp.workdps(dps + 10):
+        K = to_mpf(chain.K)
+        assert _digits(mo.A, mpmath.log(2 * mpmath.cosh(K))) >= dps - 5
+        for r, c in enumerate(mo.corr, 1):
+            assert abs(c - mpmath.tanh(K) ** r) < mpf(10) ** -(dps - 5)
+
+
+@pytest.mark.parametrize("a", [("0.5", "0.1"), ("-1", "0.25")])
+def test_single_site_quartic_against_bessel(a):
+    """K = 0: z = integral exp(-V) from FRAMEWORK 5's Bessel forms; m_2 = -d log z / d a_1 by quadrature."""
+    dps = 30
+    v = evaluate(Params(Fraction(0), tuple(Fraction(x) for x in a)), dps)
+    with mp.workdps(dps + 10):
+        a1, a2 = mpf(Fraction(a[0]).numerator) / Fraction(a[0]).denominator, mpf(Fraction(a[1]).numerator) / Fraction(a[1]).denominator
+        z = a1 ** 2 / (8 * a2)
+        if a1 > 0:
+            Z = mpmath.sqrt(a1 / a2) / 2 * mpmath.exp(z) * mpmath.besselk(mpf(1) / 4, z)
+        else:
+            Z = mpmath.pi / 2 * mpmath.sqrt(-a1 / (2 * a2)) * mpmath.exp(z) * (mpmath.besseli(-mpf(1) / 4, z) + mpmath.besseli(mpf(1) / 4, z))
+        assert _digits(v.A, mpmath.log(Z)) >= dps - 5
+        m2 = mpmath.quad(lambda x: x * x * mpmath.exp(-a1 * x * x - a2 * x ** 4), [-mpmath.inf, 0, mpmath.inf]) / Z
+        assert _digits(v.m[0], m2) >= dps - 5
+
+
+@pytest.mark.parametrize("K,a", [("0.4", ("0.5", "0.1")), ("0.5", ("-1", "0.25")), ("0.3", ("1", "-0.5", "0.2"))])
+def test_virial_identity(K, a):
+    """sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts), within the error estimate."""
+    mo = moments(Chain.polynomial(K, list(a)), dps=30, lags=1)
+    with mp.workdps(40):
+        lhs = sum(2 * k * to_mpf(Fraction(ak)) * mk for k, (ak, mk) in enumerate(zip(a, mo.m), 1)) - 2 * to_mpf(Fraction(K)) * mo.corr[0]
+        assert abs(lhs - 1) < 10 * mo.error * 10 + mpf(10) ** -35
+
+
+@pytest.mark.parametrize("b", [2, 3])
+def test_block_sum_moments(b):
+    """E[S^2] from the power series equals the lag sum b C(0) + 2 sum (b - r) C(r); Gaussian E[S^4] = 3 E[S^2]^2."""
+    for chain in (Chain.polynomial("0.4", ["0.5", "0.1"]), Chain.polynomial("0.5", ["1", "0"])):
+        v = evaluate(Params.from_chain(chain), 25, lags=b, block=b)
+        with mp.workdps(35):
+            lag_sum = b * v.m[0] + 2 * sum((b - r) * v.C[r - 1] for r in range(1, b))
+            assert abs(v.S[2] - lag_sum) < mpf(10) ** -22
+            if chain.is_gaussian:
+                assert abs(v.S[4] - 3 * v.S[2] ** 2) < mpf(10) ** -22
+
+
+def test_inadmissible_params_refused():
+    with pytest.raises(InadmissibleParameter):
+        evaluate(Params(Fraction(1), (Fraction(1, 2),)), 15)
+    with pytest.raises(InadmissibleParameter):
+        evaluate(Params(Fraction(0), (Fraction(1), Fraction(-1))), 15)
