@@ -13,7 +13,8 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
-from numerics.api import Moments
+from numerics import fixedpoint as fpmod
+from numerics.api import FixedPoint, Moments, Point
 from numerics.transfer import Params, evaluate
 from proofs.errors import NotConverged
 
@@ -39,13 +40,48 @@ def moments(chain, *, dps=30, lags=4):
     return Moments(A=vals.A, m=vals.m, corr=vals.C, error=vals.error, dps=dps, details=details)
 
 
+def _point(p, err, dps):
+    with mp.workdps(dps + 10):
+        return Point(K=+mpmath.mpf(p.K), a=tuple(+mpmath.mpf(x) for x in p.a), error=+err)
+
+
 def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
-    """Projected RG flow (numerics.rgflow); landed separately."""
-    from proofs.errors import NotSupported
-    raise NotSupported("projected RG flows for n >= 2 are not landed yet (numerics.general.flow)")
+    """[theta_0, R(theta_0), .., R^steps(theta_0)]: the projected RG flow (decimation or block-spin)."""
+    pts, _ = fpmod.flow(Params.from_chain(chain), scheme, b, steps, dps)
+    return [_point(p, e, dps) for p, e in pts]
 
 
 def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
-    """Fixed point of the projected RG flow; landed separately."""
-    from proofs.errors import NotSupported
-    raise NotSupported("fixed points for n >= 2 are not landed yet (numerics.general.fixed_point)")
+    """The fixed point the projected flow from ``chain`` reaches, its Jacobian eigenvalues and exponents."""
+    p = Params.from_chain(chain)
+    notes = []
+    if scheme == "decimation":
+        fp, err, steps, zeros = fpmod.decimation_fixed_point(p, b, dps)
+        notes.append(f"reached after {steps} projected decimation steps")
+    else:
+        fp, err, steps, edge_notes = fpmod.block_fixed_point(p, b, dps)
+        notes.extend(edge_notes)
+        notes.append(f"flow probed for {steps} block-spin steps, then Newton with m_2 conserved")
+        res, res_err = fpmod.fixed_point_residual(fp, scheme, b, dps)
+        notes.append(f"fixed-point residual in the full family |T - F_1| = {mpmath.nstr(res, 2)} "
+                     f"(evaluation error {mpmath.nstr(res_err, 2)})")
+    with mp.workdps(dps + 10):
+        if fp.K != 0 and abs(fp.K) <= err:
+            notes.append(f"K* = 0 within the error (the flow's last value {mpmath.nstr(fp.K, 3)})")
+            fp = Params(mpmath.mpf(0), fp.a)
+    zeros = sum(1 for x in reversed(fp.a) if x == 0) if len(fp.a) > 1 else 0
+    if zeros and not any("edge" in s for s in notes):
+        notes.append(f"on the edge a_{fp.n} = 0 of the family (computed in the subfamily)")
+    J, jerr = fpmod.jacobian(fp, scheme, b, min(dps, 30))
+    with mp.workdps(dps + 10):
+        eig, exps = fpmod.spectrum(J, jerr, b)
+    notes.append(f"Jacobian eigenvalues to about {mpmath.nstr(jerr, 2)} (finite differences, Richardson)")
+    enclosure = None
+    if certify:
+        from numerics import certify as cert
+        enclosure, cnote = cert.certify(chain, fp, scheme, b, dps)
+        notes.append(cnote)
+    with mp.workdps(dps + 10):
+        return FixedPoint(K=+mpmath.mpf(fp.K), a=tuple(+mpmath.mpf(x) for x in fp.a), error=+err,
+                          eigenvalues=eig, dps=dps, scheme=scheme, b=b, exponents=exps,
+                          enclosure=enclosure, note="; ".join(notes))

@@ -39,6 +39,7 @@ from flint import arb, arb_mat
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
+from numerics.blas import eigh
 from proofs.errors import InadmissibleParameter, NotConverged
 
 FINE_RATIO = fractions.Fraction(3, 2)   # node density of the check grid relative to the coarse one
@@ -239,7 +240,7 @@ def arb_blocks(p, grid):
 def float_solve(p, grid):
     """float64 A, C(1) and m_2..m_2n on ``grid`` (about 14 digits): the Newton predictor's values."""
     ev, od, xs = float_blocks(p, grid)
-    lam, Q = np.linalg.eigh(ev)
+    lam, Q = eigh(ev)
     top = int(np.argmax(lam))
     c = Q[:, top]
     pos = c[1:] if grid.zero_node else c
@@ -259,7 +260,7 @@ def float_covariance(p, grid):
     Cov(B, f) = sum 2 f_k beta_k / (1 - t_k); Cov(B, B) = sum_k t_k X_k^2 - C1^2 + sum 2 beta_k^2 / (1 - t_k).
     """
     ev, od, xs = float_blocks(p, grid)
-    lam, Q = np.linalg.eigh(ev)
+    lam, Q = eigh(ev)
     order = np.argsort(lam)[::-1]
     lam, Q = lam[order], Q[:, order]
     if Q[:, 0].sum() < 0:
@@ -308,7 +309,7 @@ def top_eigenpair(M, Mf, bits, max_iter=None):
     float64 eigh, then v <- v - Q' diag(1/(Lambda' - lambda)) Q'^T r with r = M v - lambda v in Arb.
     """
     n = M.nrows()
-    lam_f, Q = np.linalg.eigh(Mf)
+    lam_f, Q = eigh(Mf)
     top = int(np.argmax(lam_f))
     q0 = Q[:, top] * (1 if Q[:, top].sum() >= 0 else -1)
     rest = [k for k in range(n) if k != top]

@@ -1,0 +1,238 @@
+"""Projected RG flows, their fixed points, and the Jacobian there (FRAMEWORK.md section 3.3).
+
+A fixed point theta* of the projected map R satisfies T(theta*) = F_1(theta*): the
+scheme's projection targets T (decimation: (C(b), m_2, .., m_2n); block-spin: the block
+moments) equal the chain's own (C(1), m_2, .., m_2n). Differentiating F_1(R(theta)) = T(theta)
+at theta* gives the Jacobian without nesting the projection:
+
+    DR(theta*) = DF_1(theta*)^(-1) DT(theta*),
+
+both by central differences with Richardson extrapolation on one fixed grid (one-sided
+in a coordinate that sits on the edge a_k = 0). Scaling exponents y = log|lambda| / log b.
+
+Decimation converges quadratically (C(b) ~ C(1)^b), so its fixed point is the end of
+the flow. Block-spin converges only linearly; its flow is followed until the trend is
+clear, then the fixed point is solved for by Newton on T - F_1 = 0 with the conserved
+variance m_2 replacing the trivially satisfied m_2 equation. A flow that runs into an
+edge a_n -> 0 is continued in the subfamily, and the note says so.
+"""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+from mpmath import mp
+from tqdm import tqdm
+
+from numerics import blockspin, decimation
+from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits
+from numerics.projection import project
+from numerics.transfer import Params, choose_grid, evaluate, solve
+from proofs.errors import NotConverged
+
+STEPS = {"decimation": decimation.step, "block": blockspin.step}
+
+
+def _progress(iterable, desc, total=None):
+    return tqdm(iterable, desc=desc, total=total, leave=False, disable=None)
+
+
+def subfamily(p):
+    """Drop trailing zero coefficients: a chain on the edge a_n = 0 is handled in its subfamily."""
+    a = list(p.a)
+    while len(a) > 1 and a[-1] == 0:
+        a.pop()
+    return Params(p.K, tuple(a), p.ising), len(p.a) - len(a)
+
+
+def pad(p, zeros):
+    return Params(p.K, tuple(p.a) + (mpmath.mpf(0),) * zeros, p.ising)
+
+
+def flow(p, scheme, b, steps, dps):
+    """[(theta_0, 0), (R theta_0, err_1), ...]: Params with accumulated absolute error estimates."""
+    q, zeros = subfamily(p)
+    out = [(p, mpmath.mpf(0))]
+    err = mpmath.mpf(0)
+    step = STEPS[scheme]
+    for _ in _progress(range(steps), f"{scheme} flow"):
+        q, e, _ = step(q, b, dps)
+        err = err + e        # the projected maps are contractions or marginal here: errors add
+        out.append((pad(q, zeros), err))
+    return out, zeros
+
+
+# -- targets and Jacobian on one grid --------------------------------------------------------
+
+def _own(sol, n):
+    """F_1 = (C(1), m_2, .., m_2n) from a Solution."""
+    return [arb_to_mpf(sol.C[0])] + [arb_to_mpf(x) for x in sol.m[:n]]
+
+
+def _targets(sol, scheme, b, n):
+    if scheme == "decimation":
+        return [arb_to_mpf(sol.C[b - 1])] + [arb_to_mpf(x) for x in sol.m[:n]]
+    w = [min(r, 2 * b - r) for r in range(1, 2 * b)]
+    cov = sum(wr * arb_to_mpf(c) for wr, c in zip(w, sol.C))
+    S = {k: arb_to_mpf(v) for k, v in sol.S.items()}
+    z2 = arb_to_mpf(sol.m[0]) / S[2]
+    return [z2 * cov] + [z2 ** k * S[2 * k] for k in range(1, n + 1)]
+
+
+def _solve_both(theta, grid, scheme, b, bits, n):
+    p = Params(theta[0], tuple(theta[1:]))
+    lags = b if scheme == "decimation" else 2 * b - 1
+    sol = solve(p, grid, bits, lags=max(lags, 1), block=b if scheme == "block" else None)
+    return _own(sol, n), _targets(sol, scheme, b, n)
+
+
+def jacobian(p, scheme, b, dps):
+    """DR at a fixed point p: (matrix, error estimate); columns are d/dK, d/da_1, .., d/da_n."""
+    W = dps + 10
+    n = p.n
+    with mp.workdps(W + 10):
+        theta = [mpmath.mpf(p.K)] + [mpmath.mpf(x) for x in p.a]
+        grid = choose_grid(Params(theta[0], tuple(theta[1:])), W)
+        bits = digits_to_bits(W + 10)
+        dF = mpmath.matrix(n + 1, n + 1)
+        dT = mpmath.matrix(n + 1, n + 1)
+        err = mpmath.mpf(0)
+        for j in _progress(range(n + 1), "Jacobian"):
+            edge = j == n and j >= 1 and theta[j] == 0 and n >= 2
+            h = mpmath.mpf(10) ** (-(W // 3 if edge else W // 5)) * max(1, abs(theta[j]))
+
+            def at(s):
+                th = list(theta)
+                th[j] += s
+                return _solve_both(th, grid, scheme, b, bits, n)
+
+            def deriv(hh):
+                if edge:   # second-order forward difference: a_n < 0 is not normalizable
+                    f0, f1, f2 = at(0), at(hh), at(2 * hh)
+                    return [[(-3 * f0[k][i] + 4 * f1[k][i] - f2[k][i]) / (2 * hh) for i in range(n + 1)] for k in (0, 1)]
+                fp, fm = at(hh), at(-hh)
+                return [[(fp[k][i] - fm[k][i]) / (2 * hh) for i in range(n + 1)] for k in (0, 1)]
+
+            d1, d2, d4 = deriv(h), deriv(h / 2), deriv(h / 4)
+            order = 2 if edge else 4          # error order after one Richardson step
+            for i in range(n + 1):
+                for k, M in ((0, dF), (1, dT)):
+                    r1 = d2[k][i] + (d2[k][i] - d1[k][i]) / (3 if not edge else 1)
+                    r2 = d4[k][i] + (d4[k][i] - d2[k][i]) / (3 if not edge else 1)
+                    M[i, j] = r2
+                    err = max(err, abs(r2 - r1) / (2 ** order - 1) * 2)
+        J = mpmath.inverse(dF) * dT
+        cond = mpmath.mnorm(mpmath.inverse(dF), 1)
+        return J, err * cond * (1 + mpmath.mnorm(J, 1))
+
+
+def spectrum(J, err, b):
+    """Eigenvalues of J (sorted by modulus, largest first), exponents log|lambda|/log b, both with J's error."""
+    ev = mpmath.eig(J, left=False, right=False)
+    ev = sorted(ev, key=lambda z: -abs(z))
+    vals, exps = [], []
+    for z in ev:
+        v = z.real if abs(z.imag) <= 10 * err else z
+        vals.append(v)
+        exps.append(None if abs(z) <= 10 * err else mpmath.log(abs(z)) / mpmath.log(b))
+    return tuple(vals), tuple(exps)
+
+
+# -- fixed points -------------------------------------------------------------------------------
+
+def decimation_fixed_point(p, b, dps, max_steps=60):
+    """Follow the projected decimation flow until it stops moving: (Params, error, steps, note)."""
+    q, zeros = subfamily(p)
+    W = dps + 10
+    err = mpmath.mpf(0)
+    with mp.workdps(W):
+        tol = mpmath.mpf(10) ** -(dps + 3)
+        for it in _progress(range(1, max_steps + 1), "decimation fixed point"):
+            new, e, _ = decimation.step(q, b, dps)
+            move = max([abs(new.K - q.K)] + [abs(x - y) for x, y in zip(new.a, q.a)])
+            err = max(err, e)
+            q = new
+            if move <= max(tol, 2 * e):
+                return pad(q, zeros), err + move, it, zeros
+    raise NotConverged(f"decimation flow still moving after {max_steps} steps (last move {mpmath.nstr(move, 3)})",
+                       partial=pad(q, zeros), error=move)
+
+
+def _conserved_system(theta, grid, b, bits, n, m2_0):
+    own, tgt = _solve_both(theta, grid, "block", b, bits, n)
+    return [tgt[0] - own[0]] + [tgt[k] - own[k] for k in range(2, n + 1)] + [own[1] - m2_0]
+
+
+def block_fixed_point(p, b, dps, probe=8):
+    """Block-spin fixed point: (Params, error, steps, note). Probes the flow, drops edges, then Newton."""
+    q, zeros = subfamily(p)
+    notes = []
+    W = dps + 10
+    with mp.workdps(W):
+        v0 = evaluate(q, dps)
+        m2_0, m2_err = v0.m[0], v0.err_m[0]
+        steps = 0
+        while True:
+            seq = [q]
+            for _ in _progress(range(probe), f"block flow probe (n={q.n})"):
+                q, e, _ = blockspin.step(q, b, dps)
+                seq.append(q)
+                steps += 1
+            if q.n >= 2:
+                an = [float(s.a[-1]) for s in seq[-4:]]
+                ratios = [an[i + 1] / an[i] for i in range(3) if an[i] != 0]
+                if len(ratios) == 3 and all(0 < r < 0.95 for r in ratios) and max(ratios) - min(ratios) < 0.05:
+                    notes.append(f"the flow runs into the edge a_{q.n} = 0 (a_{q.n} shrinks by {ratios[-1]:.4f} per "
+                                 f"step, a_{q.n} = {float(q.a[-1]):.3g} after {steps} steps); continued in the "
+                                 f"subfamily a_{q.n} = 0")
+                    # project the current chain onto the subfamily: keep C(1), m_2, .., m_2(n-1)
+                    v = evaluate(q, dps)
+                    q, _, _ = project(v.C[0], v.m[: q.n - 1], dps, start=[float(q.K)] + [float(x) for x in q.a[:-1]])
+                    zeros += 1
+                    continue
+            break
+        # Newton on T - F_1 = 0 with m_2 = m_2(theta_0) (conserved) in the current family
+        n = q.n
+        grid = choose_grid(q, dps + 4)
+        bits = digits_to_bits(W)
+        theta = [q.K] + list(q.a)
+        tol = mpmath.mpf(10) ** -(W - 3)
+        for it in range(40):
+            E = _conserved_system(theta, grid, b, bits, n, m2_0)
+            h = mpmath.mpf(10) ** -12
+            J = mpmath.matrix(n + 1, n + 1)
+            for j in range(n + 1):
+                th = list(theta)
+                th[j] += h * max(1, abs(theta[j]))
+                Ej = _conserved_system(th, grid, b, bits, n, m2_0)
+                for i in range(n + 1):
+                    J[i, j] = (Ej[i] - E[i]) / (h * max(1, abs(theta[j])))
+            dx = mpmath.lu_solve(J, mpmath.matrix(E))
+            theta = [theta[i] - dx[i] for i in range(n + 1)]
+            if max(abs(x) for x in dx) < tol:
+                break
+        else:
+            raise NotConverged("block-spin fixed-point Newton did not converge", partial=theta, error=max(abs(x) for x in dx))
+        # error: one Newton correction with refined values (fine vs coarse grid)
+        fine = choose_grid(Params(theta[0], tuple(theta[1:])), dps + 4).refined()
+        E2 = _conserved_system(theta, fine, b, digits_to_bits(W + 10), n, m2_0)
+        corr = mpmath.lu_solve(J, mpmath.matrix(E2))
+        # plus m_2(theta_0)'s own error, carried through the conservation equation (last column of J^-1)
+        Jinv = mpmath.inverse(J)
+        err = max(abs(x) for x in corr) + max(abs(x) for x in dx) + max(abs(Jinv[i, n]) for i in range(n + 1)) * m2_err
+        fp = pad(Params(theta[0] - corr[0], tuple(theta[i] - corr[i] for i in range(1, n + 1))), zeros)
+        return fp, err, steps, notes
+
+
+def fixed_point_residual(p, scheme, b, dps):
+    """max |T(theta) - F_1(theta)| in the full family (a fixed point has 0), with the evaluation error."""
+    v = evaluate(p, dps, lags=b if scheme == "decimation" else 2 * b - 1, block=b if scheme == "block" else None)
+    with mp.workdps(dps + 10):
+        own = [v.C[0]] + list(v.m)
+        if scheme == "decimation":
+            tgt = [v.C[b - 1]] + list(v.m)
+        else:
+            t, _ = blockspin.targets(p, b, dps)
+            tgt = t
+        return max(abs(x - y) for x, y in zip(own, tgt)), v.error
