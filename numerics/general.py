@@ -79,7 +79,7 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     enclosure = None
     if certify:
         from numerics import certify as cert
-        enclosure, cnote = cert.certify(chain, fp, scheme, b, dps)
+        enclosure, cnote = cert.certify(chain, fp, err, scheme, b, dps)
         notes.append(cnote)
     with mp.workdps(dps + 10):
         return FixedPoint(K=+mpmath.mpf(fp.K), a=tuple(+mpmath.mpf(x) for x in fp.a), error=+err,

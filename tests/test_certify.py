@@ -1,0 +1,35 @@
+"""Krawczyk certification of Theorem R's a*: succeeds at the computed point, fails at a wrong one."""
+import mpmath
+from mpmath import mp
+
+from numerics import api
+from numerics.certify import krawczyk
+from numerics.general import converged_values
+from numerics.transfer import Params
+from proofs.family import Chain
+
+
+def test_certified_enclosure_contains_fixed_point():
+    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    fp = api.fixed_point(chain, dps=20, certify=True)
+    assert fp.enclosure is not None, fp.note
+    with mp.workdps(30):
+        for x, (lo, hi) in zip(fp.a, fp.enclosure["a"]):
+            assert mpmath.mpf(lo) <= x <= mpmath.mpf(hi)
+        assert mpmath.mpf(fp.enclosure["width"]) < mpmath.mpf(10) ** -15
+
+
+def test_krawczyk_rejects_a_wrong_point():
+    """A box of radius 1e-12 around a point 1e-6 off the solution cannot pass the test."""
+    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    fp = api.fixed_point(chain, dps=20)
+    v = converged_values(Params.from_chain(chain), 20)
+    with mp.workdps(30):
+        wrong = [fp.a[0] + mpmath.mpf("1e-6"), fp.a[1]]
+        box, reason = krawczyk(wrong, v.m, v.err_m, 20, mpmath.mpf("1e-12"))
+    assert box is None and "not inside" in reason
+
+
+def test_certify_block_scheme_says_why_not():
+    fp = api.fixed_point(Chain.polynomial("0.4", ["0.5", "0.1"]), scheme="block", dps=15, certify=True)
+    assert fp.enclosure is None and "could not certify" in fp.note
