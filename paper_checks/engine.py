@@ -119,9 +119,12 @@ def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifac
     ctx = Context(dps=dps, quick=quick, artifacts={} if artifacts is None else artifacts)
     results = []
     bar = _bar(len(claims), progress)
-    for c in claims:
+    for i, c in enumerate(claims, 1):
         if bar is not None:
             bar.set_postfix_str(c.id + (" (training)" if c.slow else ""))
+        elif progress is None and not sys.stderr.isatty():
+            # a log file gets one line per claim instead of a redrawn bar
+            print(f"rgdnn check [{i}/{len(claims)}] {c.id}{' (training)' if c.slow else ''}", file=sys.stderr, flush=True)
         if quick and c.slow and c.id not in named:
             results.append(Result(c, "skipped", None, 0.0))
         else:
@@ -134,11 +137,11 @@ def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifac
 
 
 def _bar(total, progress):
-    if progress is False:
+    """A tqdm bar on an interactive stderr (or always, when progress is True); None otherwise."""
+    if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
     from tqdm import tqdm
-    return tqdm(total=total, desc="rgdnn check", unit="claim", file=sys.stderr,
-                disable=None if progress is None else False, leave=False)
+    return tqdm(total=total, desc="rgdnn check", unit="claim", file=sys.stderr, leave=False)
 
 
 def exit_code(results):

@@ -17,7 +17,7 @@ import time
 from paper_checks import engine, figures
 
 
-def _figure_jobs(results, artifacts, quick):
+def _figure_jobs(results, artifacts, quick, progress=False):
     """(title, callable(outdir) -> (file, caption)) for every figure of the report."""
     histories = dict(artifacts.get("training", {}))
     jobs = [
@@ -31,13 +31,13 @@ def _figure_jobs(results, artifacts, quick):
         # (e.g. infomax at another scale s^2), which would read as failures on this plot
         if quick:
             raise figures.NotSupported("rgdnn check --quick trains no networks")
-        return figures.fig_chi_vs_theta(d, random_chi_rows(histories=histories))
+        return figures.fig_chi_vs_theta(d, random_chi_rows(progress=progress))
 
     jobs.append(("chi-hat against theta* across random parameters", chi))
     return jobs
 
 
-def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), histories=None):
+def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), progress=False):
     """Train at ``n`` random admissible Gaussian parameters per objective; rows of chi-hat, se and theta*.
 
     Uses ``numerics.network.train.train_and_compare`` (the network side). The
@@ -55,13 +55,11 @@ def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), historie
         K = Fraction(round(rng.uniform(-0.8, 0.8) * 100), 100) * a
         for obj in objectives:
             config = {"K": str(K), "a": [str(a)], "objective": obj, "seed": seed + i}
-            out = train_and_compare(config)
+            out = train_and_compare(config, progress=progress)
             if out.get("chi") is None:       # outside the family: nothing to plot, say so in the caption
                 rows.append({"objective": obj, "missing": f"K = {K}, a = {a}: {out.get('estimator_note')}"})
                 continue
             rows.append(_row(obj, out))
-            if histories is not None and out.get("history") is not None:
-                histories[f"chi sweep: {obj}, K = {K}, a_1 = {a}"] = out["history"]
     return rows
 
 
@@ -107,7 +105,7 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
     for r in results:
         lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} | {_md_escape(r.summary)} |")
     lines += ["", "## Figures", ""]
-    jobs = _figure_jobs(results, artifacts, quick)
+    jobs = _figure_jobs(results, artifacts, quick, progress=progress and sys.stderr.isatty())
     listing = []
     for title, job in jobs:
         t0 = time.perf_counter()
