@@ -60,3 +60,15 @@ def test_cli_train_json_and_errors(capsys):
     assert main(["train", "--K", "0.5", "--a", "1", "--N", "60"]) == 2
     err = capsys.readouterr().err
     assert "malformed N" in err and "Traceback" not in err
+
+
+def test_cli_results_writes_the_table(tmp_path, capsys):
+    from rgdnn.cli import main
+    out = tmp_path / "results.md"
+    rc = main(["results", "--examples", "gaussian", "--objectives", "decimate", "infomax", "--seeds", "0",
+               "--steps", "30", "--eval-samples", "1024", "--no-demos", "--no-progress", "--out", str(out)])
+    assert rc == 0
+    text = out.read_text()
+    assert "| decimate | 0 |" in text and "| infomax | 0 |" in text and "agree: max|z| < 3.0" in text
+    assert "2 runs" in capsys.readouterr().out
+    assert main(["results", "--workers", "0", "--out", str(out)]) == 2

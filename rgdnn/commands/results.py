@@ -20,6 +20,8 @@ def add_arguments(p):
     p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
     p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
+    p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
+    p.add_argument("--eval-samples", type=int, help="estimation samples per run (default 16384)")
     p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
     p.add_argument("--no-progress", action="store_true")
 
@@ -30,8 +32,9 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     names = list(results.EXAMPLES)
     examples = {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in args.examples}
+    extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
     rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
-                         workers=args.workers, progress=not args.no_progress)
+                         workers=args.workers, progress=not args.no_progress, extra=extra)
     demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
     command = "rgdnn results " + " ".join(a for a in sys.argv[2:]) if sys.argv[1:2] == ["results"] else "rgdnn results"
     text = results.markdown(rows, demos, command=command)
