@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -32,12 +33,23 @@ from numerics.network.estimator import project_ring
 from numerics.network.sampler import gaussian_ring_covariance
 
 
-def _api(fn, *args, **kw):
+REFERENCE_DPS = 20       # float64 is what the comparison uses; 20 digits leave 4 spare
+
+
+@lru_cache(maxsize=256)
+def _api_cached(fn, K, a, kw):
     from numerics import api
+    from proofs.family import Chain
     try:
-        return getattr(api, fn)(*args, **kw)
+        return getattr(api, fn)(Chain.polynomial(K, list(a)), **dict(kw))
     except NotSupported:
         return None
+
+
+def _api(fn, chain, **kw):
+    """numerics.api.<fn>(chain, dps=REFERENCE_DPS, **kw), cached per chain (None where not supported)."""
+    kw["dps"] = REFERENCE_DPS
+    return _api_cached(fn, str(chain.K), tuple(str(v) for v in chain.a), tuple(sorted(kw.items())))
 
 
 def _backend_name(chain):
@@ -54,8 +66,8 @@ def references(cfg):
     out = {"gaussian": gaussian, "notes": []}
     grid = None if gaussian else grid_chain.GridChain(K, a, float(_frac(cfg.grid_h)))
     # single-site moments m_2k (infinite chain) and theta*
-    mo = _api("moments", chain, dps=30, lags=1)
-    fp = _api("fixed_point", chain, dps=30)
+    mo = _api("moments", chain, lags=1)
+    fp = _api("fixed_point", chain)
     if mo is not None and fp is not None:
         m = [float(v) for v in mo.m]
         out["theta_star"] = [float(fp.K)] + [float(v) for v in fp.a]
@@ -73,7 +85,7 @@ def references(cfg):
     # decimate: L steps of RG
     if cfg.objective == "decimate":
         L, b = cfg.layers, cfg.b
-        fl = _api("flow", chain, b=b, steps=L, dps=30)
+        fl = _api("flow", chain, b=b, steps=L)
         if gaussian:
             rho = math.sqrt(a[0] ** 2 - K * K)
             u = (K / (a[0] + rho)) ** (b ** L)

@@ -198,6 +198,8 @@ def evaluate(cfg, obj, refs, sampler, generator):
                     "rg_L_decimated": _theta_dict(refs["rg_L_decimated"]),
                     "z_rg": _theta_dict(vs_rg["z"]), "verdict_rg": vs_rg["verdict"],
                     "verdict_rg_reason": vs_rg["reason"]})
+        vs_dec = cmp.compare(chi, se, refs["rg_L_decimated"], z_agree=th[0], z_disagree=th[1])
+        out.update({"z_rg_decimated": _theta_dict(vs_dec["z"]), "verdict_rg_decimated": vs_dec["verdict"]})
     if cfg.objective == "infomax" and cfg.scale2 is not None:
         vs_c = cmp.compare(chi, se, refs["theta_constraint"], z_agree=th[0], z_disagree=th[1])
         out.update({"theta_constraint": _theta_dict(refs["theta_constraint"]),
