@@ -132,10 +132,16 @@ def spectrum(J, err, b):
     ev = mpmath.eig(J, left=False, right=False)
     ev = sorted(ev, key=lambda z: -abs(z))
     vals, exps = [], []
+    keep = max(1, int(-mpmath.log10(err))) if err > 0 else mp.dps     # digits the finite differences support
     for z in ev:
         v = z.real if abs(z.imag) <= 10 * err else z
-        vals.append(v)
-        exps.append(None if abs(z) <= 10 * err else mpmath.log(abs(z)) / mpmath.log(b))
+        if abs(z) <= 10 * err:      # zero within the error: a super-stable direction
+            vals.append(mpmath.mpf(0))
+            exps.append(None)
+            continue
+        vals.append(mpmath.mpf(mpmath.nstr(v, keep)) if not isinstance(v, mpmath.mpc) else v)
+        y = mpmath.log(abs(z)) / mpmath.log(b)
+        exps.append(mpmath.mpf(mpmath.nstr(y, keep)) if abs(y) > 10 * err else mpmath.mpf(0))
     return tuple(vals), tuple(exps)
 
 
