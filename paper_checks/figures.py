@@ -97,16 +97,24 @@ def fig_quartic_flows(outdir, steps=None):
     from numerics import api
     plt = _plt()
     schemes = (("decimation", steps or 8), ("block", steps or 14))
+    notes = []
     fig, axes = plt.subplots(len(QUARTIC_EXAMPLES), len(schemes), figsize=(11, 7), squeeze=False)
     for i, (label, K, a) in enumerate(QUARTIC_EXAMPLES):
         for j, (scheme, n) in enumerate(schemes):
             ax = axes[i][j]
             pts = api.flow(Chain.polynomial(K, a), scheme=scheme, b=2, steps=n, dps=FIG_DPS)
             ms = list(range(len(pts)))
-            ax.plot(ms, [_f(p.K) for p in pts], "o-", ms=3, label="K")
+            ax.plot(ms, [_f(p.K) for p in pts], "o-", ms=3, color="C0", label="K")
             for k in range(len(pts[0].a)):
-                ax.plot(ms, [_f(p.a[k]) for p in pts], "s-" if k == 0 else "^-", ms=3, label=f"a_{k + 1}")
+                ax.plot(ms, [_f(p.a[k]) for p in pts], "s-" if k == 0 else "^-", ms=3, color=f"C{k + 1}",
+                        label=f"a_{k + 1}")
             ax.axhline(0, color="0.6", lw=0.6)
+            try:        # the fixed point, computed by its own solver, as dashed levels
+                fp = api.fixed_point(Chain.polynomial(K, a), scheme=scheme, b=2, dps=FIG_DPS)
+                for k, v in enumerate((fp.K, *fp.a)):
+                    ax.axhline(_f(v), color=f"C{k}", ls="--", lw=0.8)
+            except Exception as exc:      # noqa: BLE001  (the figure says so instead of failing)
+                notes.append(f"{label}, {scheme}: fixed point not drawn ({type(exc).__name__}: {exc})")
             ax.set(title=f"{label}: K = {K}, a = ({', '.join(a)}); {scheme}, b = 2", xlabel="RG step m")
             ax.title.set_fontsize(9)
             ax.legend(fontsize=7)
@@ -115,8 +123,9 @@ def fig_quartic_flows(outdir, steps=None):
     fig.savefig(os.path.join(outdir, name), dpi=110)
     plt.close(fig)
     return name, ("Projected RG flows of the quartic examples (FRAMEWORK.md section 6), b = 2, numerics.api.flow "
-                  f"at {FIG_DPS} digits. Left: decimation (K -> 0, the single-site marginal is kept); right: "
-                  "variance-preserving block-spin.")
+                  f"at {FIG_DPS} digits; dashed: the fixed point from numerics.api.fixed_point (same colours). "
+                  "Left: decimation (K -> 0, the single-site marginal is kept); right: variance-preserving "
+                  "block-spin." + (" " + "; ".join(notes) if notes else ""))
 
 
 def _history_series(history):
