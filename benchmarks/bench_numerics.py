@@ -73,6 +73,7 @@ def mpmath_solve(p, grid, bits, lags=1, block=None):
         ev, od, xs = _mp_blocks(p, grid)
         ef, _, _ = transfer.float_blocks(p, grid)
         lam_f, Q = eigh(ef)
+        lam_f = lam_f * np.exp(transfer.log_shift(p, grid))      # float blocks are stored times e^(-s)
         top = int(np.argmax(lam_f))
         rest = [k for k in range(len(lam_f)) if k != top]
         q0 = Q[:, top] * (1 if Q[:, top].sum() >= 0 else -1)
@@ -135,7 +136,7 @@ def bench_solve(dps_list):
                 with mp.workprec(bits):
                     M, _, _ = _mp_blocks(p, grid)
                     t = time.perf_counter(); E, Q = mpmath.eigsy(M); te = time.perf_counter() - t
-                lam_e = max(E)
+                lam_e = max(E) * mpmath.exp(-transfer.log_shift(p, grid))   # fast.lam is scaled by e^(-s)
                 _line(f"solve {name} dps {dps} eigenvalue", _digits([transfer.arb_to_mpf(fast.lam)], [lam_e]), tf, te + 0, "eigsy")
 
 

@@ -46,4 +46,4 @@ def step(p, b, dps, n=None):
     """One projected block-spin step: (Params, error, details)."""
     t, err = targets(p, b, dps, n)
     start = [float(p.K)] + [float(x) for x in p.a[: (n or p.n)]]
-    return project(t[0], t[1:], dps, start=start, target_err=err)
+    return project(t[0], t[1:], dps, start=start, target_err=err, allow_edge=True)

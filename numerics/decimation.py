@@ -29,4 +29,4 @@ def step(p, b, dps, n=None):
     """One projected decimation step: (Params, error, details)."""
     t, err = targets(p, b, dps, n)
     start = [float(p.K)] + [float(x) for x in p.a[: (n or p.n)]]
-    return project(t[0], t[1:], dps, start=start, target_err=err)
+    return project(t[0], t[1:], dps, start=start, target_err=err, allow_edge=True)

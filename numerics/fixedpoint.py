@@ -99,7 +99,8 @@ def jacobian(p, scheme, b, dps):
         dT = mpmath.matrix(n + 1, n + 1)
         err = mpmath.mpf(0)
         for j in _progress(range(n + 1), "Jacobian"):
-            edge = j == n and j >= 1 and theta[j] == 0 and n >= 2
+            # a zero top coefficient (and zeros above it) is an edge: a_j < 0 there is not normalizable
+            edge = j >= 2 and all(theta[k] == 0 for k in range(j, n + 1))
             h = mpmath.mpf(10) ** (-(W // 3 if edge else W // 5)) * max(1, abs(theta[j]))
 
             def at(s):
@@ -185,6 +186,14 @@ def block_fixed_point(p, b, dps, probe=8):
                 q, e, _ = blockspin.step(q, b, dps)
                 seq.append(q)
                 steps += 1
+            q2, z = subfamily(q)
+            if z:
+                notes.append(f"the projected flow reached the edge a_{q.n} = 0 (constrained projection) after "
+                             f"{steps} steps; continued in the subfamily")
+                q, zeros = q2, zeros + z
+                if q.n >= 2:
+                    continue
+                break
             if q.n >= 2:
                 an = [float(s.a[-1]) for s in seq[-4:]]
                 ratios = [an[i + 1] / an[i] for i in range(3) if an[i] != 0]

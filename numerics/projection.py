@@ -36,6 +36,10 @@ from proofs.family import exact_rational
 
 FLOAT_MAX_NODES = 500  # the float stage refuses trial points needing larger grids (line search backs off)
 CONTRACTION = 1e-9      # conservative per-step gain of Newton with the float64 Hessian (measured ~1e-12)
+class EdgeOfFamily(InadmissibleParameter):
+    """The targets lie beyond the edge a_n = 0: the moment-matching path runs into it."""
+
+
 EDGE_RATIO = 1e-7       # a_n m_2^n below this: the Newton path runs into the edge a_n = 0
 
 
@@ -107,11 +111,15 @@ def gaussian_start(c1, m2):
 
 
 def _newton_local(theta, t, tol, max_iter):
-    """Damped Newton for the dual problem at target t; returns (theta, relative residual)."""
+    """Damped Newton for the dual problem at target t: (theta, relative residual, pushed into the edge).
+
+    A Newton step that would make a_n <= 0 is cut to halve a_n instead; if that keeps happening
+    until a_n m_2^n < EDGE_RATIO, the minimizer lies beyond the edge a_n = 0 (or on it).
+    """
     try:
         f, g, H = _objective(theta, t)
     except InadmissibleParameter:
-        return theta, math.inf
+        return theta, math.inf, False
     n = len(t) - 1
     scale = np.concatenate([[abs(t[1])], np.abs(t[1:])])    # C(1) is measured against m_2 >= |C(1)|
     resid = np.max(np.abs(g) / scale)
@@ -119,7 +127,8 @@ def _newton_local(theta, t, tol, max_iter):
         if resid < tol:
             break
         step = -np.linalg.solve(H, g)
-        s = 1.0
+        pushed = n >= 2 and theta[-1] + step[-1] <= 0
+        s = min(1.0, 0.5 * theta[-1] / -step[-1]) if pushed else 1.0
         while s >= 1e-6:
             trial = theta + s * step
             if _admissible(trial[0], trial[1:]):
@@ -134,9 +143,9 @@ def _newton_local(theta, t, tol, max_iter):
             break
         theta, f, g, H = trial, f1, g1, H1
         resid = np.max(np.abs(g) / scale)
-        if n >= 2 and theta[-1] * t[1] ** n < EDGE_RATIO:
-            break
-    return theta, resid
+        if pushed and theta[-1] * t[1] ** n < EDGE_RATIO:
+            return theta, resid, True
+    return theta, resid, False
 
 
 def float_newton(t, start=None):
@@ -150,6 +159,8 @@ def float_newton(t, start=None):
     n = len(t) - 1
     if start is not None:
         theta = np.array([float(x) for x in start])
+        if n >= 2 and theta[-1] <= 0:       # a start on the edge: step just inside
+            theta[-1] = 1e-4 * abs(theta[1]) ** n + 1e-12
     else:
         theta = np.array([0.0, 1 / (2 * t[1])] + [0.0] * (n - 1))
         if n >= 2:
@@ -161,8 +172,8 @@ def float_newton(t, start=None):
     while True:
         s_try = min(1.0, s + ds)
         last = s_try == 1.0
-        th, resid = _newton_local(theta, t0 + s_try * (t - t0), 1e-12 if last else 1e-7, 40 if last else 12)
-        if n >= 2 and th[-1] * t[1] ** n < EDGE_RATIO:
+        th, resid, edge = _newton_local(theta, t0 + s_try * (t - t0), 1e-12 if last else 1e-7, 60 if last else 12)
+        if edge:
             return th, max(resid, 1.0)          # the path runs into the edge a_n = 0: not realizable
         if resid < (1e-12 if last else 1e-7) and np.all(np.isfinite(th)):
             theta, s = th, s_try
@@ -177,8 +188,47 @@ def float_newton(t, start=None):
 
 # -- high-precision stage ------------------------------------------------------------------
 
-def project(c1, m, dps, start=None, target_err=None):
-    """chi of (c1, m) as (Params with mpf entries, absolute error, details); ``start``: a nearby theta."""
+def project(c1, m, dps, start=None, target_err=None, allow_edge=False):
+    """chi of (c1, m) as (Params with mpf entries, absolute error, details); ``start``: a nearby theta.
+
+    ``allow_edge``: targets beyond the edge a_n = 0 get the constrained projection onto a_n >= 0,
+    which lies on the edge (the subfamily's projection, when its KKT sign condition
+    m_2n(target) >= m_2n(subfamily solution) holds); RG flows use this to continue on an edge.
+    """
+    if allow_edge and len(m) >= 2:
+        if start is not None and start[-1] == 0:
+            found = _edge_projection(c1, m, dps, start, target_err)
+            if found is not None:
+                return found
+        try:
+            return _project(c1, m, dps, start, target_err)
+        except EdgeOfFamily:
+            found = _edge_projection(c1, m, dps, start, target_err)
+            if found is None:
+                raise
+            return found
+    return _project(c1, m, dps, start, target_err)
+
+
+def _edge_projection(c1, m, dps, start, target_err):
+    """The projection onto the subfamily a_n = 0, if it is the constrained minimizer (KKT), else None."""
+    n = len(m)
+    sub, err, details = project(c1, m[:-1], dps, None if start is None else start[:-1],
+                                None if target_err is None else target_err[:-1], allow_edge=True)
+    q = Params(sub.K, tuple(sub.a) + (mpmath.mpf(0),))
+    v = evaluate(q, dps, lags=1)
+    with mp.workdps(dps + 10):
+        t_top = _target(m[-1], f"m_{2 * n}")
+        slack = v.err_m[-1] + (abs(target_err[-1]) if target_err is not None else 0)
+        if t_top < v.m[-1] - slack:
+            return None
+    details = dict(details)
+    details["edge"] = (f"on the edge a_{n} = 0: the target m_{2 * n} = {mpmath.nstr(t_top, 8)} is beyond the family "
+                       f"(the subfamily gives {mpmath.nstr(v.m[-1], 8)}); constrained projection")
+    return q, err, details
+
+
+def _project(c1, m, dps, start=None, target_err=None):
     check_dps(dps)
     c1, m = check_targets(c1, m)
     n = len(m)
@@ -186,7 +236,7 @@ def project(c1, m, dps, start=None, target_err=None):
     theta_f, resid = float_newton(tf, start)
     if not np.all(np.isfinite(theta_f)) or resid > 1e-8:
         if n >= 2 and theta_f[-1] * tf[1] ** n < 10 * EDGE_RATIO:
-            raise InadmissibleParameter(
+            raise EdgeOfFamily(
                 "moments", f"C(1)={mpmath.nstr(c1, 6)}, m={[mpmath.nstr(x, 6) for x in m]}",
                 f"not realizable in the degree-{2 * n} family: the projection runs into the edge a_{n} -> 0 "
                 f"(for n = 2 this means kurtosis m_4/m_2^2 >= 3 is not reachable with a_2 > 0)")

@@ -187,15 +187,31 @@ def _positive_nodes(grid):
     return [1] if grid.h is None else [j * grid.h for j in range(1, grid.J + 1)]
 
 
+def log_shift(p, grid):
+    """An integer s with all entries of the matrix below e^s: both blocks are stored times e^(-s).
+
+    Deep wells and strong couplings make T(x, y) exceed float64's range (e^709); the scaling
+    changes no eigenvector and shifts A = log lambda by s.
+    """
+    if grid.h is None:
+        return 0
+    K, a = p.floats()
+    xs = np.array([float(x) for x in _positive_nodes(grid)])
+    lg = 0.5 * math.log(float(grid.h)) - 0.5 * _V(a, xs)
+    top = np.max(lg[:, None] + lg[None, :] + np.abs(K) * np.outer(xs, xs))
+    return int(math.ceil(max(top, 0.5 * math.log(float(grid.h)) + max(lg.max(), 0.0), 0.0)))
+
+
 def float_blocks(p, grid):
-    """Even and odd blocks of sqrt(w_i w_j) T(x_i, x_j) in float64."""
+    """Even and odd blocks of e^(-s) sqrt(w_i w_j) T(x_i, x_j) in float64, s = log_shift(p, grid)."""
     K, a = p.floats()
     xs = np.array([float(x) for x in _positive_nodes(grid)])
     if grid.h is None:
         return np.array([[2 * math.cosh(K)]]), np.array([[2 * math.sinh(K)]]), xs
     h = float(grid.h)
-    lg = 0.5 * math.log(h) - 0.5 * np.array([_V(a, x) for x in xs])
-    lg0 = 0.5 * math.log(h)
+    s = log_shift(p, grid)
+    lg = 0.5 * math.log(h) - 0.5 * _V(a, xs) - 0.5 * s
+    lg0 = 0.5 * math.log(h) - 0.5 * s
     X = np.outer(xs, xs) * K
     G = lg[:, None] + lg[None, :]
     odd = np.exp(G + X) - np.exp(G - X)
@@ -207,7 +223,7 @@ def float_blocks(p, grid):
 
 
 def arb_blocks(p, grid):
-    """Even and odd blocks as Arb matrices at the current Arb precision (entries exact up to one rounding)."""
+    """Even and odd blocks (times e^(-s), s = log_shift) as Arb matrices at the current Arb precision."""
     K = to_arb(p.K)
     if grid.h is None:
         return arb_mat([[2 * K.cosh()]]), arb_mat([[2 * K.sinh()]]), [arb(1)]
@@ -215,8 +231,9 @@ def arb_blocks(p, grid):
     a = [to_arb(ak) for ak in p.a]
     J = grid.J
     xs = [to_arb(x) for x in _positive_nodes(grid)]
-    g = [(h.sqrt()) * (-_V(a, x) / 2).exp() for x in xs]
-    g0 = h.sqrt()
+    half = arb(-log_shift(p, grid)) / 2           # entries times e^(-s), as in float_blocks
+    g = [(h.sqrt()) * (-_V(a, x) / 2 + half).exp() for x in xs]
+    g0 = h.sqrt() * half.exp()
     Kh2 = K * h * h
     ev = [[None] * (J + 1) for _ in range(J + 1)]
     od = [[None] * J for _ in range(J)]
@@ -248,7 +265,7 @@ def float_solve(p, grid):
     n = max(p.n, 1)
     m = np.array([np.sum(xs ** (2 * k) * pos ** 2) for k in range(1, n + 1)])
     C1 = d @ od @ d / lam[top]
-    return math.log(lam[top]), C1, m
+    return math.log(lam[top]) + log_shift(p, grid), C1, m
 
 
 def float_covariance(p, grid):
@@ -290,7 +307,7 @@ def float_covariance(p, grid):
         S[0, i + 1] = S[i + 1, 0] = np.sum(w_bond * bh[1:] * Fh[i][1:])
         for j in range(i, n):
             S[i + 1, j + 1] = S[j + 1, i + 1] = np.sum(w_site * Fh[i][1:] * Fh[j][1:])
-    return math.log(lam[0]), np.concatenate([[C1], m]), S
+    return math.log(lam[0]) + log_shift(p, grid), np.concatenate([[C1], m]), S
 
 
 # -- the eigenpair ----------------------------------------------------------------------
@@ -419,7 +436,7 @@ def solve(p, grid, bits, lags=1, block=None):
         if not p.ising:
             a = [to_arb(ak) for ak in p.a]
             vir = sum((2 * k * a[k - 1] * m[k - 1] for k in range(1, p.n + 1)), arb(0)) - 2 * to_arb(p.K) * C[0] - 1
-        return Solution(grid, bits, lam, lam.log(), m, C, S, tail, vir)
+        return Solution(grid, bits, lam, lam.log() + log_shift(p, grid), m, C, S, tail, vir)
 
 
 # -- refinement: the error estimate ------------------------------------------------------

@@ -14,6 +14,7 @@ from numerics.precision import to_mpf
 from numerics.singlesite import projection_quad
 from numerics.transfer import Params, evaluate
 from proofs.family import Chain
+from tests.strategies import quartic_chains
 from tests.test_transfer import moderate_gaussian_chains
 
 
@@ -100,3 +101,28 @@ def test_cli_flow_and_potential(capsys):
     assert main(["fixed-point", "--K", "0.5", "--a", "1", "--scheme", "block", "--dps", "15", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["scheme"] == "block" and float(out["K"]) == 0
+
+
+@given(quartic_chains())
+@settings(max_examples=3)
+def test_theorem_R_drawn_quartic_chains(chain):
+    """Theorem R on drawn quartic chains at dps 15: flow limit == chi(0, m(theta)) (single-site projection)."""
+    from numerics.projection import chi
+    fp = api.fixed_point(chain, dps=15)
+    mo = api.moments(chain, dps=20)
+    pt = chi(0, mo.m, dps=15)
+    with mp.workdps(25):
+        assert abs(fp.K) <= fp.error and abs(pt.K) < mpf(10) ** -12
+        for x, y in zip(fp.a, pt.a):
+            assert _close(x, y, 11)
+
+
+@pytest.mark.slow
+def test_sextic_block_spin_edges():
+    """Sextic block-spin: both a_3 and a_2 run into the edge; the limit is the decoupled Gaussian, eigenvalue 1/4 for a_3."""
+    chain = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])
+    fp = api.fixed_point(chain, scheme="block", dps=20)
+    m2 = api.moments(chain, dps=20).m[0]
+    with mp.workdps(30):
+        assert fp.K == 0 and fp.a[1] == 0 and fp.a[2] == 0 and _close(fp.a[0], 1 / (2 * m2), 17)
+    assert sorted(round(float(x), 8) for x in fp.eigenvalues) == [0.25, 0.5, 0.5, 1.0]
