@@ -23,6 +23,7 @@ class Point:
     K: object
     a: tuple
     error: object
+    note: str = ""              # e.g. "on the edge a_2 = 0: ... constrained projection"
 
 
 @dataclass(frozen=True)

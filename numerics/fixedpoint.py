@@ -51,15 +51,15 @@ def pad(p, zeros):
 
 
 def flow(p, scheme, b, steps, dps):
-    """[(theta_0, 0), (R theta_0, err_1), ...]: Params with accumulated absolute error estimates."""
+    """[(theta_0, 0, note), (R theta_0, err_1, note), ...]: Params, accumulated error estimates, edge notes."""
     q, zeros = subfamily(p)
-    out = [(p, mpmath.mpf(0))]
+    out = [(p, mpmath.mpf(0), "")]
     err = mpmath.mpf(0)
     step = STEPS[scheme]
     for _ in _progress(range(steps), f"{scheme} flow"):
-        q, e, _ = step(q, b, dps)
+        q, e, details = step(q, b, dps)
         err = err + e        # the projected maps are contractions or marginal here: errors add
-        out.append((pad(q, zeros), err))
+        out.append((pad(q, zeros), err, details.get("edge", "")))
     return out, zeros
 
 

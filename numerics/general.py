@@ -40,15 +40,15 @@ def moments(chain, *, dps=30, lags=4):
     return Moments(A=vals.A, m=vals.m, corr=vals.C, error=vals.error, dps=dps, details=details)
 
 
-def _point(p, err, dps):
+def _point(p, err, dps, note=""):
     with mp.workdps(dps + 10):
-        return Point(K=+mpmath.mpf(p.K), a=tuple(+mpmath.mpf(x) for x in p.a), error=+err)
+        return Point(K=+mpmath.mpf(p.K), a=tuple(+mpmath.mpf(x) for x in p.a), error=+err, note=note)
 
 
 def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
     """[theta_0, R(theta_0), .., R^steps(theta_0)]: the projected RG flow (decimation or block-spin)."""
     pts, _ = fpmod.flow(Params.from_chain(chain), scheme, b, steps, dps)
-    return [_point(p, e, dps) for p, e in pts]
+    return [_point(p, e, dps, note) for p, e, note in pts]
 
 
 def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):

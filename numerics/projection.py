@@ -220,11 +220,21 @@ def _edge_projection(c1, m, dps, start, target_err):
     with mp.workdps(dps + 10):
         t_top = _target(m[-1], f"m_{2 * n}")
         slack = v.err_m[-1] + (abs(target_err[-1]) if target_err is not None else 0)
-        if t_top < v.m[-1] - slack:
+        kkt = t_top >= v.m[-1] - slack
+        # a start already this close to the edge cannot be resolved from it in float64: stay on the edge
+        unresolved = start is not None and abs(float(start[-1])) * float(m[0]) ** n < 10 * EDGE_RATIO
+        if not (kkt or unresolved):
             return None
+        mismatch = (t_top - v.m[-1]) / t_top
     details = dict(details)
-    details["edge"] = (f"on the edge a_{n} = 0: the target m_{2 * n} = {mpmath.nstr(t_top, 8)} is beyond the family "
-                       f"(the subfamily gives {mpmath.nstr(v.m[-1], 8)}); constrained projection")
+    if kkt:
+        details["edge"] = (f"on the edge a_{n} = 0: the target m_{2 * n} = {mpmath.nstr(t_top, 8)} is beyond the family "
+                           f"(the subfamily gives {mpmath.nstr(v.m[-1], 8)}); constrained projection")
+    else:
+        details["edge"] = (f"continued in the subfamily a_{n} = 0: a_{n} fell below the resolvable 1e-6 m_2^-{n}; "
+                           f"m_{2 * n} is then matched only to a relative {mpmath.nstr(mismatch, 2)}")
+        with mp.workdps(dps + 10):     # the dropped a_n (below 1e-6 m_2^-n) is part of the error now
+            err = err + 10 * EDGE_RATIO / _target(m[0], "m_2") ** n
     return q, err, details
 
 

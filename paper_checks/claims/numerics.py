@@ -97,7 +97,7 @@ def _block_flow_evidence(ch, dps, steps=16):
     fp = general.fixed_point(ch, scheme="block", dps=dps)
     pts, _ = fpm.flow(Params.from_chain(ch), "block", 2, steps, dps)
     with mp.workdps(dps + 5):
-        d = [max([abs(p.K - fp.K)] + [abs(x - y) for x, y in zip(p.a, fp.a)]) for p, _ in pts]
+        d = [max([abs(p.K - fp.K)] + [abs(x - y) for x, y in zip(p.a, fp.a)]) for p, _, _ in pts]
         ratios = [d[i + 1] / d[i] for i in range(len(d) - 1)]
     return fp, d, ratios
 

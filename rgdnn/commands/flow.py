@@ -19,10 +19,15 @@ def run(args):
     points = api.flow(chain, scheme=args.scheme, b=args.b, steps=args.steps, dps=args.dps)
     d = args.dps
     rows = [{"K": num(p.K, d), "a": [num(x, d) for x in p.a], "error": num(p.error, 3)} for p in points]
+    for row, p in zip(rows, points):
+        if getattr(p, "note", ""):
+            row["note"] = p.note
     if args.json:
         emit_json({"dps": d, "scheme": args.scheme, "b": args.b, "flow": rows})
         return 0
     print(f"{args.scheme} flow, b = {args.b}, {d} digits, from {chain!r}")
     for m, r in enumerate(rows):
         print(f"  step {m:>3}:  K = {r['K']}  a = ({', '.join(r['a'])})  +- {r['error']}")
+        if r.get("note"):
+            print(f"            note: {r['note']}")
     return 0
