@@ -184,7 +184,12 @@ def choose_grid(p, digits, max_nodes=None):
 # -- matrices -------------------------------------------------------------------------
 
 def _positive_nodes(grid):
+    """Exact rational nodes x_j = j h, j = 1..J (for Arb)."""
     return [1] if grid.h is None else [j * grid.h for j in range(1, grid.J + 1)]
+
+
+def _float_nodes(grid):
+    return np.array([1.0]) if grid.h is None else np.arange(1, grid.J + 1) * (grid.h.numerator / grid.h.denominator)
 
 
 def log_shift(p, grid):
@@ -196,7 +201,7 @@ def log_shift(p, grid):
     if grid.h is None:
         return 0
     K, a = p.floats()
-    xs = np.array([float(x) for x in _positive_nodes(grid)])
+    xs = _float_nodes(grid)
     lg = 0.5 * math.log(float(grid.h)) - 0.5 * _V(a, xs)
     top = np.max(lg[:, None] + lg[None, :] + np.abs(K) * np.outer(xs, xs))
     return int(math.ceil(max(top, 0.5 * math.log(float(grid.h)) + max(lg.max(), 0.0), 0.0)))
@@ -205,7 +210,7 @@ def log_shift(p, grid):
 def float_blocks(p, grid):
     """Even and odd blocks of e^(-s) sqrt(w_i w_j) T(x_i, x_j) in float64, s = log_shift(p, grid)."""
     K, a = p.floats()
-    xs = np.array([float(x) for x in _positive_nodes(grid)])
+    xs = _float_nodes(grid)
     if grid.h is None:
         return np.array([[2 * math.cosh(K)]]), np.array([[2 * math.sinh(K)]]), xs
     h = float(grid.h)
