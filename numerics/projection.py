@@ -174,7 +174,10 @@ def float_newton(t, start=None):
         last = s_try == 1.0
         th, resid, edge = _newton_local(theta, t0 + s_try * (t - t0), 1e-12 if last else 1e-7, 60 if last else 12)
         if edge:
-            return th, max(resid, 1.0)          # the path runs into the edge a_n = 0: not realizable
+            if ds <= 1 / 64:                    # even short homotopy steps run into the edge a_n = 0
+                return th, max(resid, 1.0)
+            ds /= 4                             # a long step's Newton model may just be poor: shorten
+            continue
         if resid < (1e-12 if last else 1e-7) and np.all(np.isfinite(th)):
             theta, s = th, s_try
             if last:

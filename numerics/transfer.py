@@ -466,8 +466,10 @@ class Values:
         return max([self.err_A, *self.err_m, *self.err_C, *self.err_S.values()])
 
 
-def _diff(fine, coarse):
-    return abs(arb_to_mpf(fine) - arb_to_mpf(coarse)) + arb_rad(fine) + arb_rad(coarse)
+def _diff(fine, coarse, tail=0.0):
+    # both grids share the range: the weight beyond it is added separately (relative to the value)
+    v = arb_to_mpf(fine)
+    return abs(v - arb_to_mpf(coarse)) + arb_rad(fine) + arb_rad(coarse) + abs(v) * mpmath.mpf(tail)
 
 
 def evaluate(p, dps, lags=1, block=None, grid=None):
@@ -476,7 +478,9 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
     The values come from the fine grid (3/2 the node density, 10 more digits of precision);
     the error is |fine - coarse| + Arb radii, which bounds the fine error when the
     discretization converges (it does so faster than exponentially here). If the outermost
-    node still carries weight, the range is widened and both solves are repeated.
+    node still carries weight, the range is widened and both solves are repeated; a weight
+    that remains (both grids share the range, so refinement cannot see it) is added to every
+    error, relative to the value.
     """
     p.check()
     coarse_grid = grid or choose_grid(p, dps + 4)
@@ -491,9 +495,9 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
         vals = Values(
             A=arb_to_mpf(fine.A), m=tuple(arb_to_mpf(x) for x in fine.m), C=tuple(arb_to_mpf(x) for x in fine.C),
             S={k: arb_to_mpf(v) for k, v in fine.S.items()},
-            err_A=_diff(fine.A, coarse.A), err_m=tuple(_diff(f, c) for f, c in zip(fine.m, coarse.m)),
-            err_C=tuple(_diff(f, c) for f, c in zip(fine.C, coarse.C)),
-            err_S={k: _diff(fine.S[k], coarse.S[k]) for k in fine.S},
+            err_A=_diff(fine.A, coarse.A, fine.tail), err_m=tuple(_diff(f, c, fine.tail) for f, c in zip(fine.m, coarse.m)),
+            err_C=tuple(_diff(f, c, fine.tail) for f, c in zip(fine.C, coarse.C)),
+            err_S={k: _diff(fine.S[k], coarse.S[k], fine.tail) for k in fine.S},
             dps=dps,
             details={"grid_coarse": (str(coarse_grid.h), coarse_grid.J, coarse_grid.L),
                      "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.L), "nodes": fine_grid.size,

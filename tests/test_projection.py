@@ -18,6 +18,8 @@ from tests.strategies import quartic_chains
 @given(quartic_chains())
 @example(Chain.polynomial("0.4", ["0.5", "0.1"]))
 @example(Chain.polynomial("0.5", ["-1", "0.25"]))
+@example(Chain.polynomial(-1, ["5/3", "1/14"]))        # a long homotopy step once ran into the edge a_2 = 0
+@example(Chain.polynomial(-1, ["-1", "4/27"]))          # deep, strongly coupled double well
 @settings(max_examples=10)
 def test_round_trip_quartic(chain):
     """chi(C(1), m_2, m_4 of theta) = theta at dps 20, within the reported error (uniqueness: strict convexity)."""
