@@ -86,7 +86,8 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
             v, verr = to_mp(numeric, dps)
             scale = max(mpmath.mpf(1), abs(e))
             diff = abs(v - e)
-            digits = mpmath.mpf(dps + guard) if diff == 0 else min(mpmath.mpf(dps + guard), -mpmath.log10(diff / scale))
+            # digits agreed, capped at dps: beyond the working precision agreement is not measured
+            digits = mpmath.mpf(dps) if diff == 0 else min(mpmath.mpf(dps), -mpmath.log10(diff / scale))
             worst_digits = digits if worst_digits is None else min(worst_digits, digits)
             reason = None
             if diff > tol * scale:
@@ -103,7 +104,8 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
     details = {"what": what, "dps": dps, "guard": guard, "tolerance": tol_txt, "rows": n,
                "min_digits_agreed": digits_txt, "disagreements": bad}
     if not bad:
-        return Evidence(True, f"{what}: {n} values agree to >= {digits_txt} digits (tol {tol_txt}, dps {dps})", details)
+        agreed = f"all {dps} digits" if worst_digits >= dps else f">= {digits_txt} digits"
+        return Evidence(True, f"{what}: {n} values agree to {agreed} (tol {tol_txt}, dps {dps})", details)
     first = bad[0]
     summary = (f"{len(bad)} of {n} disagree (tol {tol_txt}); first at {first['point']}: "
                f"exact {first['exact'][:24]} vs numeric {first['numeric'][:24]} ({first['reason']})")
