@@ -31,7 +31,9 @@ def _figure_jobs(results, artifacts, quick, progress=False):
         # (e.g. infomax at another scale s^2), which would read as failures on this plot
         if quick:
             raise figures.NotSupported("rgdnn check --quick trains no networks")
-        return figures.fig_chi_vs_theta(d, random_chi_rows(progress=progress))
+        rows = random_chi_rows(progress=progress)
+        name, caption = figures.fig_chi_vs_theta(d, rows)
+        return name, caption + "\n\n" + sweep_table(rows)
 
     jobs.append(("chi-hat against theta* across random parameters", chi))
     return jobs
@@ -63,6 +65,21 @@ def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), progress
     return rows
 
 
+def sweep_table(rows):
+    """Markdown table of the sweep: chi-hat, s.e., z and verdict against theta* (and R^L for decimate)."""
+    fmt = lambda d: ", ".join(f"{k} {v:.4g}" for k, v in d.items()) if d else "-"  # noqa: E731
+    out = ["| objective | data (K; a_1) | chi-hat | s.e. | z vs theta* (verdict) | z vs R^L(theta) (verdict) |",
+           "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "missing" in r:
+            out.append(f"| {r['objective']} | {r['missing']} | - | - | - | - |")
+            continue
+        out.append(f"| {r['objective']} | {r['data']['K']:.4g}; {r['data'].get('a_1', float('nan')):.4g} "
+                   f"| {fmt(r['chi'])} | {fmt(r['se'])} | {fmt(r.get('z'))} ({r.get('verdict', '-')}) "
+                   f"| {fmt(r.get('z_rg'))} ({r.get('verdict_rg', '-')}) |")
+    return "\n".join(out)
+
+
 def _row(objective, out):
     """One chi-vs-theta* row (floats for plotting) from a train_and_compare result."""
     def comps(d):
@@ -70,11 +87,15 @@ def _row(objective, out):
         for k, v in enumerate(d.get("a", []), 1):
             c[f"a_{k}"] = float(v)
         return c
-    data = {"K": float(Fraction(out["config"]["K"]))}
+    data = {"K": float(Fraction(out["config"]["K"])), "a_1": float(Fraction(out["config"]["a"][0]))}
     row = {"objective": objective, "chi": comps(out["chi"]), "se": comps(out["se"]),
-           "theta_star": comps(out["theta_star"]), "data": data}
+           "theta_star": comps(out["theta_star"]), "data": data, "verdict": out.get("verdict")}
+    if out.get("z"):
+        row["z"] = comps(out["z"])
     if out.get("rg_L"):
         row["rg_L"] = comps(out["rg_L"])
+        row["z_rg"] = comps(out["z_rg"]) if out.get("z_rg") else None
+        row["verdict_rg"] = out.get("verdict_rg")
     return row
 
 
