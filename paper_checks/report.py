@@ -134,8 +134,8 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
             print(f"report: drawing {title} ...", file=sys.stderr, flush=True)
         try:
             name, caption = job(figdir)
-            lines += [f"### {title}", "", f"![{title}](figures/{name})", "", caption,
-                      f" ({time.perf_counter() - t0:.1f} s)", ""]
+            lines += [f"### {title}", "", f"![{title}](figures/{name})", "", caption, "",
+                      f"*({time.perf_counter() - t0:.1f} s to draw)*", ""]
             listing.append((title, f"figures/{name}"))
         except Exception as exc:     # a figure that cannot be drawn is reported with its reason
             lines += [f"### {title}", "", f"*Not drawn: {type(exc).__name__}: {_md_escape(exc)}*", ""]
