@@ -26,7 +26,7 @@ OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
 DTYPES = ("float32", "float64")
 
 # Steps that reached |z| < 3 at s.e. <= 1% of a* for the FRAMEWORK examples (benchmarks/bench_train.py).
-DEFAULT_STEPS = {"decimate": 1500, "infomax": 1500, "autoencoder": 1500, "regress-theta": 2000}
+DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000}
 
 
 def _int(name, v, lo, hi):
