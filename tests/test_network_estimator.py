@@ -73,3 +73,16 @@ def test_outside_family_is_refused():
     with pytest.raises(OutsideFamily):
         chi_hat(y, 1)
     assert statistics(np.zeros((3, 4)), 2).shape == (3, 6)
+
+
+@pytest.mark.parametrize("theta", [(0.4, 0.5, 0.1), (0.5, -1.0, 0.25)])
+def test_ring_projection_agrees_with_numerics_projection_on_a_long_ring(theta):
+    # independent route: h2's numerics.projection.chi (infinite chain, Arb Newton, its own grid);
+    # on a 200-site ring the ring/infinite difference is below (lambda_1/lambda_0)^200 < 1e-24
+    from numerics.projection import chi
+    g = GridChain(theta[0], theta[1:])
+    c1, m2, m4 = g.ring_moments(200, 2)
+    mine, _ = project_ring(np.array([c1, m2, m4]), 200, 2)
+    ref = chi(repr(c1), [repr(m2), repr(m4)], dps=20)
+    assert np.allclose(mine, [float(ref.K), *map(float, ref.a)], rtol=1e-8, atol=1e-9)
+    assert np.allclose(mine, theta, rtol=1e-8, atol=1e-9)
