@@ -32,9 +32,11 @@ from numerics.network.train import train_and_compare  # noqa: E402
 CASES = [
     ("gaussian decimate", {"K": "0.5", "a": ["1"], "objective": "decimate"}, 30),
     ("gaussian infomax", {"K": "0.5", "a": ["1"], "objective": "infomax"}, 30),
-    ("quartic decimate", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "decimate"}, 120),
-    ("quartic infomax tanh", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax", "activation": "tanh"}, 120),
-    ("quartic infomax linear", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax"}, 120),
+    # n = 2: the projection's a_1 error is ~2x the Gaussian one; 40000 samples bring it under 1% of a*_1
+    ("quartic decimate", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "decimate", "eval_samples": 40000}, 120),
+    ("quartic infomax tanh", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax", "activation": "tanh",
+                              "eval_samples": 40000}, 120),
+    ("quartic infomax linear", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax", "eval_samples": 40000}, 120),
 ]
 
 
@@ -59,10 +61,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="Gaussian cases only")
     ap.add_argument("--max-steps", type=int, default=3200)
+    ap.add_argument("--cases", nargs="+", help="run only the cases whose name contains one of these words")
     args = ap.parse_args()
     torch.set_num_threads(1)
     print(f"{'case':<24} {'steps':>6} {'seconds':>8} {'bound':>6} {'x base':>7}  verdict  max|z|  se(a1)/a1*  loss_gap")
-    for name, d, bound in CASES[:2] if args.quick else CASES:
+    cases = CASES[:2] if args.quick else CASES
+    if args.cases:
+        cases = [c for c in cases if any(w in c[0] for w in args.cases)]
+    for name, d, bound in cases:
         base = baseline(d)
         steps, r = 100, None
         while steps <= args.max_steps:

@@ -72,3 +72,17 @@ def test_cli_results_writes_the_table(tmp_path, capsys):
     assert "| decimate | 0 |" in text and "| infomax | 0 |" in text and "agree: max|z| < 3.0" in text
     assert "2 runs" in capsys.readouterr().out
     assert main(["results", "--workers", "0", "--out", str(out)]) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gaussian_infomax_default_run_agrees_with_theta_star(seed):
+    # max|z| < 3 per run (two components: false-alarm probability ~0.5% per seed at the optimum)
+    r = train_and_compare({**G, "objective": "infomax", "seed": seed}, progress=False)
+    assert r["verdict"] == "agree", r["verdict_reason"]
+
+
+@pytest.mark.slow
+def test_quartic_decimate_default_run_agrees_with_the_rg_value():
+    r = train_and_compare({"K": "0.4", "a": ["0.5", "0.1"], "objective": "decimate"}, progress=False)
+    assert r["verdict_rg"] == "agree" and r["loss_gap"] < 1e-8
