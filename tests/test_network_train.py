@@ -65,10 +65,18 @@ def test_cli_train_json_and_errors(capsys):
 def test_cli_results_writes_the_table(tmp_path, capsys):
     from rgdnn.cli import main
     out = tmp_path / "results.md"
+    js = tmp_path / "results.json"
     rc = main(["results", "--examples", "gaussian", "--objectives", "decimate", "infomax", "--seeds", "0",
-               "--steps", "30", "--eval-samples", "1024", "--no-demos", "--no-progress", "--out", str(out)])
+               "--steps", "30", "--eval-samples", "1024", "--no-demos", "--no-progress", "--out", str(out),
+               "--json-out", str(js)])
     assert rc == 0
     text = out.read_text()
+    again = tmp_path / "again.md"
+    assert main(["results", "--from-json", str(js), "--out", str(again), "--figure", str(tmp_path / "f.png")]) == 0
+    rows_of = lambda t: [line for line in t.splitlines() if line.startswith("| ")]  # noqa: E731
+    assert rows_of(again.read_text()) == rows_of(text) and "](f.png)" in again.read_text()
+    assert (tmp_path / "f.png").stat().st_size > 1000
+    assert main(["results", "--from-json", str(tmp_path / "missing.json"), "--out", str(again)]) == 2
     assert "| decimate | 0 |" in text and "| infomax | 0 |" in text and "agree: max|z| < 3.0" in text
     assert "2 runs" in capsys.readouterr().out
     assert main(["results", "--workers", "0", "--out", str(out)]) == 2

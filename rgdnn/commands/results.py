@@ -23,6 +23,8 @@ def add_arguments(p):
     p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
     p.add_argument("--eval-samples", type=int, help="estimation samples per run (default 16384)")
     p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
+    p.add_argument("--figure", help="also draw the results figure (PNG) here")
+    p.add_argument("--from-json", help="render --out (and --figure) from a --json-out file, without training")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -30,20 +32,33 @@ def run(args):
     from numerics.network import results
     if args.workers < 1 or args.workers > 64:
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
-    names = list(results.EXAMPLES)
-    examples = {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in args.examples}
-    extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
-    rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
-                         workers=args.workers, progress=not args.no_progress, extra=extra)
-    demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
-    command = "rgdnn results " + " ".join(a for a in sys.argv[2:]) if sys.argv[1:2] == ["results"] else "rgdnn results"
-    text = results.markdown(rows, demos, command=command)
+    if args.from_json:
+        try:
+            with open(args.from_json) as f:
+                data = json.load(f)
+            rows, demos, command = data["rows"], data["demonstrations"], data.get("command", "rgdnn results")
+            command += f"`, rendered by `rgdnn results --from-json {args.from_json}"
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MalformedInput("from-json", args.from_json, f"not a results file written by --json-out ({exc})") from None
+    else:
+        names = list(results.EXAMPLES)
+        examples = {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in args.examples}
+        extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
+        rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
+                             workers=args.workers, progress=not args.no_progress, extra=extra)
+        demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
+        command = ("rgdnn results " + " ".join(sys.argv[2:])) if sys.argv[1:2] == ["results"] else "rgdnn results"
+    fig_rel = None
+    if args.figure:
+        results.figure(rows, demos, args.figure)
+        fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
+    text = results.markdown(rows, demos, command=command, figure=fig_rel)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"rows": rows, "demonstrations": demos}, f, indent=1, default=_jsonable)
+            json.dump({"rows": rows, "demonstrations": demos, "command": command}, f, indent=1, default=_jsonable)
     verdicts = [r["verdict"] for r in rows]
     print(f"wrote {args.out}: {len(rows)} runs; against theta*: {verdicts.count('agree')} agree, "
           f"{verdicts.count('disagree')} disagree, {verdicts.count('inconclusive')} inconclusive")
