@@ -20,7 +20,25 @@ from dataclasses import dataclass
 
 from proofs.errors import MalformedInput
 from proofs.family import Chain
-from numerics.network.fcdnn import ACTIVATIONS, block_size, default_hidden
+
+# The network's shape lives here, torch-free, so the CLI parser and sweep specs need no torch import.
+ACTIVATION_NAMES = ("linear", "tanh", "gelu")
+
+
+def default_hidden(N, M, layers):
+    """Pyramid widths N / b^l, l = 1..L, b = (N/M)^(1/L) (the RG block size of one layer)."""
+    b = block_size(N, M, layers)
+    return tuple(N // b ** l for l in range(1, layers + 1))
+
+
+def block_size(N, M, layers):
+    """The integer b with N = M b^L, or MalformedInput naming the rule."""
+    if layers == 0:
+        return 1
+    b = round((N / M) ** (1 / layers))
+    if b < 2 or M * b ** layers != N:
+        raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
+    return b
 
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
 DTYPES = ("float32", "float64")
@@ -95,8 +113,8 @@ class TrainConfig:
             default_hidden(self.N, self.M, self.layers)         # raises when N != M b^L
         if self.objective == "decimate":
             block_size(self.N, self.M, self.layers)
-        if self.activation not in ACTIVATIONS:
-            raise MalformedInput("activation", self.activation, f"choose one of {', '.join(ACTIVATIONS)}")
+        if self.activation not in ACTIVATION_NAMES:
+            raise MalformedInput("activation", self.activation, f"choose one of {', '.join(ACTIVATION_NAMES)}")
         _int("seed", self.seed, 0, 2 ** 63 - 1)
         if self.steps is None:
             set_("steps", DEFAULT_STEPS[self.objective])

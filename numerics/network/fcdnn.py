@@ -19,24 +19,9 @@ import torch
 from torch import nn
 
 from proofs.errors import MalformedInput
+from numerics.network.config import ACTIVATION_NAMES
 
-ACTIVATIONS = {"linear": nn.Identity, "tanh": nn.Tanh, "gelu": nn.GELU}
-
-
-def default_hidden(N, M, layers):
-    """Pyramid widths N / b^l, l = 1..L, b = (N/M)^(1/L) (the RG block size of one layer)."""
-    b = block_size(N, M, layers)
-    return tuple(N // b ** l for l in range(1, layers + 1))
-
-
-def block_size(N, M, layers):
-    """The integer b with N = M b^L, or MalformedInput naming the rule."""
-    if layers == 0:
-        return 1
-    b = round((N / M) ** (1 / layers))
-    if b < 2 or M * b ** layers != N:
-        raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
-    return b
+ACTIVATIONS = dict(zip(ACTIVATION_NAMES, (nn.Identity, nn.Tanh, nn.GELU)))
 
 
 class FCDNN(nn.Module):

@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 
 from proofs.errors import NotSupported
-from numerics.network.config import OBJECTIVES, TrainConfig
-from numerics.network.fcdnn import ACTIVATIONS
+from numerics.network.config import ACTIVATION_NAMES, OBJECTIVES, TrainConfig
 from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
 
 HELP = "train a network (decimate / infomax / autoencoder / regress-theta) and compare chi(features) with theta*"
@@ -18,7 +17,7 @@ def add_arguments(p):
     p.add_argument("--M", type=int, default=16, help="feature units (read as an M-site ring)")
     p.add_argument("--layers", type=int, default=2, help="hidden layers L (N = M b^L for the default widths)")
     p.add_argument("--hidden", type=int, nargs="+", help="hidden widths (default N/b, ..., N/b^L)")
-    p.add_argument("--activation", choices=list(ACTIVATIONS), default="linear")
+    p.add_argument("--activation", choices=list(ACTIVATION_NAMES), default="linear")
     p.add_argument("--seed", type=int, default=0, help="fixes initialization, training data and estimation set")
     p.add_argument("--steps", type=int, help="training steps (default depends on the objective)")
     p.add_argument("--batch", type=int, default=256)
