@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from proofs.errors import RGDNNError
@@ -55,6 +56,10 @@ def main(argv=None):
     except RGDNNError as exc:
         print(f"rgdnn {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) closed the pipe: not an error of ours; silence the final flush
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         print(f"rgdnn {args.command}: interrupted", file=sys.stderr)
         return 130

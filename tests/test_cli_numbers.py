@@ -28,7 +28,8 @@ def test_flow_json_shape(capsys):
     out = _json(capsys, ["flow", "--K", "0.5", "--a", "1", "--steps", "6", "--dps", "30", "--json"])
     assert (out["dps"], out["scheme"], out["b"]) == (30, "decimation", 2)
     assert len(out["flow"]) == 7
-    assert out["flow"][0]["K"] == "0.5" and out["flow"][0]["a"] == ["1.0"]
+    # decimal strings carry all 30 requested digits, trailing zeros included
+    assert out["flow"][0]["K"] == "0." + "5" + "0" * 29 and out["flow"][0]["a"] == ["1." + "0" * 29]
     step2 = out["flow"][2]                      # K_2 = 1/112 exactly: 30 digits of 0.0089285714...
     assert Decimal(step2["K"]) == pytest.approx(Decimal(1) / 112, rel=Decimal("1e-28"))
     assert len(step2["K"].lstrip("0.").replace(".", "")) >= 29
@@ -37,7 +38,7 @@ def test_flow_json_shape(capsys):
 def test_fixed_point_json_shape(capsys):
     out = _json(capsys, ["fixed-point", "--K", "0.5", "--a", "1", "--json"])
     assert {"K", "a", "error", "eigenvalues", "dps"} <= set(out)
-    assert out["dps"] == 30 and out["eigenvalues"] == ["0.0", "1.0"]
+    assert out["dps"] == 30 and out["eigenvalues"] == ["0.0", "1." + "0" * 29]
     assert out["a"][0].startswith("0.86602540378443864676372317075")
 
 

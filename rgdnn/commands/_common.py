@@ -45,9 +45,15 @@ def add_rg_arguments(p):
 
 
 def num(x, dps):
-    """A number as a decimal string carrying ``dps`` significant digits (JSON numbers are strings)."""
+    """A number as a decimal string carrying ``dps`` significant digits (JSON numbers are strings).
+
+    Trailing zeros are kept: they are digits of the requested precision, not padding.
+
+    >>> num("0.5", 5), num(0, 5), num("1e-45", 3)
+    ('0.50000', '0.0', '1.00e-45')
+    """
     with mp.workdps(dps):
-        return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps)
+        return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
 
 
 def emit_json(obj):
