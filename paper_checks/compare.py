@@ -57,7 +57,7 @@ def to_mp(value, dps):
     if isinstance(value, float):
         raise TypeError("a float cannot take part in a dps-digit comparison; pass a string, rational or mpf")
     if isinstance(value, (sp.Basic, int)) and not isinstance(value, bool):
-        ev = sp.N(sp.sympify(value), mp.dps)
+        ev = sp.N(sp.sympify(value, strict=True), mp.dps)
         re_, im_ = ev.as_real_imag()
         if im_ != 0 and abs(sp.N(im_, 15)) > mpmath.mpf(10) ** -(mp.dps - 2):
             raise TypeError(f"exact value {value} is not real")

@@ -43,7 +43,7 @@ def _simplifiers():
 
 def is_zero(expr, extra=()):
     """Name of the first simplifier that reduces ``expr`` to 0, else None."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)   # strict: never parse a string
     if expr == 0:
         return "identical"
     for name, fn in list(extra) + _simplifiers():
@@ -72,7 +72,7 @@ class Derivation:
 
     def equal(self, lhs, rhs, text, simplifiers=(), show=None):
         """Record ``lhs = rhs`` after checking that lhs - rhs simplifies to 0 (exact expressions only)."""
-        lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+        lhs, rhs = sp.sympify(lhs, strict=True), sp.sympify(rhs, strict=True)  # never parse strings
         if lhs.has(sp.Float) or rhs.has(sp.Float):
             self._fail(text, "a float entered an exact derivation")
         how = is_zero(lhs - rhs, simplifiers)
