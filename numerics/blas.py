@@ -1,4 +1,4 @@
-"""Dense symmetric eigendecomposition for the small float64 stage, on one BLAS thread.
+"""Dense float64 linear algebra (symmetric eigendecomposition, products) on one BLAS thread.
 
 The matrices here have 50-500 rows: a multi-threaded OpenBLAS spends more time
 synchronizing than computing, and on a busy 2-core machine it was measured 35x slower
@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -34,12 +35,26 @@ def _openblas_local():
 _SET_LOCAL = _openblas_local()
 
 
-def eigh(M):
-    """numpy.linalg.eigh(M) with OpenBLAS limited to one thread for this call (where available)."""
+@contextmanager
+def one_thread():
+    """OpenBLAS on one thread for the calling thread, restored afterwards (no-op where unavailable)."""
     if _SET_LOCAL is None:
-        return np.linalg.eigh(M)
+        yield
+        return
     old = _SET_LOCAL(1)
     try:
-        return np.linalg.eigh(M)
+        yield
     finally:
         _SET_LOCAL(old if old > 0 else 0)
+
+
+def eigh(M):
+    """numpy.linalg.eigh(M) with OpenBLAS limited to one thread for this call (where available)."""
+    with one_thread():
+        return np.linalg.eigh(M)
+
+
+def matmul(A, B):
+    """A @ B with OpenBLAS limited to one thread for this call (where available)."""
+    with one_thread():
+        return np.asarray(A) @ np.asarray(B)

@@ -21,40 +21,14 @@ the M-site ring (no O(u^M) bias), and the single-site fit giving theta* = (0; a*
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
-import torch
 
+from numerics.blas import eigh, matmul
 from proofs.errors import InadmissibleParameter, NotConverged
 
 # e^-46 ~ 1e-20: the stationary weight beyond the grid's edge is below double precision.
 _TAIL_EXPONENT = 46.0
-
-
-@contextmanager
-def one_thread():
-    """Dense linear algebra on one thread, scoped: multithreaded BLAS on this loaded 2-core machine
-    was measured 40x slower (eigh of 241 x 241: 0.6 s vs 0.015 s)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def eigh(S):
-    """Symmetric eigendecomposition (torch, one thread), as numpy arrays."""
-    with one_thread():
-        lam, Q = torch.linalg.eigh(torch.from_numpy(np.ascontiguousarray(S)))
-    return lam.numpy(), Q.numpy()
-
-
-def matmul(A, B):
-    """A @ B (torch, one thread), as a numpy array."""
-    with one_thread():
-        return (torch.from_numpy(np.ascontiguousarray(A)) @ torch.from_numpy(np.ascontiguousarray(B))).numpy()
 
 
 def _V(a, x):

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from proofs.errors import InadmissibleParameter, MalformedInput
-from numerics.network.grid_chain import GridChain, matmul
+from numerics.blas import matmul
+from numerics.network.grid_chain import GridChain
 
 
 def gaussian_ring_covariance(K, a, N, r):
