@@ -1,4 +1,4 @@
-"""Speed and accuracy of the transfer-operator numerics (FRAMEWORK.md 5; issue 3, point 7).
+"""Speed and accuracy of the transfer-operator numerics (docs/theory.md 5; issue 3, point 7).
 
 Each line prints: digits reached, seconds, and the ratio against a naive baseline measured
 in the same run.

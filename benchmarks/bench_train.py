@@ -1,4 +1,4 @@
-"""Time to agreement: train, sample, estimate chi-hat, until |z| < 3 with s.e. <= 1% of a* (FRAMEWORK.md 4).
+"""Time to agreement: train, sample, estimate chi-hat, until |z| < 3 with s.e. <= 1% of a* (docs/theory.md 4).
 
 For each case the number of training steps doubles (100, 200, 400, ...) until the run agrees
 (the verdict rule of numerics.network.compare, plus s.e.(a_1) <= 1% of a*_1); the time of that

@@ -1,4 +1,4 @@
-"""Variance-preserving block-spin RG: y_j = zeta (x_(jb) + .. + x_(jb+b-1)), then projection (FRAMEWORK.md 3.3).
+"""Variance-preserving block-spin RG: y_j = zeta (x_(jb) + .. + x_(jb+b-1)), then projection (docs/theory.md 3.3).
 
 zeta^2 = m_2 / E[S^2] keeps Var(y_0) = Var(x_0); with S = x_0 + .. + x_(b-1) the targets are
 
@@ -6,7 +6,7 @@ zeta^2 = m_2 / E[S^2] keeps Var(y_0) = Var(x_0); with S = x_0 + .. + x_(b-1) the
     E[S_0 S_1] = sum_(r=1..2b-1) min(r, 2b - r) C(r).
 
 Block sums of a chain are not Markov, so the projection is a genuine approximation;
-on n = 1 it gives u' = u (1 + u) / 2 at b = 2 (FRAMEWORK 3.3).
+on n = 1 it gives u' = u (1 + u) / 2 at b = 2 (docs/theory.md 3.3).
 
 >>> from mpmath import mp, mpf, sqrt
 >>> from numerics.transfer import Params

@@ -1,6 +1,6 @@
 """Certified enclosure of the decimation fixed point a* by the Krawczyk test in Arb ball arithmetic.
 
-Theorem R (FRAMEWORK.md 3.3) characterizes a* by the single-site moment equations
+Theorem R (docs/theory.md 3.3) characterizes a* by the single-site moment equations
 
     F(a) = m(a) - m_hat = 0,   m_(2k)(a) = I_(2k)(a) / I_0(a),   I_p(a) = int x^p exp(-V_a(x)) dx,
 

@@ -1,4 +1,4 @@
-"""Closed forms of ``proofs.gaussian`` and ``proofs.ising`` evaluated at ``dps`` digits (FRAMEWORK.md 2, 3.1).
+"""Closed forms of ``proofs.gaussian`` and ``proofs.ising`` evaluated at ``dps`` digits (docs/theory.md 2, 3.1).
 
 Gaussian chains (V = a_1 x^2, trailing zero coefficients kept) and the Ising chain
 under decimation, where the RG is exact and the family is closed:

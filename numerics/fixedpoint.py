@@ -1,4 +1,4 @@
-"""Projected RG flows, their fixed points, and the Jacobian there (FRAMEWORK.md section 3.3).
+"""Projected RG flows, their fixed points, and the Jacobian there (docs/theory.md section 3.3).
 
 A fixed point theta* of the projected map R satisfies T(theta*) = F_1(theta*): the
 scheme's projection targets T (decimation: (C(b), m_2, .., m_2n); block-spin: the block

@@ -1,7 +1,7 @@
 """The transfer-operator backend of numerics.api: every admissible even potential, and block-spin RG.
 
 Implements the contract of ``numerics/api.py``: ``moments``, ``flow``, ``fixed_point``
-(FRAMEWORK.md sections 2, 3; numerical method in docs/numerics.md).
+(docs/theory.md sections 2, 3; numerical method in docs/numerics.md).
 
 >>> from proofs.family import Chain
 >>> mo = moments(Chain.polynomial("0.4", ["0.5", "0.1"]), dps=20, lags=2)

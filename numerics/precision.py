@@ -1,4 +1,4 @@
-"""Values that carry their working precision and an error estimate (FRAMEWORK.md section 5)."""
+"""Values that carry their working precision and an error estimate (docs/theory.md section 5)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""chi: the M-projection of target moments onto the chain family (FRAMEWORK.md section 3.2).
+"""chi: the M-projection of target moments onto the chain family (docs/theory.md section 3.2).
 
     chi(t) = argmin_theta  A(theta) - eta(theta) . t,    eta = (K, -a_1, .., -a_n),
     t = (E[y_0 y_1], E[y^2], .., E[y^(2n)])   (infinite-chain moments)
@@ -105,7 +105,7 @@ def _objective(theta, t, grid=None):
 
 
 def gaussian_start(c1, m2):
-    """The n = 1 chain with these C(1), m_2: u = C1/m2, rho = 1/(2 m2) (FRAMEWORK.md 2)."""
+    """The n = 1 chain with these C(1), m_2: u = C1/m2, rho = 1/(2 m2) (docs/theory.md 2)."""
     u, rho = c1 / m2, 1 / (2 * m2)
     return 2 * rho * u / (1 - u * u), rho * (1 + u * u) / (1 - u * u)
 

@@ -1,10 +1,10 @@
 """The single-site law exp(-V_a(x)) dx / z(a) by direct quadrature: moments and their M-projection.
 
-An independent route to Theorem R's a* (FRAMEWORK.md 3.3): the decoupled chain (0; a*)
+An independent route to Theorem R's a* (docs/theory.md 3.3): the decoupled chain (0; a*)
 has the single-site moments m_(2k) = int x^(2k) exp(-V) / int exp(-V), so
 a* solves m_(2k)(a*) = m_(2k)(theta). Here the integrals are mpmath's tanh-sinh
 quadrature and the system is solved by mpmath.findroot (verify=False, tolerance
-10^-(dps+5), residual checked separately, as FRAMEWORK.md 5 advises); nothing from the
+10^-(dps+5), residual checked separately, as docs/theory.md 5 advises); nothing from the
 transfer-operator code is used.
 
 >>> from mpmath import mp, mpf

@@ -1,4 +1,4 @@
-"""The discretized transfer operator of a chain and its top eigenpair (FRAMEWORK.md sections 2 and 5).
+"""The discretized transfer operator of a chain and its top eigenpair (docs/theory.md sections 2 and 5).
 
     T(x, y) = exp(K x y - V(x)/2 - V(y)/2),   A(theta) = log lambda_0(T)
     m_(2k) = <phi_0| x^(2k) |phi_0>,          C(r) = <phi_0| x T^r x |phi_0> / lambda_0^r
@@ -13,7 +13,7 @@ operator by the symmetric matrix sqrt(w_i w_j) T(x_i, x_j):
 Because V is even the matrix splits into an even block (top eigenvector) and an odd
 block (correlations x T^r x); each is half the size.
 
-Precision (FRAMEWORK.md 5): a float64 eigendecomposition, then residual refinement in
+Precision (docs/theory.md 5): a float64 eigendecomposition, then residual refinement in
 Arb ball arithmetic, v <- v - Q' diag(1 / (Lambda' - lambda)) Q'^T r, which gains about
 14 digits per step. ``evaluate`` solves on two grids (a coarse one, and one with 3/2 the
 node density at higher precision) and reports |fine - coarse| (plus Arb's rounding
@@ -166,8 +166,8 @@ def choose_grid(p, digits, max_nodes=None):
                                         "family for the transfer-operator grid (range > 10^4)")
     m = 2
     lz = _log_z(a)
-    # Safety margin: the coupling shifts the integrand; the margin is calibrated on the FRAMEWORK
-    # examples (tests/test_transfer.py checks the achieved accuracy against closed forms).
+    # Safety margin: the coupling shifts the integrand; the margin is calibrated on the standard
+    # examples (docs/theory.md 6) (tests/test_transfer.py checks the achieved accuracy against closed forms).
     while trapezoid_digits(a, 1.0 / m, lz) < digits + MARGIN_DIGITS:
         m += 1
         if m > 400:
@@ -276,7 +276,7 @@ def float_solve(p, grid):
 def float_covariance(p, grid):
     """float64 A, gradient (C(1), m_2..m_2n) and asymptotic covariance Sigma of (x_0 x_1, x^2, .., x^2n).
 
-    Sigma = d^2 A / d eta^2 for the natural parameters eta = (K, -a_1, .., -a_n) (FRAMEWORK.md 2),
+    Sigma = d^2 A / d eta^2 for the natural parameters eta = (K, -a_1, .., -a_n) (docs/theory.md 2),
     summed over all lags in the eigenbasis psi_k, t_k = lambda_k / lambda_0 of the even block:
     on-site f, g: sum_(k>=1) f_k g_k (1 + t_k)/(1 - t_k); bond B = x_0 x_1 with beta = x (T/lambda) x phi:
     Cov(B, f) = sum 2 f_k beta_k / (1 - t_k); Cov(B, B) = sum_k t_k X_k^2 - C1^2 + sum 2 beta_k^2 / (1 - t_k).

@@ -1,4 +1,4 @@
-"""Symbolic == numeric, at a tolerance derived from the working precision (FRAMEWORK.md section 5).
+"""Symbolic == numeric, at a tolerance derived from the working precision (docs/theory.md section 5).
 
 One checker for every claim that compares an exact value (sympy expression,
 rational, or a value already evaluated from a closed form) with a numeric one
@@ -49,7 +49,7 @@ def tolerance(dps, guard=DEFAULT_GUARD):
 def to_mp(value, dps):
     """(value, own_error) as mpf at ``dps`` + headroom; sympy expressions are evaluated with evalf.
 
-    Floats are refused (not exact, FRAMEWORK.md section 1); strings are read as decimals.
+    Floats are refused (not exact, docs/theory.md section 1); strings are read as decimals.
     """
     err = mpmath.mpf(0)
     if isinstance(value, Estimate):
@@ -141,7 +141,7 @@ def zscore(estimate, se, reference, *, z_max=3, what="estimate vs reference", po
     """Evidence that a sampled estimate agrees with a reference within ``z_max`` standard errors.
 
     z = (estimate - reference) / se; statistical comparisons use z, never a bare
-    tolerance (FRAMEWORK.md section 5). A zero or missing standard error fails:
+    tolerance (docs/theory.md section 5). A zero or missing standard error fails:
     it means the spread was not measured.
 
     >>> zscore("0.49", "0.01", "0.5").passed, zscore("0.40", "0.01", "0.5").passed

@@ -1,6 +1,6 @@
 """The engine: run registered claims, time each, and turn evidence into verdicts.
 
-Verdict rules (FRAMEWORK.md: "a check that fails is reported as failing"):
+Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 
 - expected ``holds``: ``holds`` if the evidence passes, ``FAILS`` if not,
   ``ERROR`` if the check raised (the message is kept); the last two fail the run;

@@ -20,7 +20,7 @@ from proofs.family import Chain
 
 FIG_DPS = 20          # plotting needs ~3 digits; 20 keeps the solver in its tested range
 
-# FRAMEWORK.md section 6 examples, plus a few Gaussian starts that show the whole (K, a_1) plane
+# docs/theory.md section 6 examples, plus a few Gaussian starts that show the whole (K, a_1) plane
 GAUSSIAN_STARTS = [("1", "0.5"), ("1", "0.9"), ("1", "-0.7"), ("2", "1.9"), ("0.6", "0.2"), ("1.5", "-1.45")]
 QUARTIC_EXAMPLES = [("single well", "0.4", ["0.5", "0.1"]), ("double well", "0.5", ["-1", "0.25"])]
 
@@ -37,7 +37,7 @@ def _f(x):
 
 
 def _u(point):
-    """u = K / (a + rho), rho = sqrt(a^2 - K^2): the Gaussian chain's flow coordinate (FRAMEWORK.md 3.1)."""
+    """u = K / (a + rho), rho = sqrt(a^2 - K^2): the Gaussian chain's flow coordinate (docs/theory.md 3.1)."""
     K, a = _f(point.K), _f(point.a[0])
     return K / (a + math.sqrt(max(a * a - K * K, 0.0)))
 
@@ -93,7 +93,7 @@ def fig_gaussian_flow(outdir, steps=6):
 
 
 def fig_quartic_flows(outdir, steps=None):
-    """K, a_1, a_2 along the projected decimation and block-spin flows of the FRAMEWORK.md quartic examples."""
+    """K, a_1, a_2 along the projected decimation and block-spin flows of the docs/theory.md quartic examples."""
     from numerics import api
     plt = _plt()
     schemes = (("decimation", steps or 8), ("block", steps or 14))
@@ -122,7 +122,7 @@ def fig_quartic_flows(outdir, steps=None):
     name = "quartic_flows.png"
     fig.savefig(os.path.join(outdir, name), dpi=110)
     plt.close(fig)
-    return name, ("Projected RG flows of the quartic examples (FRAMEWORK.md section 6), b = 2, numerics.api.flow "
+    return name, ("Projected RG flows of the quartic examples (docs/theory.md section 6), b = 2, numerics.api.flow "
                   f"at {FIG_DPS} digits; dashed: the fixed point from numerics.api.fixed_point (same colours). "
                   "Left: decimation (K -> 0, the single-site marginal is kept); right: variance-preserving "
                   "block-spin." + (" " + "; ".join(notes) if notes else ""))
@@ -189,7 +189,7 @@ def fig_chi_vs_theta(outdir, rows):
     """chi-hat (with 1-se error bars) against theta* across random parameters, one panel per component.
 
     For ``decimate`` the exact L-step RG value R^L(theta) is drawn as a cross: that, not
-    theta*, is what the optimum gives at finite L (FRAMEWORK.md 4.3).
+    theta*, is what the optimum gives at finite L (docs/theory.md 4.3).
     """
     missing = [r["missing"] for r in rows if "missing" in r]
     rows = [r for r in rows if "missing" not in r]

@@ -49,7 +49,7 @@ class Claim:
     hypotheses: str
     check: Callable[[Context], Evidence]
     expected: str = "holds"
-    section: str = ""            # FRAMEWORK.md section or paper equation
+    section: str = ""            # docs/theory.md section or paper equation
     slow: bool = False           # needs training; skipped by --quick
 
     def __post_init__(self):

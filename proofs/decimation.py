@@ -1,4 +1,4 @@
-"""Decimation as a Laplace transform, and the coarse Hamiltonian's small-K expansion (FRAMEWORK.md 3.1).
+"""Decimation as a Laplace transform, and the coarse Hamiltonian's small-K expansion (docs/theory.md 3.1).
 
 Keeping every b-th site and integrating out the b - 1 sites between kept y_1, y_2:
 
@@ -173,11 +173,11 @@ def derive_b2(order=6):
             show=r"K' = \kappa_2 K^2")
     fw = {(3, 1): -kappa(2) * K ** 4 / 6, (1, 3): -kappa(2) * K ** 4 / 6, (2, 2): -kappa(2) * K ** 4 / 4}
     for (p, q), c in fw.items():
-        d.equal(T["couplings"][(p, q)], c, f"FRAMEWORK.md 3.1's K^4 term y_1^{p} y_2^{q}:",
+        d.equal(T["couplings"][(p, q)], c, f"docs/theory.md 3.1's K^4 term y_1^{p} y_2^{q}:",
                 show=rf"[{sp.latex(y1 ** p * y2 ** q)}]\,H' = {sp.latex(c)}")
-    d.equal(T["onsite"][1], -kappa(1) * K ** 2, "FRAMEWORK.md 3.1's on-site a_1' = a_1 - kappa_2 K^2:",
+    d.equal(T["onsite"][1], -kappa(1) * K ** 2, "docs/theory.md 3.1's on-site a_1' = a_1 - kappa_2 K^2:",
             show=r"a_1' = a_1 - \kappa_2 K^2")
-    d.equal(T["onsite"][2], -kappa(2) * K ** 4 / 12, "FRAMEWORK.md 3.1's on-site a_2' = a_2 - kappa_4 K^4 / 12:",
+    d.equal(T["onsite"][2], -kappa(2) * K ** 4 / 12, "docs/theory.md 3.1's on-site a_2' = a_2 - kappa_4 K^4 / 12:",
             show=r"a_2' = a_2 - \frac{\kappa_4 K^4}{12}")
     # Gaussian closure: kappa_2 = 1/(2a), kappa_2j = 0 beyond
     gk = {kappa(1): 1 / (2 * gaussian.a)} | {kappa(j): 0 for j in range(2, M + 1)}

@@ -94,7 +94,7 @@ class Derivation:
 
     def markdown(self):
         """The derivation as Markdown with LaTeX ($$ ... $$ displays); deterministic."""
-        out = [f"# {self.title}", "", f"FRAMEWORK.md section {self.section}.", ""]
+        out = [f"# {self.title}", "", f"docs/theory.md section {self.section}.", ""]
         if self.intro:
             out += [self.intro, ""]
         n = 0

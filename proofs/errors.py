@@ -10,7 +10,7 @@ class RGDNNError(Exception):
 
 
 class InadmissibleParameter(RGDNNError, ValueError):
-    """A parameter outside the normalizable chain family (FRAMEWORK.md section 1)."""
+    """A parameter outside the normalizable chain family (docs/theory.md section 1)."""
 
     def __init__(self, parameter, value, rule):
         self.parameter, self.value, self.rule = parameter, value, rule

@@ -1,4 +1,4 @@
-"""The chain exponential family and its admissible parameters (FRAMEWORK.md section 1).
+"""The chain exponential family and its admissible parameters (docs/theory.md section 1).
 
     H_theta(x) = sum_i [ V_a(x_i) - K x_i x_{i+1} ],   V_a(x) = sum_k a_k x^(2k)
 

@@ -1,4 +1,4 @@
-"""The Gaussian chain V(x) = a x^2 under decimation: closed forms (FRAMEWORK.md 2 and 3.1).
+"""The Gaussian chain V(x) = a x^2 under decimation: closed forms (docs/theory.md 2 and 3.1).
 
     rho = sqrt(a^2 - K^2),   u = K / (a + rho),   K = 2 rho u / (1 - u^2),   a = rho (1 + u^2) / (1 - u^2)
     decimation by b:  rho' = rho,  u' = u^b;   A = (1/2) log(2 pi / (a + rho));   C(r) = u^|r| / (2 rho)
@@ -73,7 +73,7 @@ def recursion(bb):
     """(K', a') after decimation by ``bb``: K' = K^b / D_(b-1), a' = a - K^2 D_(b-2) / D_(b-1).
 
     Integrating out the b - 1 sites between two kept ones is a Gaussian integral whose
-    precision matrix is tridiagonal (FRAMEWORK.md 3.1); its inverse's corner entries give these.
+    precision matrix is tridiagonal (docs/theory.md 3.1); its inverse's corner entries give these.
     """
     bb = int(bb)
     D1, D2 = determinant(bb - 1), determinant(bb - 2)

@@ -1,4 +1,4 @@
-"""The Ising chain under decimation: closed forms (FRAMEWORK.md 2 and 3.1).
+"""The Ising chain under decimation: closed forms (docs/theory.md 2 and 3.1).
 
     L(s) = 2 cosh s,   tanh K' = (tanh K)^b,   A(K) = log(2 cosh K),   C(r) = (tanh K)^|r|
 

@@ -1,4 +1,4 @@
-"""Single-site Laplace transforms L(s) = integral exp(s x) mu(dx), cumulants and moments (FRAMEWORK.md 2).
+"""Single-site Laplace transforms L(s) = integral exp(s x) mu(dx), cumulants and moments (docs/theory.md 2).
 
     Gaussian  mu = exp(-a x^2) dx:  L(s) = sqrt(pi / a) exp(s^2 / (4 a))
     Ising     mu = counting on {-1, +1}:  L(s) = 2 cosh s

@@ -1,6 +1,6 @@
-"""Optimal weights of a linear network on Gaussian chain data, and chi there (FRAMEWORK.md 4.3), in sympy.
+"""Optimal weights of a linear network on Gaussian chain data, and chi there (docs/theory.md 4.3), in sympy.
 
-Data: the Gaussian chain in the (u, rho) coordinates of FRAMEWORK.md 2,
+Data: the Gaussian chain in the (u, rho) coordinates of docs/theory.md 2,
 
     K = 2 rho u / (1 - u^2),  a = rho (1 + u^2) / (1 - u^2),  C(r) = u^|r| / (2 rho),  0 <= u < 1, rho > 0,
 
@@ -45,7 +45,7 @@ u, rho, sigma2 = sp.symbols("u rho sigma2", positive=True)
 
 
 def theta_of(u_, rho_):
-    """(K, a) of the Gaussian chain with parameters (u, rho) (FRAMEWORK.md 3.1)."""
+    """(K, a) of the Gaussian chain with parameters (u, rho) (docs/theory.md 3.1)."""
     return sp.simplify(2 * rho_ * u_ / (1 - u_ ** 2)), sp.simplify(rho_ * (1 + u_ ** 2) / (1 - u_ ** 2))
 
 

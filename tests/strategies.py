@@ -48,7 +48,7 @@ def quartic_single_wells(draw):
     """n = 2 chains with a_1 > 0, a_2 > 0 and |K| <= a_1 / 2: single wells with a short correlation length.
 
     The bound keeps the transfer-operator solver in its fast regime (spectral ratio well
-    below 1); double wells are covered by the fixed examples of FRAMEWORK.md section 6.
+    below 1); double wells are covered by the fixed examples of docs/theory.md section 6.
     """
     a1 = draw(rationals(Fraction(1, 4), Fraction(2), max_den=16))
     a2 = draw(rationals(Fraction(1, 16), Fraction(1), max_den=16))

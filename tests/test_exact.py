@@ -1,4 +1,4 @@
-"""numerics.exact against independent routes (FRAMEWORK.md 2, 3.1).
+"""numerics.exact against independent routes (docs/theory.md 2, 3.1).
 
 References: the exact rational recursion iterated in sympy (Gaussian flow), the virial
 identity from integration by parts and finite differences of A (Gaussian moments), and

@@ -1,4 +1,4 @@
-"""Admissibility, exact parsing and the restricted potential parser (FRAMEWORK.md section 1)."""
+"""Admissibility, exact parsing and the restricted potential parser (docs/theory.md section 1)."""
 from fractions import Fraction
 
 import pytest

@@ -1,4 +1,4 @@
-"""proofs.gaussian: closed forms against exact recursion and exact matrix inversion (FRAMEWORK.md 2, 3.1).
+"""proofs.gaussian: closed forms against exact recursion and exact matrix inversion (docs/theory.md 2, 3.1).
 
 Domain: admissible Gaussian chains with rational (K, a), |K| < a (tests.strategies.gaussian_chains),
 b in {2, 3, 4}. All comparisons are exact (rationals and Q(sqrt(a^2 - K^2))), so the tolerance is 0.

@@ -1,4 +1,4 @@
-"""proofs.laplace: single-site moments and cumulants in closed form vs mpmath quadrature (FRAMEWORK.md 2)."""
+"""proofs.laplace: single-site moments and cumulants in closed form vs mpmath quadrature (docs/theory.md 2)."""
 import mpmath
 import pytest
 import sympy as sp

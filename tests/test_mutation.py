@@ -1,6 +1,6 @@
 """Mutation guard: break one relation on purpose and show that `rgdnn check` reports the failure.
 
-A check that cannot fail is a defect (FRAMEWORK.md section 5). Here the Gaussian
+A check that cannot fail is a defect (docs/theory.md section 5). Here the Gaussian
 decimation u' = u^b is replaced by u' = u^b + 10^-8 inside the numeric backend
 (numerics.exact.flow, reached through numerics.api), and the claim that checks it
 against the independent exact recursion must turn FAILS, with a non-zero exit and the

@@ -1,4 +1,4 @@
-"""chi-hat: exact ring projection, standard errors that cover, diagnostics that fire (FRAMEWORK.md 3.2, 4.3)."""
+"""chi-hat: exact ring projection, standard errors that cover, diagnostics that fire (docs/theory.md 3.2, 4.3)."""
 import numpy as np
 import pytest
 import torch

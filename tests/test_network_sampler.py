@@ -1,4 +1,4 @@
-"""Samplers vs independently computed moments, by z-scores (FRAMEWORK.md 1, 2, 5).
+"""Samplers vs independently computed moments, by z-scores (docs/theory.md 1, 2, 5).
 
 Each statistic is a mean over i.i.d. ring draws, so its standard error is the sample
 standard deviation / sqrt(draws). Threshold |z| < 4.5 per statistic: a false alarm has

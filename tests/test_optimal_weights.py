@@ -1,4 +1,4 @@
-"""FRAMEWORK.md 4.3 in sympy, checked against independent routes (recursion, numpy, numerics.api)."""
+"""docs/theory.md 4.3 in sympy, checked against independent routes (recursion, numpy, numerics.api)."""
 import math
 
 import numpy as np

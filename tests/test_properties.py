@@ -72,7 +72,7 @@ def gaussian_block_u(u, b):
     """Block-spin on the Gaussian chain, projected: u' = Cov(S_0, S_1) / Var(S_0) for block sums S.
 
     With C(r) proportional to u^|r|: Cov = u (1 + u + ... + u^(b-1))^2 and
-    Var = b + 2 sum_{k<b} (b - k) u^k; the variance is kept, so rho' = rho (FRAMEWORK.md 3.3).
+    Var = b + 2 sum_{k<b} (b - k) u^k; the variance is kept, so rho' = rho (docs/theory.md 3.3).
     """
     s = sum(u ** k for k in range(b))
     return u * s ** 2 / (b + 2 * sum((b - k) * u ** k for k in range(1, b)))
@@ -91,7 +91,7 @@ def _assert(ev):
 
 @budget(25, 400)
 @given(gaussian_chains(), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)                       # the FRAMEWORK.md default
+@example(Chain.gaussian(1, "0.5"), 2)                       # the docs/theory.md default
 @example(Chain.gaussian(Fraction(257, 64), 4), 3)           # close to the critical chain (u near 1)
 @example(Chain.gaussian(1, 0), 2)                           # already at the fixed line
 def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
@@ -193,7 +193,7 @@ def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
 @given(gaussian_chains(max_K=Fraction(2)), rg_b)
 @example(Chain.gaussian(1, "0.5"), 2)
 def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
-    """Block-spin keeps Var(x_0), so on the Gaussian chain its limit is (0, rho) too (FRAMEWORK.md 3.3)."""
+    """Block-spin keeps Var(x_0), so on the Gaussian chain its limit is (0, rho) too (docs/theory.md 3.3)."""
     need("numerics.general")
     fp = supported(api.fixed_point, chain, scheme="block", b=b, dps=DPS)
     rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
@@ -202,7 +202,7 @@ def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
 
 @budget(3, 30)
 @given(quartic_single_wells(), rg_b)
-@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)       # FRAMEWORK.md single well
+@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)       # docs/theory.md single well
 def test_quartic_decimation_limit_is_marginal_projection(chain, b):
     """Theorem R: the decimation flow's limit (numerics.api.flow) == chi(0; m_2, m_4), the
     projection of the single-site marginal computed directly (numerics.projection.chi)."""
@@ -227,7 +227,7 @@ def chain_at(point, dps):
 @example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)
 def test_quartic_block_spin_keeps_the_variance(chain, b):
     """Variance-preserving block-spin: m_2 of every point of the projected flow == m_2(theta)
-    (numerics.api.moments at each point; FRAMEWORK.md 3.3 chooses zeta so that Var(y_0) = Var(x_0))."""
+    (numerics.api.moments at each point; docs/theory.md 3.3 chooses zeta so that Var(y_0) = Var(x_0))."""
     need("numerics.general")
     m2 = api.moments(chain, dps=DPS, lags=1).m[0]
     pts = supported(api.flow, chain, scheme="block", b=b, steps=2, dps=DPS)
@@ -236,7 +236,7 @@ def test_quartic_block_spin_keeps_the_variance(chain, b):
     _assert(compare(rows, dps=DPS))
 
 
-# -- the network side at its optimal weights (linear network, Gaussian data, FRAMEWORK.md 4.3) ---
+# -- the network side at its optimal weights (linear network, Gaussian data, docs/theory.md 4.3) ---
 
 M_OUT = 8          # feature-layer width; N = M b^L data sites
 
@@ -296,7 +296,7 @@ def test_decimate_optimum_gives_R_L_and_converges_to_theta_star(chain, b):
 def test_infomax_optimum_gives_theta_star(chain, b, seed):
     """Every infomax optimum W = s R Q^(1/2) (R: any M x N matrix with orthonormal rows, s^2 = m_2(theta))
     satisfies W C W^T = s^2 I, and chi of its output ring == theta* (numerics.api.fixed_point).
-    (Circularity, FRAMEWORK.md 4.3: a* is imposed by the scale constraint, K* = 0 by decorrelation.)"""
+    (Circularity, docs/theory.md 4.3: a* is imposed by the scale constraint, K* = 0 by decorrelation.)"""
     need("numerics.network.estimator")
     from numerics.network.estimator import project_ring
     N = M_OUT * b ** 2

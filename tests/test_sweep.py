@@ -239,7 +239,7 @@ def test_real_training_sweep_through_the_cli(tmp_path):
     One worker: each worker pays its one-time imports (torch, sympy: seconds of CPU), and the
     two-worker machinery is exercised by the tests above on the shared loopback cluster.
 
-    The references in the table are checked against FRAMEWORK.md's Gaussian closed forms
+    The references in the table are checked against docs/theory.md's Gaussian closed forms
     (an independent route from the numerics the cells use): theta* = (0, sqrt(a^2 - K^2)) and
     R^L(theta) = (2 rho u'/(1 - u'^2), rho (1 + u'^2)/(1 - u'^2)) with u' = u^(b^L), u = K/(a + rho)
     (C(0) = 1/(2 rho) kept, C(1) = u'/(2 rho)): that proves each cell trained the right N = M b^L.

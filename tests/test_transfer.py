@@ -28,10 +28,10 @@ def _digits(x, y):
 
 
 @given(moderate_gaussian_chains(), st.integers(15, 25))
-@example(Chain.gaussian(1, Fraction(1, 2)), 30)        # FRAMEWORK section 6 example
+@example(Chain.gaussian(1, Fraction(1, 2)), 30)        # docs/theory.md section 6 example
 @settings(max_examples=8)
 def test_gaussian_closed_form(chain, dps):
-    """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (FRAMEWORK 2), to dps - 5 digits; error estimate honest."""
+    """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (docs/theory.md 2), to dps - 5 digits; error estimate honest."""
     mo = moments(chain, dps=dps, lags=3)
     with mp.workdps(dps + 10):
         a, K = to_mpf(chain.a[0]), to_mpf(chain.K)
@@ -57,7 +57,7 @@ def test_ising_closed_form(chain, dps):
 
 @pytest.mark.parametrize("a", [("0.5", "0.1"), ("-1", "0.25")])
 def test_single_site_quartic_against_bessel(a):
-    """K = 0: z = integral exp(-V) from FRAMEWORK 5's Bessel forms; m_2 = -d log z / d a_1 by quadrature."""
+    """K = 0: z = integral exp(-V) from docs/theory.md 5's Bessel forms; m_2 = -d log z / d a_1 by quadrature."""
     dps = 30
     v = evaluate(Params(Fraction(0), tuple(Fraction(x) for x in a)), dps)
     with mp.workdps(dps + 10):

@@ -1,4 +1,4 @@
-"""Circularity audit: which components of theta* an objective imposes and which emerge (FRAMEWORK.md 4.3).
+"""Circularity audit: which components of theta* an objective imposes and which emerge (docs/theory.md 4.3).
 
 A component is *imposed* when the objective's optimum fixes it whatever the data's coupling
 is (it is written into the loss), *emergent* when it follows from optimizing something

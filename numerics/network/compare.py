@@ -1,4 +1,4 @@
-"""z-scores of chi-hat against a reference, and a verdict with stated thresholds (FRAMEWORK.md 5).
+"""z-scores of chi-hat against a reference, and a verdict with stated thresholds (docs/theory.md 5).
 
     z_i = (chi-hat_i - ref_i) / se_i,   i over (K, a_1, ..., a_n)
 

@@ -1,6 +1,6 @@
-"""The configuration of one training run (FRAMEWORK.md section 4): data chain, network, objective, schedule.
+"""The configuration of one training run (docs/theory.md section 4): data chain, network, objective, schedule.
 
-K and a are exact decimal strings (FRAMEWORK.md 1); every field is validated and a bad one
+K and a are exact decimal strings (docs/theory.md 1); every field is validated and a bad one
 raises ``MalformedInput`` (or ``InadmissibleParameter`` for a non-normalizable chain) naming it.
 
 >>> c = TrainConfig.from_dict({"K": "0.5", "a": ["1"], "objective": "infomax"})
@@ -43,7 +43,7 @@ def block_size(N, M, layers):
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
 DTYPES = ("float32", "float64")
 
-# Steps that reached |z| < 3 at s.e. <= 1% of a* for the FRAMEWORK examples (benchmarks/bench_train.py).
+# Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6) (benchmarks/bench_train.py).
 DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000}
 
 

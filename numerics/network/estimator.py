@@ -1,4 +1,4 @@
-"""chi-hat: characteristic parameters of network outputs, read as an M-site ring (FRAMEWORK.md 3.2, 4.1).
+"""chi-hat: characteristic parameters of network outputs, read as an M-site ring (docs/theory.md 3.2, 4.1).
 
 Each output sample y (M units, unit j at site j) gives translation-averaged statistics
 
@@ -20,7 +20,7 @@ the projection by the delta method (central differences of the whole map, step 0
 
 Diagnostics (each a difference with its delta-method s.e. and a z-score):
 - lag 2: E[y_0 y_2] against the family's prediction at chi-hat: catches unordered or
-  non-Markov units (FRAMEWORK.md 4.3);
+  non-Markov units (docs/theory.md 4.3);
 - mean: E[y_j] against 0 (the family is Z2-symmetric);
 - next moment: E[y^(2n+2)] against the prediction at chi-hat (n = 1: the kurtosis against 3):
   catches outputs the fitted family cannot describe.
@@ -74,7 +74,7 @@ def _project_gaussian(c1, c0, M):
     t = c1 / c0
     if not -1 < t < 1:
         raise OutsideFamily(f"lag-1 correlation {t:.6g} outside (-1, 1): no chain has it")
-    g = lambda u: (u + u ** (M - 1)) / (1 + u ** M) - t  # noqa: E731  (monotone, FRAMEWORK 3.2 on the ring)
+    g = lambda u: (u + u ** (M - 1)) / (1 + u ** M) - t  # noqa: E731  (monotone, docs/theory.md 3.2 on the ring)
     lo, hi = -1.0 + 1e-300, 1.0 - 1e-16
     for _ in range(200):
         mid = 0.5 * (lo + hi)

@@ -1,4 +1,4 @@
-"""The fully connected network f_W: R^N -> R^M whose output is the feature layer (FRAMEWORK.md 4.1).
+"""The fully connected network f_W: R^N -> R^M whose output is the feature layer (docs/theory.md 4.1).
 
     f_W(x) = W_(L+1) s( ... s(W_1 x + b_1) ... ) + b_(L+1),   s = identity, tanh or GELU
 

@@ -1,11 +1,11 @@
-"""The chain's transfer operator on a trapezoid grid, in float64 (FRAMEWORK.md sections 2, 3.2, 5).
+"""The chain's transfer operator on a trapezoid grid, in float64 (docs/theory.md sections 2, 3.2, 5).
 
     S_ij = h T(x_i, x_j) = h exp(K x_i x_j - V(x_i)/2 - V(x_j)/2),   x_j = j h,  |x_j| <= L
 
 Z_M = Tr S^M is the trapezoid rule for the M-site ring's partition function; the grid
 chain (spins restricted to the nodes, weights S) is what ``sampler.GridRingSampler`` draws
 from, and its moments are the continuum ones up to the trapezoid error, which is
-spectrally small (FRAMEWORK.md 5: ~16 digits at h = 1/4 for the single well) and is
+spectrally small (docs/theory.md 5: ~16 digits at h = 1/4 for the single well) and is
 estimated here by halving h. Float64 is enough on the network side: statistical errors
 there are 1e-3, the grid error is below 1e-10 (see ``error_estimate``).
 
@@ -14,7 +14,7 @@ the M-site ring (no O(u^M) bias), and the single-site fit giving theta* = (0; a*
 
 >>> g = GridChain(0.5, (1.0,))
 >>> c1, m2 = g.ring_moments(64, 1)
->>> rho = 3 ** 0.5 / 2; u = 0.5 / (1 + rho)      # Gaussian closed form, FRAMEWORK.md 2
+>>> rho = 3 ** 0.5 / 2; u = 0.5 / (1 + rho)      # Gaussian closed form, docs/theory.md 2
 >>> abs(m2 - 1 / (2 * rho)) < 1e-12, abs(c1 - u / (2 * rho)) < 1e-12
 (True, True)
 """

@@ -1,4 +1,4 @@
-"""The four training objectives of FRAMEWORK.md 4.2, each a torch Module that owns its networks.
+"""The four training objectives of docs/theory.md 4.2, each a torch Module that owns its networks.
 
 - ``decimate``:      E ||f_W(x) - D x||^2 / M, D keeps every b^L-th site (RG as teacher).
 - ``infomax``:       centred-moment constraints E[(y_j - E y_j)^(2k)] = t_2k (t = the data's m_2k,
@@ -83,7 +83,7 @@ class Decimate(Objective):
         super().__init__(cfg, refs, sampler)
         self.stride = cfg.N // cfg.M
         if cfg.activation == "linear":
-            self.optimum, self.optimum_note = 0.0, "W* = D attains 0 (FRAMEWORK.md 4.3)"
+            self.optimum, self.optimum_note = 0.0, "W* = D attains 0 (docs/theory.md 4.3)"
         else:
             self.optimum_note = "optimum >= 0; the gap is an upper bound"
             self.optimum = 0.0
@@ -99,7 +99,7 @@ class Infomax(Objective):
         super().__init__(cfg, refs, sampler)
         self.register_buffer("target", torch.tensor(refs["infomax_targets"], dtype=torch.float64))
         self.optimum = 0.0
-        self.optimum_note = ("penalties vanish at W C W^T = s^2 I (Hadamard, FRAMEWORK.md 4.3)"
+        self.optimum_note = ("penalties vanish at W C W^T = s^2 I (Hadamard, docs/theory.md 4.3)"
                              if refs["gaussian"] else "every term >= 0 at population level; the gap is an upper bound")
 
     def _terms(self, y, split):

@@ -1,7 +1,7 @@
-"""The results study: four objectives x FRAMEWORK examples x seeds, and the circularity demonstrations.
+"""The results study: four objectives x standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations.
 
 ``table`` trains every (example, objective, seed) with the default configuration and returns one
-row per run; ``demonstrations`` runs the audit experiments of FRAMEWORK.md 4.3:
+row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
 
 - infomax with another scale s^2: a_out follows the constraint 1/(2 s^2), not a* (a* is imposed);
 - infomax with the decorrelation penalty replaced by the entropy term, and with neither: K = 0
@@ -137,7 +137,7 @@ def _flags(r):
 
 def markdown(rows, demos=None, command="", figure=None):
     """docs/results.md: the table per example and the demonstrations, with the verdict rule."""
-    L = ["# Results: what each objective's trained network gives (FRAMEWORK.md 4)", "",
+    L = ["# Results: what each objective's trained network gives (docs/theory.md 4)", "",
          f"Produced by `{command}`" if command else "", "",
          "Each row: one training run (default configuration: N = 64, M = 16, L = 2 hidden layers, linear "
          "activation, Adam with cosine-annealed learning rate, fresh samples every step, one torch thread), "

@@ -1,4 +1,4 @@
-"""Samplers for p_theta on the N-site periodic chain (FRAMEWORK.md section 1).
+"""Samplers for p_theta on the N-site periodic chain (docs/theory.md section 1).
 
 Gaussian (n = 1): exact, by FFT. The precision matrix of H = sum a x_i^2 - K x_i x_(i+1)
 on the ring is circulant with eigenvalues lambda_k = 2a - 2K cos(2 pi k / N), so
@@ -13,7 +13,7 @@ sampling" run in the order that suits a ring) on the trapezoid grid of ``grid_ch
 The sampled law is the grid chain exactly: x_0 ~ S^N(x, x) / Tr S^N, then
 x_(t+1) ~ S(x_t, y) S^(N-t-1)(y, x_0). Its moments differ from the continuum by the
 trapezoid error (``grid_chain.error_estimate``, below 1e-12 at h = 1/16 for the
-FRAMEWORK examples); the samples sit on the nodes x_j = j h (a lattice of spacing h).
+standard examples (docs/theory.md 6)); the samples sit on the nodes x_j = j h (a lattice of spacing h).
 
 >>> import torch
 >>> s = GaussianRingSampler(0.5, 1.0, N=8)

@@ -1,4 +1,4 @@
-"""Reference values a trained network is compared with (FRAMEWORK.md 3.3, 4.2, 4.3).
+"""Reference values a trained network is compared with (docs/theory.md 3.3, 4.2, 4.3).
 
 - theta* = (0; a*): the projected-decimation fixed point, a* matching the chain's single-site
   moments. From ``numerics.api.fixed_point`` (h1's closed forms / h2's transfer-operator solver,

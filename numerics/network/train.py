@@ -1,7 +1,7 @@
-"""Train an FCDNN on fresh chain samples and compare chi-hat of its features with theta* (FRAMEWORK.md 4).
+"""Train an FCDNN on fresh chain samples and compare chi-hat of its features with theta* (docs/theory.md 4).
 
 Adam on a fresh batch every step, learning rate cosine-annealed from lr to lr_final (SGD's
-stationary law ~ exp(-loss / T) concentrates on the optimum as T -> 0, FRAMEWORK.md 4.3);
+stationary law ~ exp(-loss / T) concentrates on the optimum as T -> 0, docs/theory.md 4.3);
 a tqdm progress bar; one seed fixes initialization, training data and the estimation set
 (three streams derived from it); checkpoints every ``checkpoint_every`` steps and resumes
 from ``checkpoint_dir``; a manifest (seed, versions, dtype, threads, parameters) goes with

@@ -1,4 +1,4 @@
-"""Claims of the foundation (FRAMEWORK.md 2 and 3.1): each derived relation against an independent route.
+"""Claims of the foundation (docs/theory.md 2 and 3.1): each derived relation against an independent route.
 
 Every check evaluates the symbolic side (``proofs``, or ``numerics.exact`` which evaluates it)
 and compares it with something computed another way: mpmath quadrature of the defining
@@ -24,7 +24,7 @@ from proofs import ising as I
 from proofs import laplace as LP
 from proofs.family import Chain
 
-GAUSSIAN = Chain.gaussian(1, "0.5")                    # FRAMEWORK.md 6
+GAUSSIAN = Chain.gaussian(1, "0.5")                    # docs/theory.md 6
 SINGLE_WELL = ("0.4", ("0.5", "0.1"))                    # K, (a_1, a_2)
 DOUBLE_WELL = ("0.5", ("-1", "0.25"))
 ISING = Chain.ising("0.8")
@@ -45,7 +45,7 @@ def _quad(f, points, dps):
        "Integrating out one site between kept neighbours is the single-site Laplace transform at K (y_1 + y_2); "
        "the Gaussian L(s), the quartic normalizer's Bessel forms and the coarse Hamiltonian's cumulant expansion "
        "agree with quadrature",
-       provenance="standard", hypotheses="mu = exp(-V_a) dx with V even; sample points from FRAMEWORK.md 6",
+       provenance="standard", hypotheses="mu = exp(-V_a) dx with V even; sample points from docs/theory.md 6",
        section="2, 3.1")
 def check_laplace_decimation(ctx):
     dps = ctx.dps

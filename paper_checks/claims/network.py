@@ -1,4 +1,4 @@
-"""Claims of the network side (FRAMEWORK.md 4): optimal-weight conditions (symbolic) and Theorem D (trained).
+"""Claims of the network side (docs/theory.md 4): optimal-weight conditions (symbolic) and Theorem D (trained).
 
 Symbolic claims evaluate ``proofs.optimal_weights`` and compare it with an independent numeric
 route (numerics.api's RG flow and fixed point at ctx.dps; mpmath eigenvalues of the ring

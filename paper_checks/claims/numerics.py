@@ -1,4 +1,4 @@
-"""Claims of the general numerics (FRAMEWORK.md 2, 3.2, 3.3): transfer operator, projection, RG limits.
+"""Claims of the general numerics (docs/theory.md 2, 3.2, 3.3): transfer operator, projection, RG limits.
 
 Each check compares the transfer-operator solver (``numerics.general``, never the closed-form
 backend) with an independent route: sympy closed forms from ``proofs`` (Gaussian, Ising),
@@ -25,7 +25,7 @@ from proofs import gaussian as G
 from proofs import ising as I
 from proofs.family import Chain
 
-SINGLE_WELL = Chain.polynomial("0.4", ["0.5", "0.1"])     # FRAMEWORK.md 6
+SINGLE_WELL = Chain.polynomial("0.4", ["0.5", "0.1"])     # docs/theory.md 6
 DOUBLE_WELL = Chain.polynomial("0.5", ["-1", "0.25"])
 GAUSSIAN = Chain.gaussian(1, "0.5")
 WELLS = (("single well", SINGLE_WELL), ("double well", DOUBLE_WELL))
@@ -73,7 +73,7 @@ def _a_star_quad(chain, dps, start):
        "Theorem R: the projected decimation flow converges to (0; a*), a* the M-projection of the chain's "
        "single-site marginal; for n = 1, a* = sqrt(a^2 - K^2)",
        provenance="formalization",
-       hypotheses="FRAMEWORK.md 6 examples (Gaussian, quartic single and double well), b = 2; a* by tanh-sinh "
+       hypotheses="docs/theory.md 6 examples (Gaussian, quartic single and double well), b = 2; a* by tanh-sinh "
                   "quadrature + findroot (independent of the transfer code); 25 digits at dps 30",
        section="3.3")
 def check_theorem_r(ctx):
@@ -106,7 +106,7 @@ def _block_flow_evidence(ch, dps, steps=16):
        "The variance-preserving block-spin flow (b = 2) of a quartic chain converges, linearly with rate 1/2, to the "
        "decoupled Gaussian (0; 1/(2 m_2), 0) on the edge a_2 = 0 of the family (the prototype's observation)",
        provenance="formalization", expected="open",
-       hypotheses="FRAMEWORK.md 6 quartic examples; 16 flow steps at dps 20; m_2 of the initial chain; linear rate: "
+       hypotheses="docs/theory.md 6 quartic examples; 16 flow steps at dps 20; m_2 of the initial chain; linear rate: "
                   "the last 5 distance ratios within 0.02 of 1/2 and the distance after 16 steps below 1e-3",
        section="3.3")
 def check_block_spin_limit(ctx):
@@ -132,7 +132,7 @@ def check_block_spin_limit(ctx):
        "Theorem R's conclusion carried over to block-spin: the block-spin flow's limit is (0; a*), a* the "
        "M-projection of the single-site marginal",
        provenance="formalization", expected="open",
-       hypotheses="FRAMEWORK.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, dps <= 20",
+       hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, dps <= 20",
        section="3.3")
 def check_theorem_r_block(ctx):
     dps = min(ctx.dps, 20)
@@ -151,7 +151,7 @@ def check_theorem_r_block(ctx):
        "chi is well defined: A is strictly convex (the asymptotic covariance of the sufficient statistics, its "
        "Hessian, is positive definite) and moment matching recovers theta from its own moments",
        provenance="standard",
-       hypotheses="FRAMEWORK.md 6 continuous examples; Hessian from the spectral sum checked against central "
+       hypotheses="docs/theory.md 6 continuous examples; Hessian from the spectral sum checked against central "
                   "differences of the dps-digit gradient; round trip chi(moments(theta)) at dps",
        section="2, 3.2")
 def check_projection_unique(ctx):

@@ -1,7 +1,7 @@
 """Sweeps of the network experiment over theta, objectives, depths and seeds, on Dask.
 
 One cell is one ``train`` plus the comparison of chi-hat with theta* and R^L(theta)
-(FRAMEWORK.md section 4). The modules, one job each:
+(docs/theory.md section 4). The modules, one job each:
 
 - ``spec``: the sweep specification (TOML file or flags) and its cells;
 - ``cell``: runs one cell on a worker, turning a failure into a record;

@@ -38,7 +38,7 @@ def train_config(cell):
     """The TrainConfig of a cell: theta, objective, layers = L, seed, [train] options, N = M b^L.
 
     N = M b^L makes the network's L layers comparable with L steps of RG with block b
-    (FRAMEWORK.md 4.1); M is the [train] option or TrainConfig's default.
+    (docs/theory.md 4.1); M is the [train] option or TrainConfig's default.
     """
     from numerics.network.config import TrainConfig
     d = dict(cell.get("train", {}))

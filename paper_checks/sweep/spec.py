@@ -59,7 +59,7 @@ from proofs.family import Chain, exact_rational
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")   # = numerics.network.config.OBJECTIVES (tested)
 SCHEMES = ("decimation", "block")
 AXES = ("K", "a", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
-DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (FRAMEWORK.md 4.1)",
+DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (docs/theory.md 4.1)",
            "hidden": "the default widths N / b^l follow L; per-layer widths cannot be swept"}
 MAX_CELLS = 100_000
 MAX_SPEC_BYTES = 1_000_000

@@ -59,7 +59,7 @@ def atomic_write_text(path, text):
 
 
 def _flat(prefix, value, out):
-    """chi = {"K": k, "a": [a1, a2]} -> chi_K, chi_a_1, chi_a_2 (a_k numbered from 1 as in FRAMEWORK.md)."""
+    """chi = {"K": k, "a": [a1, a2]} -> chi_K, chi_a_1, chi_a_2 (a_k numbered from 1 as in docs/theory.md)."""
     if isinstance(value, dict):
         for k, v in value.items():
             _flat(f"{prefix}_{k}", v, out)

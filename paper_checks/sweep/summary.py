@@ -9,7 +9,7 @@ reported as mean +- a 95% confidence interval over seeds, mean +- t_(0.975, n-1)
 (Student t; no interval from one seed). Across seeds this interval contains the
 training's own scatter, which the per-cell standard errors do not. The fraction of
 cells whose verdict is "agree" comes with a 95% Wilson score interval. theta* and R^L
-are those the cell reported (FRAMEWORK.md 3.3, 4.3); the Euclidean distance mixes K
+are those the cell reported (docs/theory.md 3.3, 4.3); the Euclidean distance mixes K
 and a_k on their natural scales.
 
 ``summarize(out) -> dict`` reads a sweep directory, ``markdown(summary) -> str`` renders

@@ -1,4 +1,4 @@
-"""rgdnn train: train an FCDNN on chain samples and compare chi of its features with theta* (FRAMEWORK.md 4)."""
+"""rgdnn train: train an FCDNN on chain samples and compare chi of its features with theta* (docs/theory.md 4)."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ HELP = "train a network (decimate / infomax / autoencoder / regress-theta) and c
 
 def add_arguments(p):
     add_chain_arguments(p)
-    p.add_argument("--objective", choices=OBJECTIVES, default="infomax", help="training objective (FRAMEWORK.md 4.2)")
+    p.add_argument("--objective", choices=OBJECTIVES, default="infomax", help="training objective (docs/theory.md 4.2)")
     p.add_argument("--N", type=int, default=64, help="input sites (ring)")
     p.add_argument("--M", type=int, default=16, help="feature units (read as an M-site ring)")
     p.add_argument("--layers", type=int, default=2, help="hidden layers L (N = M b^L for the default widths)")
