@@ -230,3 +230,48 @@ def fig_chi_vs_theta(outdir, rows):
                   f"for {len(rows)} run(s) over random Gaussian parameters; error bars are one standard error; "
                   "crosses: the exact L-step RG value R^L(theta) that decimate's optimum gives."
                   + (f" Runs whose output lies outside the family: {'; '.join(missing)}." if missing else ""))
+
+
+def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png"):
+    """KL rate to theta* against the loss gap, one panel per objective (docs/theory.md 4.4).
+
+    Error bars: the equivalence test's bounds on d over the 95% confidence region of chi-hat.
+    Colour: example; marker: initialization. d and gap are drawn on log axes with a floor
+    (1e-7), so a run at the floor has d or gap at or below it.
+    """
+    pts = [p for p in pts if p["d"] is not None and p["gap"] is not None]
+    if not pts:
+        raise NotSupported("no runs with both a KL rate and a loss gap")
+    plt = _plt()
+    objectives = list(dict.fromkeys(p["objective"] for p in pts))
+    examples = list(dict.fromkeys(p["example"] for p in pts))
+    markers = {"random": "o", "decimation": "s", "block": "^"}
+    cols = min(3, len(objectives))
+    rows_ = math.ceil(len(objectives) / cols)
+    fig, axes = plt.subplots(rows_, cols, figsize=(4.8 * cols, 3.9 * rows_), squeeze=False)
+    floor = 1e-7
+    for ax, obj in zip(axes.flat, objectives):
+        for p in (q for q in pts if q["objective"] == obj):
+            x, y = max(abs(p["gap"]), floor), max(p["d"], floor)
+            lo = y - max(p["lower"] if p["lower"] is not None else y, floor)
+            hi = max(p["upper"] if p["upper"] is not None else y, floor) - y
+            ax.errorbar([x], [y], yerr=[[max(lo, 0)], [max(hi, 0)]], fmt=markers.get(p["init"], "D"),
+                        color=f"C{examples.index(p['example'])}", ms=5, capsize=2, alpha=0.85)
+        ax.axhline(margin, color="0.4", ls="--", lw=0.8)
+        kinds = {p["gap_kind"] for p in pts if p["objective"] == obj}
+        ax.set(xscale="log", yscale="log", title=obj, ylabel="KL rate to theta* (nats/site)",
+               xlabel="loss gap" + (" (to the best run)" if kinds == {"best run"} else ""))
+    for ax in list(axes.flat)[len(objectives):]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], color=f"C{i}", marker="o", ls="", label=e) for i, e in enumerate(examples)]
+    handles += [plt.Line2D([], [], color="0.3", marker=m, ls="", label=f"init {i}") for i, m in markers.items()]
+    handles.append(plt.Line2D([], [], color="0.4", ls="--", label=f"margin {margin:g}"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=7)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, ("Optimum vs optimizer: the KL rate per site from each trained network's fitted output chain to "
+                  "p_theta* against its loss gap, per objective; colour = example, marker = initialization, "
+                  f"dashed = equivalence margin {margin:g}. If d falls below the margin as the gap goes to 0, the "
+                  "optimum satisfies Theorem D and a miss is the optimizer's; if d stays above it, the optimum "
+                  "does not (docs/theory.md 4.4).")

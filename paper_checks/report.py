@@ -36,6 +36,17 @@ def _figure_jobs(results, artifacts, quick, progress=False):
         return name, caption + "\n\n" + sweep_table(rows)
 
     jobs.append(("chi-hat against theta* across random parameters", chi))
+
+    def optimum_vs_optimizer(d):
+        from paper_checks import protocol
+        rows, margin, command = protocol.load_stored()
+        pts = protocol.points(rows)
+        name, caption = figures.fig_optimum_vs_optimizer(d, pts, margin)
+        table = protocol.markdown(protocol.summarize(pts), margin=margin).split("\n", 2)[2]
+        return name, (caption + f"\n\nDrawn from the stored study `{command}` ({len(rows)} runs, shipped with the "
+                      "package; rerun it with that command to reproduce).\n" + table)
+
+    jobs.append(("Optimum vs optimizer: distance to theta* against the loss gap", optimum_vs_optimizer))
     return jobs
 
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "train": "train",
     "sweep": "sweep",
     "results": "results",
+    "protocol": "protocol",
 }
 
 

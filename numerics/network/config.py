@@ -42,6 +42,8 @@ def block_size(N, M, layers):
 
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
 DTYPES = ("float32", "float64")
+# Initializations of the optimum-vs-optimizer protocol (docs/theory.md 4.4): torch's default, or near an RG map.
+INITS = ("random", "decimation", "block")
 
 # Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6) (benchmarks/bench_train.py).
 DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000}
@@ -86,6 +88,8 @@ class TrainConfig:
     entropy: float = 0.0
     scale2: str | None = None            # infomax target variance s^2 (default: m_2(theta), the data's)
     prior_width: str = "0.2"             # regress-theta: relative half-width of the uniform prior box
+    init: str = "random"                 # random | decimation | block: start near an RG map (plus init_noise)
+    init_noise: float = 0.01
     z_agree: float = 3.0
     z_disagree: float = 5.0
     checkpoint_every: int = 500
@@ -137,6 +141,13 @@ class TrainConfig:
                 raise MalformedInput("scale2", self.scale2, "the target variance s^2 must be positive")
         if not 0 < exact_rational(self.prior_width, "prior_width") < 1:
             raise MalformedInput("prior_width", self.prior_width, "must lie strictly between 0 and 1")
+        if self.init not in INITS:
+            raise MalformedInput("init", self.init, f"choose one of {', '.join(INITS)}")
+        _float("init_noise", self.init_noise, 0, 10)
+        if self.init != "random":
+            block_size(self.N, self.M, self.layers)
+            if self.hidden is not None and self.hidden != default_hidden(self.N, self.M, self.layers):
+                raise MalformedInput("init", self.init, "starting near an RG map needs the default widths N / b^l")
         _float("z_agree", self.z_agree, 0, 100, lo_open=True)
         _float("z_disagree", self.z_disagree, self.z_agree, 100)
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)

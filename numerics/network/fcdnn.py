@@ -40,6 +40,40 @@ class FCDNN(nn.Module):
             x = self.act(lin(x))
         return self.linears[-1](x)
 
+    def init_rg_map(self, kind, b, noise, generator):
+        """Set the layers near an RG map of block size b per layer, plus N(0, noise^2) on every weight and bias.
+
+        kind 'decimation': layer l keeps every b-th unit (W_l[i, b i] = 1), so a linear net computes D x;
+        kind 'block':      layer l sums b consecutive units / sqrt(b) (block-spin, variance-preserving for
+                           uncorrelated units; docs/theory.md 3.3).
+        The output layer starts at the identity. Needs the pyramid widths N / b^l (then width_L = M).
+
+        >>> import torch
+        >>> net = FCDNN(8, 2, hidden=(4, 2))
+        >>> net.init_rg_map("decimation", 2, 0.0, torch.Generator().manual_seed(0))
+        >>> net(torch.arange(8.0)[None]).tolist()
+        [[0.0, 4.0]]
+        """
+        if kind not in ("decimation", "block"):
+            raise MalformedInput("init", kind, "choose random, decimation or block")
+        with torch.no_grad():
+            for lin in self.linears:
+                o, i = lin.weight.shape
+                if i == o:
+                    W = torch.eye(o)
+                elif i == o * b:
+                    W = torch.zeros(o, i)
+                    for r in range(o):
+                        if kind == "decimation":
+                            W[r, b * r] = 1.0
+                        else:
+                            W[r, b * r:b * (r + 1)] = b ** -0.5
+                else:
+                    raise MalformedInput("hidden", f"{i} -> {o}", f"init {kind!r} needs widths that shrink by b = {b} "
+                                         "per layer (the default pyramid N / b^l)")
+                lin.weight.copy_(W + noise * torch.randn(o, i, generator=generator))
+                lin.bias.copy_(noise * torch.randn(o, generator=generator))
+
     def effective_linear_map(self):
         """(W, c) with f(x) = W x + c, for a linear network (activation 'linear')."""
         if not isinstance(self.act, nn.Identity):

@@ -75,6 +75,10 @@ class Objective(nn.Module):
     def eval_loss(self, x):
         return float(self.forward(x))
 
+    def initialize(self, kind, noise, generator):
+        """Start near an RG map (docs/theory.md 4.4, optimum vs optimizer): the encoder f_W; heads stay random."""
+        self.net.init_rg_map(kind, self.cfg.b, noise, generator)
+
 
 class Decimate(Objective):
     name = "decimate"
@@ -145,6 +149,14 @@ class Autoencoder(Objective):
 
     def forward(self, x):
         return ((self.decoder(self.net(x)) - x) ** 2).mean()
+
+    def initialize(self, kind, noise, generator):
+        """Encoder near the RG map, decoder near its transpose (the map's right inverse up to scale)."""
+        super().initialize(kind, noise, generator)
+        with torch.no_grad():
+            for dec, enc in zip(self.decoder.linears, reversed(self.net.linears)):
+                dec.weight.copy_(enc.weight.T + noise * torch.randn(dec.weight.shape, generator=generator))
+                dec.bias.copy_(noise * torch.randn(dec.bias.shape, generator=generator))
 
 
 class RegressTheta(Objective):

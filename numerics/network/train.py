@@ -85,8 +85,10 @@ def build(cfg):
     if cfg.objective == "regress-theta":
         refs["prior"] = build_prior(cfg, dtype)
     torch.manual_seed(_seeds(cfg.seed)[0])
-    obj = OBJECTIVE_CLASSES[cfg.objective](cfg, refs, sampler).to(dtype)
-    return obj, refs, sampler
+    obj = OBJECTIVE_CLASSES[cfg.objective](cfg, refs, sampler)
+    if cfg.init != "random":
+        obj.initialize(cfg.init, cfg.init_noise, torch.Generator().manual_seed(_seeds(cfg.seed)[0]))
+    return obj.to(dtype), refs, sampler
 
 
 def fit(cfg, *, progress=False, checkpoint_dir=None, stop_at=None):

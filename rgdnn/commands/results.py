@@ -13,6 +13,13 @@ HELP = "train every objective on the standard examples (docs/theory.md 6) for se
 EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2}
 
 
+def examples_from_keys(keys):
+    """{example name: chain fields} for the short keys given on the command line, in results.EXAMPLES order."""
+    from numerics.network import results
+    names = list(results.EXAMPLES)
+    return {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in keys}
+
+
 def add_arguments(p):
     p.add_argument("--out", default="docs/results.md", help="Markdown file to write (default docs/results.md)")
     p.add_argument("--json-out", help="also write the raw rows and demonstrations as JSON here")
@@ -41,8 +48,7 @@ def run(args):
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MalformedInput("from-json", args.from_json, f"not a results file written by --json-out ({exc})") from None
     else:
-        names = list(results.EXAMPLES)
-        examples = {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in args.examples}
+        examples = examples_from_keys(args.examples)
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
         rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
                              workers=args.workers, progress=not args.no_progress, extra=extra)

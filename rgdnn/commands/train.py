@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from proofs.errors import NotSupported
-from numerics.network.config import ACTIVATION_NAMES, OBJECTIVES, TrainConfig
+from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, TrainConfig
 from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
 
 HELP = "train a network (decimate / infomax / autoencoder / regress-theta) and compare chi(features) with theta*"
@@ -28,6 +28,9 @@ def add_arguments(p):
     p.add_argument("--scale2", help="infomax: target variance s^2 (default: the data's m_2)")
     p.add_argument("--decorrelation", type=float, default=1.0, help="infomax: decorrelation penalty weight")
     p.add_argument("--entropy", type=float, default=0.0, help="infomax: weight of -(1/2) log det Corr(y)")
+    p.add_argument("--init", choices=INITS, default="random",
+                   help="start from torch's default init or near an RG map (docs/theory.md 4.4)")
+    p.add_argument("--init-noise", type=float, default=0.01, help="s.d. of the noise added to an RG-map init")
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -43,7 +46,8 @@ def config_from_args(args):
                   activation=args.activation, seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr,
                   lr_final=min(1e-4, args.lr / 10) if args.lr > 0 else args.lr, eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
-                  decorrelation=args.decorrelation, entropy=args.entropy)
+                  decorrelation=args.decorrelation, entropy=args.entropy, init=args.init,
+                  init_noise=args.init_noise)
     return TrainConfig(**fields)
 
 

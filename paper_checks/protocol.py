@@ -1,0 +1,157 @@
+"""Optimum vs optimizer: distance to theta* against the loss gap, over initializations and seeds (docs/theory.md 4.4).
+
+A trained network that misses theta* says nothing about Theorem D unless it reached the optimum.
+The protocol trains every (example, objective) from several starts -- torch's random init, near the
+decimation map, near the block-spin map -- and seeds, and for each run records
+
+    gap = loss - optimum      (known optimum; or, where the optimum is unknown, loss - the best loss
+                               of that (example, objective) in the study, labelled as such)
+    d   = KL rate per site between the fitted output chain and p_theta* (docs/theory.md 4.4), with the
+          bounds and the verdict of the equivalence test (margin stated before the run)
+
+and answers, per (example, objective): does d go to 0 as the gap goes to 0?
+
+- ``reaches theta*``: the runs with the smallest gaps (the best third, at least 3) are all `equivalent`;
+- ``misses theta*``: they are all `different` -- the optimum itself does not satisfy Theorem D, as far
+  as the best runs reach it;
+- ``undetermined``: anything else.
+A miss from a random start next to a hit from a near-RG start with a smaller gap is the optimizer's,
+not the optimum's. Spearman's rank correlation of (gap, d) is reported as a trend, not as the verdict.
+
+>>> rows = [{"example": "e", "objective": "o", "init": i, "seed": 0, "gap": g, "gap_kind": "optimum",
+...          "d": d, "lower": 0.0, "upper": d * 2, "verdict": v}
+...         for i, g, d, v in (("random", 0.1, 0.02, "different"), ("decimation", 1e-4, 1e-5, "equivalent"),
+...                            ("block", 2e-4, 2e-5, "equivalent"), ("random", 3e-4, 3e-5, "equivalent"))]
+>>> summarize(rows)[0]["answer"]
+'reaches theta*'
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+
+from proofs.errors import NotSupported
+
+INITS = ("random", "decimation", "block")
+# Small networks keep the study (objectives x examples x 3 inits x 3 seeds) within minutes per core.
+DEFAULT_OVERRIDES = {"N": 32, "M": 8, "layers": 2, "eval_samples": 8192}
+
+log = logging.getLogger(__name__)
+
+# The stored study the check report draws (written by `rgdnn protocol --json-out`; shipped as package data).
+STORED = Path(__file__).parent / "data" / "protocol.json"
+
+
+def load_stored(path=STORED):
+    """(rows, margin, command) of a study written by `rgdnn protocol --json-out`; NotSupported if absent."""
+    try:
+        data = json.loads(Path(path).read_text())
+        return data["rows"], data["margin"], data["command"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NotSupported(f"no stored protocol study at {path} ({type(exc).__name__}); "
+                           "write one with `rgdnn protocol --json-out`") from None
+
+
+def run(examples, objectives, *, inits=INITS, seeds=(0, 1, 2), workers=1, progress=True, overrides=None):
+    """Train every (example, objective, init, seed); one slim row per run (numerics.network.results.table)."""
+    from numerics.network import results
+    extra = dict(DEFAULT_OVERRIDES if overrides is None else overrides)
+    rows = []
+    for init in inits:
+        log.info("protocol: init %s", init)
+        rows += results.table(seeds=tuple(seeds), examples=examples, objectives=tuple(objectives),
+                              workers=workers, progress=progress, extra={**extra, "init": init})
+    return rows
+
+
+def points(rows):
+    """(example, objective, init, seed, gap, gap_kind, d, lower, upper, verdict) per run, against theta*."""
+    out = []
+    for r in rows:
+        eq = (r.get("equivalence") or {}).get("theta_star") or {}
+        out.append({"example": r["example"], "objective": r["objective"], "init": r["config"].get("init", "random"),
+                    "seed": r["config"]["seed"], "gap": r.get("loss_gap"), "loss": r.get("loss"),
+                    "gap_kind": "optimum" if r.get("loss_gap") is not None else None,
+                    "d": (r.get("kl_per_site") or {}).get("theta_star"), "lower": eq.get("lower"),
+                    "upper": eq.get("upper"), "verdict": eq.get("verdict", "no chi-hat")})
+    for key in {(p["example"], p["objective"]) for p in out}:
+        grp = [p for p in out if (p["example"], p["objective"]) == key]
+        if any(p["gap"] is None for p in grp):          # optimum unknown: gap to the best loss seen
+            best = min(p["loss"] for p in grp if p["loss"] is not None)
+            for p in grp:
+                p["gap"], p["gap_kind"] = (None if p["loss"] is None else p["loss"] - best), "best run"
+    return out
+
+
+def _spearman(x, y):
+    def ranks(v):
+        order = sorted(range(len(v)), key=v.__getitem__)
+        r = [0.0] * len(v)
+        for k, i in enumerate(order):
+            r[i] = float(k)
+        return r
+    if len(x) < 3:
+        return None
+    rx, ry = ranks(x), ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else None
+
+
+def summarize(pts):
+    """One answer per (example, objective): does the distance to theta* vanish as the loss gap does?"""
+    out = []
+    for key in dict.fromkeys((p["example"], p["objective"]) for p in pts):
+        grp = [p for p in pts if (p["example"], p["objective"]) == key and p["gap"] is not None]
+        grp.sort(key=lambda p: p["gap"])
+        best = grp[:max(3, len(grp) // 3)]
+        verdicts = [p["verdict"] for p in best]
+        if best and all(v == "equivalent" for v in verdicts):
+            answer = "reaches theta*"
+        elif best and all(v == "different" for v in verdicts):
+            answer = "misses theta*"
+        else:
+            answer = "undetermined"
+        usable = [p for p in grp if p["d"] is not None]
+        out.append({"example": key[0], "objective": key[1], "runs": len(grp), "answer": answer,
+                    "best_gaps": [p["gap"] for p in best], "best_verdicts": verdicts,
+                    "best_d": [p["d"] for p in best], "gap_kind": grp[0]["gap_kind"] if grp else None,
+                    "spearman_gap_d": _spearman([p["gap"] for p in usable], [p["d"] for p in usable]),
+                    "by_init": {i: sorted(p["verdict"] for p in grp if p["init"] == i) for i in INITS}})
+    return out
+
+
+def markdown(summary, *, margin, command="", figure=None):
+    """The protocol's Markdown: the question, the rule, one row per (example, objective)."""
+    L = ["# Optimum vs optimizer (docs/theory.md 4.4)", "", f"Produced by `{command}`." if command else "", "",
+         "Each (example, objective) is trained from three starts (torch's random init; near the decimation map; "
+         "near the block-spin map, each plus N(0, 0.01^2) noise) with three seeds. d is the KL rate per site from "
+         "the fitted output chain to p_theta*; the verdict is the equivalence test at margin "
+         f"{margin:g} nats per site over the 95% confidence region of chi-hat. gap = loss - optimum where the "
+         "optimum is known (or a lower bound), otherwise loss - the best loss of the group ('best run').", "",
+         "Answer: `reaches theta*` when the best third of the runs by gap (at least 3) are all equivalent; "
+         "`misses theta*` when they are all different; otherwise `undetermined`. Spearman's rho(gap, d) is a "
+         "trend over all runs (positive: closer to the optimum, closer to theta*).", "",
+         "| example | objective | runs | answer | smallest gaps | their d | their verdicts | gap kind | "
+         "rho(gap, d) | verdicts by init (random / decimation / block) |",
+         "|---|---|---:|---|---|---|---|---|---:|---|"]
+    fmt = lambda v: "-" if v is None else f"{v:.2g}"  # noqa: E731
+    for s in summary:
+        byi = " / ".join(",".join(_short(v) for v in s["by_init"].get(i, [])) or "-" for i in INITS)
+        L.append(f"| {s['example']} | {s['objective']} | {s['runs']} | **{s['answer']}** | "
+                 f"{', '.join(fmt(g) for g in s['best_gaps'])} | {', '.join(fmt(d) for d in s['best_d'])} | "
+                 f"{', '.join(_short(v) for v in s['best_verdicts'])} | {s['gap_kind']} | "
+                 f"{fmt(s['spearman_gap_d'])} | {byi} |")
+    L.append("")
+    L.append("Verdict letters: E equivalent, D different, U undetermined, - no chi-hat (outputs outside the family).")
+    if figure:
+        L += ["", f"![distance to theta* against the loss gap]({figure})", ""]
+    return "\n".join(L) + "\n"
+
+
+def _short(v):
+    return {"equivalent": "E", "different": "D", "undetermined": "U"}.get(v, "-")

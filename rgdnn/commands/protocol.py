@@ -1,0 +1,77 @@
+"""rgdnn protocol: optimum vs optimizer -- KL rate to theta* against the loss gap over inits and seeds (docs/theory.md 4.4)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from proofs.errors import MalformedInput
+from numerics.network.config import INITS, OBJECTIVES
+from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
+
+HELP = "optimum vs optimizer: train each objective from random and near-RG starts; does KL(theta*) -> 0 as the gap -> 0?"
+
+DEFAULT_MARGIN = 1e-3
+
+
+def add_arguments(p):
+    p.add_argument("--out", default="docs/protocol.md", help="Markdown file to write (default docs/protocol.md)")
+    p.add_argument("--figure", help="also draw the figure (PNG) here")
+    p.add_argument("--json-out", help="also write the raw rows as JSON here (the report draws from such a file)")
+    p.add_argument("--from-json", help="render --out (and --figure) from a --json-out file, without training")
+    p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
+    p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
+    p.add_argument("--inits", nargs="+", choices=INITS, default=list(INITS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
+                   help=f"equivalence margin in nats per site, fixed before the run (default {DEFAULT_MARGIN:g})")
+    p.add_argument("--N", type=int, default=32, help="input sites (default 32: small networks keep the study short)")
+    p.add_argument("--M", type=int, default=8, help="feature units (default 8)")
+    p.add_argument("--layers", type=int, default=2, help="hidden layers (default 2)")
+    p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
+    p.add_argument("--eval-samples", type=int, default=8192, help="estimation samples per run (default 8192)")
+    p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run(args):
+    from paper_checks import figures, protocol
+    if not 1 <= args.workers <= 64:
+        raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
+    if not 0 < args.margin < 10:
+        raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
+    if args.from_json:
+        try:
+            with open(args.from_json) as f:
+                data = json.load(f)
+            rows, margin, command = data["rows"], data["margin"], data["command"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MalformedInput("from-json", args.from_json, f"not a file written by --json-out ({exc})") from None
+    else:
+        margin = args.margin
+        overrides = {"N": args.N, "M": args.M, "layers": args.layers, "eval_samples": args.eval_samples,
+                     "margin": margin, **({"steps": args.steps} if args.steps else {})}
+        from numerics.network.config import TrainConfig
+        TrainConfig(K="0.5", a=("1",), objective="decimate", **overrides)      # bad sizes fail before any training
+        rows = protocol.run(examples_from_keys(args.examples), args.objectives, inits=args.inits,
+                            seeds=args.seeds, workers=args.workers, progress=not args.no_progress,
+                            overrides=overrides)
+        command = "rgdnn protocol " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["protocol"] else "rgdnn protocol"
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump({"rows": rows, "margin": margin, "command": command}, f, indent=1,
+                          default=lambda o: None if isinstance(o, float) else str(o))
+    pts = protocol.points(rows)
+    summary = protocol.summarize(pts)
+    fig_rel = None
+    if args.figure:
+        d, name = os.path.split(os.path.abspath(args.figure))
+        figures.fig_optimum_vs_optimizer(d, pts, margin, name=name)
+        fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(protocol.markdown(summary, margin=margin, command=command, figure=fig_rel))
+    answers = [s["answer"] for s in summary]
+    print(f"wrote {args.out}: {len(rows)} runs, {len(summary)} (example, objective) groups: "
+          + ", ".join(f"{answers.count(a)} {a}" for a in ("reaches theta*", "misses theta*", "undetermined")))
+    return 0
