@@ -125,9 +125,10 @@ def summarize(pts):
     return out
 
 
-def markdown(summary, *, margin, command="", figure=None):
+def markdown(summary, *, margin, command="", figure=None, heading=True):
     """The protocol's Markdown: the question, the rule, one row per (example, objective)."""
-    L = ["# Optimum vs optimizer (docs/theory.md 4.4)", "", f"Produced by `{command}`." if command else "", "",
+    L = ["# Optimum vs optimizer (docs/theory.md 4.4)", ""] if heading else []
+    L += [f"Produced by `{command}`." if command else "", "",
          "Each (example, objective) is trained from three starts (torch's random init; near the decimation map; "
          "near the block-spin map, each plus N(0, 0.01^2) noise) with three seeds. d is the KL rate per site from "
          "the fitted output chain to p_theta*; the verdict is the equivalence test at margin "

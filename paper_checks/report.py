@@ -42,7 +42,7 @@ def _figure_jobs(results, artifacts, quick, progress=False):
         rows, margin, command = protocol.load_stored()
         pts = protocol.points(rows)
         name, caption = figures.fig_optimum_vs_optimizer(d, pts, margin)
-        table = protocol.markdown(protocol.summarize(pts), margin=margin).split("\n", 2)[2]
+        table = protocol.markdown(protocol.summarize(pts), margin=margin, heading=False)
         return name, (caption + f"\n\nDrawn from the stored study `{command}` ({len(rows)} runs, shipped with the "
                       "package; rerun it with that command to reproduce).\n" + table)
 
