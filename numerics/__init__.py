@@ -4,3 +4,5 @@ Imports ``proofs`` (the exact layer) but never ``paper_checks`` or the CLI.
 Precision is scoped: every function takes ``dps`` and works inside
 ``mp.workdps``; results carry their working precision and an error estimate.
 """
+# The package version lives in the lowest layer that records it (run manifests); rgdnn re-exports it.
+__version__ = "0.1.0"

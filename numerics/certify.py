@@ -115,15 +115,17 @@ def krawczyk(a_mid, m_hat, m_err, dps, radius):
         return box, width
 
 
-def certify(chain, fp, err, scheme, b, dps):
-    """Enclosure of the decimation fixed point's a*, or (None, "could not certify: reason")."""
+def certify(chain, fp, err, scheme, b, dps, values):
+    """Enclosure of the decimation fixed point's a*, or (None, "could not certify: reason").
+
+    ``values``: the chain's converged transfer-operator moments (``numerics.general.converged_values``),
+    passed in so this module needs nothing above ``transfer``.
+    """
     if scheme != "decimation":
         return None, "could not certify: --certify covers the decimation fixed point (Theorem R's a*) only"
     if chain.is_ising:
         return None, "could not certify: Ising's decimation fixed point is K* = 0, no equations to enclose"
-    from numerics.general import converged_values
-    from numerics.transfer import Params
-    v = converged_values(Params.from_chain(chain), dps)
+    v = values
     a = [x for x in fp.a]
     while len(a) > 1 and a[-1] == 0:
         a.pop()

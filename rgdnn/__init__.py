@@ -1,2 +1,4 @@
 """rgdnn: the command-line layer on top of proofs, numerics and paper_checks."""
-__version__ = "0.1.0"
+from numerics import __version__
+
+__all__ = ["__version__"]

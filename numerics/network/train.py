@@ -57,11 +57,8 @@ def manifest(cfg, threads):
 
 
 def _rgdnn_version():
-    try:
-        from rgdnn import __version__
-        return __version__
-    except ImportError:
-        return "unknown"
+    from numerics import __version__
+    return __version__
 
 
 def train_and_compare(config, *, progress=True, checkpoint_dir=None):

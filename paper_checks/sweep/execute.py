@@ -248,15 +248,15 @@ def _manifest_for(store, spec):
 
 def versions():
     """Versions of Python, rgdnn (with its git commit when run from a checkout) and the libraries."""
-    import rgdnn
-    out = {"python": platform.python_version(), "rgdnn": rgdnn.__version__}
+    import numerics
+    out = {"python": platform.python_version(), "rgdnn": numerics.__version__}
     for pkg in ("torch", "numpy", "mpmath", "sympy", "dask", "distributed", "python-flint"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = None
     try:
-        root = Path(rgdnn.__file__).resolve().parent.parent
+        root = Path(numerics.__file__).resolve().parent.parent
         out["git_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                                            text=True, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
