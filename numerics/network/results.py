@@ -169,7 +169,7 @@ def markdown(rows, demos=None, command="", figure=None):
          "of the decimated chain), shown in its own column. **u** = lambda_1/lambda_0 of the fitted chain "
          "(0 at theta*), **kurtosis** m_4/m_2^2 (its value at theta* in the header): both are scale-free, so no "
          "output-scale convention can set them. z-scores against theta* are secondary evidence "
-         "(they grow with the sample).", "",
+         "(they grow with the sample); their rule: " + (rows[0]["thresholds"]["rule"] if rows else "-") + ".", "",
          "Diagnostic flags (|z| > 5): lag2 = E[y0 y2] against the family's prediction at chi-hat (unordered or "
          "non-Markov units); mean = E[y] != 0; next_moment = E[y^(2n+2)] against the prediction (non-family "
          "shape). A flagged row's chi-hat describes a law the family does not fit.", ""]
