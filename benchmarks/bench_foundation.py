@@ -67,7 +67,7 @@ def main(argv=None):
 
     chain = Chain.gaussian(1, "0.5")
     for steps in (6, 16):
-        api.flow(chain, steps=steps, dps=50)          # warm the lambdify cache once, as a session would
+        api.flow(chain, steps=steps, dps=50)          # warm the lambdify cache once, as a long-running process would
         t_flow = best(lambda: api.flow(chain, steps=steps, dps=50), r)
 
         def exact_baseline():

@@ -1,4 +1,4 @@
-"""Speed and accuracy of the transfer-operator numerics (docs/theory.md 5; issue 3, point 7).
+"""Speed and accuracy of the transfer-operator numerics (docs/theory.md 5).
 
 Each line prints: digits reached, seconds, and the ratio against a naive baseline measured
 in the same run.
@@ -11,12 +11,12 @@ in the same run.
   computation with every transfer solve done by the mpmath-refine baseline. Digits: agreement
   with the same fixed point computed at dps + 20.
 - ``rgdnn fixed-point``: the whole command in a fresh interpreter (startup, imports, output),
-  against the targets of the issue (< 5 s at 30 digits, < 20 s at 50 digits). The ratio column
+  against the project's goals (< 5 s at 30 digits, < 20 s at 50 digits). The ratio column
   there is seconds / target.
 
 Timings on a shared 2-core machine are noisy: rerun to judge.
 
-    /work/venv/bin/python benchmarks/bench_numerics.py [--quick]
+    python benchmarks/bench_numerics.py [--quick]
 """
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ data's own decimated sites (no network) -- the cost floor of one comparison. Rat
 against it. The target reference is theta* for infomax and R^L(theta) for decimate (what the
 objective's optimum gives; decimate's z against theta* is printed too).
 
-Bounds from the issue: Gaussian decimate and infomax (N = 64, M = 16) under 30 s each,
+Goals: Gaussian decimate and infomax (N = 64, M = 16) under 30 s each,
 quartic single well under 2 min. Timings on a shared 2-core machine are noisy: rerun to judge.
 
-    /work/venv/bin/python benchmarks/bench_train.py [--quick]
+    python benchmarks/bench_train.py [--quick]
 """
 from __future__ import annotations
 

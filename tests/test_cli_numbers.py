@@ -1,4 +1,4 @@
-"""The CLI contract of flow / fixed-point / moments (issue 2): JSON shapes, decimal strings, exit 2."""
+"""The CLI contract of flow / fixed-point / moments: JSON shapes, decimal strings, exit 2."""
 import json
 import subprocess
 import sys

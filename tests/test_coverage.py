@@ -1,4 +1,4 @@
-"""Coverage audit: every claim the companion must check (issue 5's list) is registered.
+"""Coverage audit: every claim the companion must check (docs/checks.md's coverage table) is registered.
 
 Each topic names the claim ids that check it; a topic whose claims are missing fails
 here, so a claim cannot silently drop out of `rgdnn check`.

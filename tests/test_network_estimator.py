@@ -77,7 +77,7 @@ def test_outside_family_is_refused():
 
 @pytest.mark.parametrize("theta", [(0.4, 0.5, 0.1), (0.5, -1.0, 0.25)])
 def test_ring_projection_agrees_with_numerics_projection_on_a_long_ring(theta):
-    # independent route: h2's numerics.projection.chi (infinite chain, Arb Newton, its own grid);
+    # independent route: numerics.projection.chi (infinite chain, Arb Newton, its own grid);
     # on a 200-site ring the ring/infinite difference is below (lambda_1/lambda_0)^200 < 1e-24
     from numerics.projection import chi
     g = GridChain(theta[0], theta[1:])

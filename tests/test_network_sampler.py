@@ -32,7 +32,7 @@ def test_gaussian_fft_sampler_matches_closed_form_ring_and_api():
     st = _ring_stats(x)
     for r in (0, 1, 2):
         assert abs(_z(st[r], gaussian_ring_covariance(K, a, N, r))) < Z_MAX
-    # the ring differs from the infinite chain by u^N ~ 5e-19: the api's C(r) (h1's closed forms,
+    # the ring differs from the infinite chain by u^N ~ 5e-19: the api's C(r) (numerics.exact's closed forms,
     # 30 digits) is the same number in float64, an independent route to the reference
     mo = api.moments(Chain.polynomial("0.5", ["1"]), dps=30, lags=2)
     assert abs(gaussian_ring_covariance(K, a, N, 0) - float(mo.m[0])) < 1e-15
@@ -71,7 +71,7 @@ def test_grid_chain_matches_gaussian_closed_form():
 
 @pytest.mark.parametrize("K,a", [("0.4", ("0.5", "0.1")), ("0.5", ("-1", "0.25"))])
 def test_grid_chain_matches_numerics_api_transfer_operator(K, a):
-    # independent route: h2's numerics.general (Arb transfer operator, 20 digits) for the infinite chain;
+    # independent route: numerics.general (Arb transfer operator, 20 digits) for the infinite chain;
     # the grid chain at h = 1/16 agrees to float64 round-off (the trapezoid error is far smaller)
     mo = api.moments(Chain.polynomial(K, list(a)), dps=20, lags=2)
     g = GridChain(float(K), tuple(float(v) for v in a))

@@ -17,7 +17,7 @@ from proofs.optimal_weights import (any_covariance_is_reachable, autoencoder_opt
 def test_decimate_optimum_is_the_L_step_rg(L):
     r = decimate_optimum(b=2, L=L)          # raises VerificationError if chi(D) != the recursion
     assert r.equals_rg
-    # numerically against numerics.api's flow (h1's closed forms, 30 digits) at the Gaussian example
+    # numerically against numerics.api's flow (numerics.exact's closed forms, 30 digits) at the Gaussian example
     K0, a0 = sp.Rational(1, 2), sp.Integer(1)
     rho0 = sp.sqrt(a0 ** 2 - K0 ** 2)
     u0 = K0 / (a0 + rho0)

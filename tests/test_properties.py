@@ -34,7 +34,7 @@ def budget(default, thorough):
 
 
 def need(module):
-    """Skip (with the reason) while the backend a property exercises is not on this branch."""
+    """Skip (with the reason) while the backend a property exercises is not installed."""
     return pytest.importorskip(module, reason=f"{module} not available yet")
 
 

@@ -81,7 +81,7 @@ def test_block_spin_fixed_point_is_decoupled_gaussian():
 @pytest.mark.slow
 @pytest.mark.parametrize("chain", [Chain.polynomial("0.4", ["0.5", "0.1"]), Chain.polynomial("0.5", ["-1", "0.25"])])
 def test_theorem_R_deep(chain):
-    """Theorem R at dps 30, to 25 digits (the issue's requirement)."""
+    """Theorem R at dps 30, to 25 digits (the accuracy goal of docs/numerics.md)."""
     fp = api.fixed_point(chain, dps=30)
     mo = api.moments(chain, dps=30)
     a_star, _ = projection_quad(mo.m, 30, [float(x) for x in fp.a])

@@ -1,7 +1,7 @@
 """Reference values a trained network is compared with (docs/theory.md 3.3, 4.2, 4.3).
 
 - theta* = (0; a*): the projected-decimation fixed point, a* matching the chain's single-site
-  moments. From ``numerics.api.fixed_point`` (h1's closed forms / h2's transfer-operator solver,
+  moments. From ``numerics.api.fixed_point`` (the exact closed forms of numerics.exact / the transfer-operator solver numerics.general,
   high precision); where the backend is not available, from the float64 grid chain
   (``grid_chain.single_site_fit``), labelled as such.
 - R^L(theta) for ``decimate``: ``numerics.api.flow(b, L)``; and the one-shot projection of the
