@@ -16,7 +16,8 @@ Routes:
   A = (1/2) log(2 pi / (a_1 + rho)), C(1) = u / (2 rho), m_2k = (2k - 1)!! / (2 rho)^k;
   Ising (spins +-1): A = log(2 cosh K), C(1) = tanh K, no a.
 - ``grid``: the float64 transfer operator of ``numerics.network.grid_chain`` for any even V,
-  on a grid with GRID_NODES nodes per half-range (so its spacing follows the chain's scale).
+  in units x / s where the largest coefficient is O(1), on a grid with GRID_NODES nodes per
+  half-range (so its spacing follows the chain's scale and shape).
   Chains of different n are compared with zero-padded coefficients (the edge a_n = 0 is a
   chain of the larger family).
 
@@ -113,6 +114,11 @@ def _gaussian_stats(t, n):
                       route="closed")
 
 
+def _scale(t):
+    """A length s with max_k |a_k| s^(2k) = 1 at most: the grid works on x / s (any chain is O(1) there)."""
+    return min(abs(v) ** (-1 / (2 * k)) for k, v in enumerate(t[1:], 1) if v != 0)
+
+
 def _grid(t, nodes=GRID_NODES):
     from numerics.network.grid_chain import GridChain, grid_range
     K, a = t[0], t[1:]
@@ -121,9 +127,12 @@ def _grid(t, nodes=GRID_NODES):
 
 
 def _grid_stats(t, n, nodes=GRID_NODES):
-    g = _grid(t, nodes)
+    # x = s x~ maps theta to theta~ = (K s^2, a_k s^(2k)); A = A~ + log s, C(1) = s^2 C~(1), m_2k = s^(2k) m~_2k
+    s = _scale(t)
+    g = _grid((t[0] * s * s, *(v * s ** (2 * k) for k, v in enumerate(t[1:], 1))), nodes)
     corr, m = g.infinite_moments(max(n, 2), lags=1)
-    return ChainStats(A=g.log_lambda0(), C1=corr[0], m=tuple(m[:n]), u=_odd_over_even(g),
+    return ChainStats(A=g.log_lambda0() + math.log(s), C1=corr[0] * s * s,
+                      m=tuple(v * s ** (2 * k) for k, v in enumerate(m[:n], 1)), u=_odd_over_even(g),
                       shape=m[1] / m[0] ** 2, route="grid")
 
 
