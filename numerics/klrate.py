@@ -16,8 +16,8 @@ Routes:
   A = (1/2) log(2 pi / (a_1 + rho)), C(1) = u / (2 rho), m_2k = (2k - 1)!! / (2 rho)^k;
   Ising (spins +-1): A = log(2 cosh K), C(1) = tanh K, no a.
 - ``grid``: the float64 transfer operator of ``numerics.network.grid_chain`` for any even V,
-  in units x / s where the largest coefficient is O(1), on a grid with GRID_NODES nodes per
-  half-range (so its spacing follows the chain's scale and shape).
+  in units x / s where the largest coefficient is O(1), on a grid of at least GRID_NODES nodes
+  per half-range and spacing below the kernel's width (``_grid``).
   Chains of different n are compared with zero-padded coefficients (the edge a_n = 0 is a
   chain of the larger family).
 
@@ -44,7 +44,9 @@ from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
 KINDS = ("continuous", "ising")
 ROUTES = ("auto", "closed", "grid")
-GRID_NODES = 160          # nodes per half-range: the closed form is met to ~1e-12 (tests/test_klrate.py)
+GRID_NODES = 80           # minimum nodes per half-range
+GRID_SPACING = 0.5        # h sqrt(1 + |K|) at most, in scaled units: the kernel's narrowest width is ~ 1/sqrt(1 + |K|)
+GRID_NODES_MAX = 2000     # beyond this the chain is too close to criticality for a dense float64 grid
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,19 @@ def _scale(t):
 
 
 def _grid(t, nodes=GRID_NODES):
+    """The grid chain on [-L, L] (L: tail weight e^-46) with h = min(L / nodes, GRID_SPACING / sqrt(1 + |K|)).
+
+    Measured against the Gaussian closed form: 160 nodes at (K, a) = (0.99, 1) give 1e-15, at
+    (0.999, 1) a 1e-3 error, because L grows like (a - |K|)^(-1/2) while the kernel's width in
+    x - y stays ~ (a + |K|)^(-1/2); the spacing cap keeps h ~ width / 3 (errors ~1e-15 again).
+    """
     from numerics.network.grid_chain import GridChain, grid_range
     K, a = t[0], t[1:]
     L = grid_range(K, a)
+    nodes = max(nodes, math.ceil(L * math.sqrt(1 + abs(K)) / GRID_SPACING))
+    if nodes > GRID_NODES_MAX:
+        raise NotSupported(f"theta = {t} (scaled) needs {nodes} grid nodes per half-range (> {GRID_NODES_MAX}): "
+                           "too close to criticality for the float64 transfer operator")
     return GridChain(K, a, h=L / nodes, L=L)
 
 

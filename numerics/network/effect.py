@@ -34,11 +34,11 @@ import math
 import numpy as np
 
 from numerics.klrate import admissible, chain_stats, check_theta
-from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
 MARGIN = 1e-3             # nats per site: the default equivalence margin
 CONFIDENCE = 0.95
-_REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
+_REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 0.003)     # direction steps of the local search on the sphere
 
 
 def chi2_quantile(p, confidence=CONFIDENCE):
@@ -71,7 +71,7 @@ def _directions(p):
         t = np.linspace(0, 2 * np.pi, 72, endpoint=False)
         return np.stack([np.cos(t), np.sin(t)], axis=1)
     rng = np.random.default_rng(20260)               # fixed: the bounds are reproducible
-    z = rng.standard_normal((24 * p, p))
+    z = rng.standard_normal((12 * p, p))
     z = np.concatenate([np.eye(p), -np.eye(p), z])
     return z / np.linalg.norm(z, axis=1, keepdims=True)
 
@@ -157,18 +157,29 @@ def equivalence(kind, chi, cov, ref, margin=MARGIN, confidence=CONFIDENCE):
     def on_boundary(z):
         return tuple(c + B @ z)
 
+    problems = []
+
     def value(z):
         th = on_boundary(z)
-        return d(th) if admissible(th, kind) else None
+        if not admissible(th, kind):
+            problems.append("the confidence region leaves the family (some boundary points are not admissible): "
+                            "d is not defined on all of it")
+            return None
+        try:
+            return d(th)
+        except NotSupported as exc:         # e.g. a boundary point too close to criticality for the grid
+            problems.append(f"d not computable on the region's boundary: {exc}")
+            return None
+
+    def unbounded(n_eval):
+        out.update(lower=0.0, upper=math.inf, reference_inside=bool(inside), mahalanobis2=maha2, chi2_quantile=q,
+                   boundary_points=n_eval, verdict="undetermined", reason=problems[0])
+        return out
 
     Z = _directions(p)
     vals = [value(z) for z in Z]
-    if any(v is None for v in vals):
-        out.update(lower=0.0, upper=math.inf, reference_inside=inside, mahalanobis2=maha2, chi2_quantile=q,
-                   boundary_points=len(Z))
-        out["verdict"], out["reason"] = "undetermined", ("the confidence region leaves the family "
-                                                         "(some boundary points are not admissible): d is unbounded on it")
-        return out
+    if problems:
+        return unbounded(len(Z))
     vals = np.array(vals)
     n_eval = len(Z)
     best = {}
@@ -189,6 +200,8 @@ def equivalence(kind, chi, cov, ref, margin=MARGIN, confidence=CONFIDENCE):
                         if v is not None and sign * v > f:
                             z, f, improved = cand, sign * v, True
         best[sign] = sign * f
+    if problems:
+        return unbounded(n_eval)
     upper = max(best[1], d_hat)
     lower = 0.0 if inside else max(0.0, min(best[-1], d_hat))     # d >= 0; rounding can dip below
     out.update(lower=lower, upper=upper, reference_inside=bool(inside), mahalanobis2=maha2, chi2_quantile=q,
@@ -222,7 +235,7 @@ def effect(kind, chi, cov, references, margin=MARGIN, *, primary=None, confidenc
         else:
             try:
                 eq[name] = equivalence(kind, chi, cov, ref, margin, confidence)
-            except InadmissibleParameter as exc:       # e.g. chi-hat on the wrong side of a_1 = |K|
+            except (InadmissibleParameter, NotSupported) as exc:    # chi-hat outside the family, or too critical
                 eq[name] = {"margin": margin, "confidence": confidence, "d_hat": None, "lower": None,
                             "upper": None, "verdict": "undetermined", "reason": str(exc)}
             kl[name] = eq[name]["d_hat"]
