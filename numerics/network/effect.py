@@ -38,7 +38,8 @@ from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
 MARGIN = 1e-3             # nats per site: the default equivalence margin
 CONFIDENCE = 0.95
-_REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 0.003)     # direction steps of the local search on the sphere
+_REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5)   # local search on the sphere:
+# a direction error e moves d by ~e^2 (relative), so the extremes are found to ~1e-10
 
 
 def chi2_quantile(p, confidence=CONFIDENCE):
@@ -138,7 +139,7 @@ def equivalence(kind, chi, cov, ref, margin=MARGIN, confidence=CONFIDENCE):
     w, V = _check_cov(cov, p)
     q = chi2_quantile(p, confidence)
     d = _Divergence(kind, ref)
-    d_hat = d(chi)
+    d_hat = float(d(chi))
     c = np.array(chi)
     out = {"margin": margin, "confidence": confidence, "d_hat": d_hat}
     # reference inside the region?  Mahalanobis distance in the eigenbasis of Sigma (zero-variance
@@ -202,8 +203,8 @@ def equivalence(kind, chi, cov, ref, margin=MARGIN, confidence=CONFIDENCE):
         best[sign] = sign * f
     if problems:
         return unbounded(n_eval)
-    upper = max(best[1], d_hat)
-    lower = 0.0 if inside else max(0.0, min(best[-1], d_hat))     # d >= 0; rounding can dip below
+    upper = float(max(best[1], d_hat))
+    lower = 0.0 if inside else float(max(0.0, min(best[-1], d_hat)))     # d >= 0; rounding can dip below
     out.update(lower=lower, upper=upper, reference_inside=bool(inside), mahalanobis2=maha2, chi2_quantile=q,
                boundary_points=n_eval)
     out["verdict"], out["reason"] = _verdict(lower, upper, margin)
