@@ -84,7 +84,7 @@ def test_verdict_does_not_drift_with_the_sample_size():
 
 
 def test_z_scores_drift_where_the_effect_is_below_the_margin():
-    # data at R^2(theta) (K_2 = 0.0089), reference theta*: d = 2.6e-5 < margin. With enough samples the
+    # data at R^2(theta) (K_2 = 0.0089), reference theta*: d = 1.3e-5 < margin. With enough samples the
     # z-score says `disagree` while the equivalence test says `equivalent` (the issue the test addresses)
     from numerics.network.compare import compare
     torch.set_num_threads(1)
