@@ -150,3 +150,18 @@ def test_exact_decimator_is_equivalent_to_rg_L_double_well():
     assert eq["reference"] == "rg_L" and eq["verdict"] == "equivalent", eq["rg_L"]
     assert eq["theta_star"]["verdict"] == "different"                      # u^(b^L) is not small here
     assert abs(r["shape"]["hat"] - r["shape"]["rg_L"]) < 4.5 * r["shape"]["se"]
+
+
+def test_effect_summary_serves_an_ising_estimate():
+    # the one function the Ising network side calls: chi = (K,), a 1 x 1 covariance, no shape
+    from types import SimpleNamespace
+    from numerics.network.train import effect_summary
+    K = 0.8
+    KL = math.atanh(math.tanh(K) ** 4)                                      # tanh K_L = (tanh K)^(b^L), L = 2
+    est = SimpleNamespace(theta=(KL + 0.001,), cov=((1e-6,),), u=math.tanh(KL + 0.001), u_se=1e-3, shape=None,
+                          shape_se=None)
+    out = effect_summary(SimpleNamespace(objective="decimate", margin=1e-3), est,
+                         {"theta_star": (0.0,), "rg_L": (KL,)}, kind="ising")
+    assert out["equivalence"]["reference"] == "rg_L" and out["equivalence"]["verdict"] == "equivalent"
+    assert out["equivalence"]["theta_star"]["verdict"] == "different"
+    assert abs(out["u"]["rg_L"] - math.tanh(K) ** 4) < 1e-15 and out["shape"]["theta_star"] is None

@@ -218,27 +218,28 @@ def evaluate(cfg, obj, refs, sampler, generator):
     return out
 
 
-def effect_summary(cfg, est, refs):
-    """agreement-independent effect sizes: u, shape (with s.e.), KL rate and equivalence (docs/theory.md 4.4).
+def effect_summary(cfg, est, refs, kind="continuous"):
+    """Effect sizes of chi-hat: u, shape (with s.e.), KL rates and the equivalence verdict (docs/theory.md 4.4).
 
-    The primary equivalence reference is rg_L for decimate (its output law is R^L(theta)) and
-    theta* otherwise; the margin is ``cfg.margin`` nats per site, stated before the run.
+    ``est`` is any estimate with ``theta``, ``cov``, ``u``, ``u_se``, ``shape``, ``shape_se`` (or None);
+    ``kind`` "continuous" or "ising" (chi = (K,), shape None). The primary equivalence reference is
+    rg_L for decimate (its output law is R^L(theta)) and theta* otherwise; the margin is
+    ``cfg.margin`` nats per site, stated before the run.
     """
     rg = refs.get("rg_L") if cfg.objective == "decimate" else None
     references = {"theta_star": refs["theta_star"], "rg_L": rg}
-    if cfg.objective == "infomax" and cfg.scale2 is not None:
+    if cfg.objective == "infomax" and getattr(cfg, "scale2", None) is not None:
         references["theta_constraint"] = refs["theta_constraint"]
     primary = "rg_L" if rg is not None else "theta_star"
     chi = None if est is None else est.theta
     cov = None if est is None else est.cov
-    eff = effect("continuous", chi, cov, references, cfg.margin, primary=primary, confidence=CONFIDENCE)
-    at = {name: (None if t is None else chain_stats(tuple(t))) for name, t in (("theta_star", refs["theta_star"]),
-                                                                             ("rg_L", rg))}
+    eff = effect(kind, chi, cov, references, cfg.margin, primary=primary, confidence=CONFIDENCE)
+    at = {name: (None if t is None else chain_stats(tuple(t), kind=kind))
+          for name, t in (("theta_star", refs["theta_star"]), ("rg_L", rg))}
     out = {}
     for key, what in (("u", "lambda_1 / lambda_0 of the transfer operator (odd over even top eigenvalue)"),
                       ("shape", "kurtosis m_4/m_2^2")):
-        out[key] = {"hat": None if est is None else getattr(est, key),
-                    "se": None if est is None else getattr(est, f"{key}_se"),
+        out[key] = {"hat": getattr(est, key, None), "se": getattr(est, f"{key}_se", None),
                     "theta_star": getattr(at["theta_star"], key),
                     "rg_L": None if at["rg_L"] is None else getattr(at["rg_L"], key), "what": what}
     out.update(eff)
