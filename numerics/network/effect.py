@@ -15,7 +15,7 @@ Verdict with a margin delta stated before the run (default ``MARGIN`` = 1e-3 nat
 - ``equivalent``   if upper < delta,
 - ``different``    if lower > delta,
 - ``undetermined`` otherwise (also when there is no chi-hat, or E leaves the family: then d is
-  not bounded on E and the bounds are [0, inf]).
+  not defined on all of E, and the bounds are reported as [0, inf]).
 
 More samples shrink E around the estimand, so once the estimand's d is clear of the margin the
 verdict settles on the right side of it; the z-score of a fixed small difference instead grows
