@@ -86,3 +86,35 @@ def test_ring_projection_agrees_with_numerics_projection_on_a_long_ring(theta):
     ref = chi(repr(c1), [repr(m2), repr(m4)], dps=20)
     assert np.allclose(mine, [float(ref.K), *map(float, ref.a)], rtol=1e-8, atol=1e-9)
     assert np.allclose(mine, theta, rtol=1e-8, atol=1e-9)
+
+
+def test_scale_free_quantities_and_covariance_of_chi_hat():
+    # data drawn from the family itself: u and shape of the fitted chain are estimates of the chain's own
+    # (numerics.klrate: closed form for the Gaussian, transfer operator for the quartic), |z| < Z_MAX
+    from numerics.klrate import shape_number, u_ratio
+    from numerics.network.sampler import GridRingSampler
+    torch.set_num_threads(1)
+    g = torch.Generator().manual_seed(21)
+    y = GaussianRingSampler(0.3, 0.8, 16).sample(8000, g).numpy()
+    e = chi_hat(y, 1)
+    assert np.allclose(np.sqrt(np.diag(e.cov)), e.se, rtol=1e-12)
+    assert np.allclose(e.cov, np.array(e.cov).T) and np.linalg.eigvalsh(e.cov).min() > 0
+    assert abs(e.u - 0.3 / (0.8 + np.sqrt(0.8 ** 2 - 0.3 ** 2))) < Z_MAX * e.u_se
+    assert e.shape == 3.0 and e.shape_se == 0.0            # n = 1: the fitted chain is Gaussian
+    theta = (0.4, 0.5, 0.1)
+    y = GridRingSampler(theta[0], theta[1:], 16).sample(6000, g).numpy()
+    e = chi_hat(y, 2)
+    assert abs(e.u - u_ratio(theta)) < Z_MAX * e.u_se and e.u_se < 0.02
+    assert abs(e.shape - shape_number(theta)) < Z_MAX * e.shape_se and e.shape_se < 0.02
+
+
+@pytest.mark.slow
+def test_shape_standard_error_is_the_spread_of_replicates():
+    # the shape's s.e. is the spread of independent replicates (delta method through the whole map)
+    from numerics.network.sampler import GridRingSampler
+    torch.set_num_threads(1)
+    theta = (0.4, 0.5, 0.1)
+    reps = [chi_hat(GridRingSampler(theta[0], theta[1:], 16).sample(1500, torch.Generator().manual_seed(200 + i))
+                    .numpy(), 2) for i in range(6)]
+    ratio = np.std([r.shape for r in reps], ddof=1) / np.mean([r.shape_se for r in reps])
+    assert 0.3 < ratio < 1.75                              # chi^2_5 band, probability > 0.99

@@ -12,7 +12,8 @@ G = {"K": "0.5", "a": ["1"]}
 
 
 @pytest.mark.parametrize("field,value", [("N", 60), ("steps", 0), ("activation", "relu"), ("objective", "x"),
-                                         ("batch", 2.5), ("dtype", "float16"), ("scale2", "-1"), ("hidden", (4,))])
+                                         ("batch", 2.5), ("dtype", "float16"), ("scale2", "-1"), ("hidden", (4,)),
+                                         ("margin", -1e-3)])
 def test_config_rejects_bad_fields_by_name(field, value):
     with pytest.raises(MalformedInput) as exc:
         TrainConfig(**{**G, "objective": "infomax", field: value})
@@ -32,7 +33,13 @@ def test_decimate_short_run_reaches_the_teacher_and_R_L():
     assert r["loss_gap"] < 1e-6
     assert max(abs(r["z_rg"]["K"]), abs(r["z_rg"]["a"][0])) < 4.5
     assert set(r) >= {"chi", "se", "theta_star", "z", "verdict", "loss_gap", "seconds", "imposed", "emergent",
-                      "history", "rg_L"}
+                      "history", "rg_L", "rg_L_flow", "rg_L_decimated", "agreement", "agreement_note", "u", "shape",
+                      "kl_per_site", "equivalence"}
+    assert r["agreement"] == "teacher" and r["emergent"] == [] and len(r["imposed"]) == 2
+    eq = r["equivalence"]
+    assert eq["reference"] == "rg_L" and eq["margin"] == 1e-3 and eq["verdict"] == eq["rg_L"]["verdict"]
+    assert eq["rg_L"]["lower"] <= r["kl_per_site"]["rg_L"] <= eq["rg_L"]["upper"]
+    assert set(r["u"]) == {"hat", "se", "theta_star", "rg_L", "what"} and r["u"]["theta_star"] == 0.0
     json.dumps(r)
 
 
@@ -55,13 +62,22 @@ def test_same_seed_same_result_and_resume_is_exact(tmp_path):
 def test_cli_train_json_and_errors(capsys):
     from rgdnn.cli import main
     rc = main(["train", "--K", "0.5", "--a", "1", "--objective", "decimate", "--steps", "50", "--eval-samples",
-               "512", "--seed", "0", "--json", "--no-progress"])
+               "512", "--seed", "0", "--json", "--no-progress", "--margin", "0.01"])
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
-    assert {"chi", "se", "theta_star", "z", "verdict", "loss_gap", "seconds", "imposed", "emergent", "rg_L"} <= set(d)
+    assert {"chi", "se", "theta_star", "z", "verdict", "loss_gap", "seconds", "imposed", "emergent", "rg_L",
+            "agreement", "agreement_note", "u", "shape", "kl_per_site", "equivalence"} <= set(d)
+    assert d["equivalence"]["margin"] == 0.01 and d["config"]["margin"] == 0.01
+    assert main(["train", "--K", "0.5", "--a", "1", "--objective", "infomax", "--steps", "20", "--eval-samples",
+                 "512", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert text.index("EQUIVALENCE vs theta_star") < text.index("secondary evidence (z-scores)")
+    assert "agreement   definitional" in text
     assert main(["train", "--K", "0.5", "--a", "1", "--N", "60"]) == 2
     err = capsys.readouterr().err
     assert "malformed N" in err and "Traceback" not in err
+    assert main(["train", "--K", "0.5", "--a", "1", "--margin", "0"]) == 2
+    assert "malformed margin" in capsys.readouterr().err
 
 
 def test_cli_results_writes_the_table(tmp_path, capsys):

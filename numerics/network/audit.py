@@ -1,16 +1,27 @@
-"""Circularity audit: which components of theta* an objective imposes and which emerge (docs/theory.md 4.3).
+"""Circularity audit: which components of theta* an objective imposes and which emerge (docs/theory.md 4.3, 4.4).
 
 A component is *imposed* when the objective's optimum fixes it whatever the data's coupling
-is (it is written into the loss), *emergent* when it follows from optimizing something
-that does not mention it, and *not identified* when the loss is invariant under maps that
-change it. The demonstrations (another infomax scale s^2; autoencoder across seeds and a
-reparametrized bottleneck) are run by ``rgdnn results`` and recorded in docs/network.md.
+is (it is written into the loss, or the loss's optimum is data-independent), *emergent* when
+it follows from optimizing something that does not mention it, and *not identified* when the
+loss is invariant under maps that change it. The kind of agreement per objective (teacher,
+definitional, emergent) is ``config.AGREEMENT``. The demonstrations (another infomax scale
+s^2; autoencoder across seeds and a reparametrized bottleneck) are run by ``rgdnn results``
+and recorded in docs/network.md.
+
+- ``decimate``: the teacher D x fixes the whole output law (the optimum outputs the decimated
+  sites, whose projection is R^L(theta)); every component is imposed, nothing emerges.
+- ``infomax``: a_k through the centred-moment constraints; K through the decorrelation penalty
+  and through the entropy term: -(1/2) log det Corr(y) is minimized at Corr = I for any data
+  (Hadamard), so it is data-independent. Nothing emerges; with neither term K is not identified.
 
 >>> from numerics.network.config import TrainConfig
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax"))["imposed"]
-['a_1 (centred-moment constraint E[(y-Ey)^2] = m_2)', 'K (decorrelation penalty forces Cov(y) diagonal)']
->>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax", decorrelation=0, entropy=1))["emergent"]
-['K (entropy maximization under the variance constraint: Hadamard gives Cov(y) diagonal)']
+['a_1 (centred-moment constraint E[(y-Ey)^2] = m_2)', 'K (decorrelation penalty forces Corr(y) = I)']
+>>> r = audit(TrainConfig(K="0.5", a=("1",), objective="infomax", decorrelation=0, entropy=1))
+>>> r["imposed"][-1], r["emergent"]
+('K (entropy term -(1/2) log det Corr(y) is minimized at Corr = I for any data: data-independent)', [])
+>>> audit(TrainConfig(K="0.5", a=("1",), objective="decimate"))["emergent"]
+[]
 """
 from __future__ import annotations
 
@@ -23,20 +34,20 @@ def audit(cfg):
     if obj == "infomax":
         imposed = [f"{a} (centred-moment constraint E[(y-Ey)^{2 * k}] = {'s^2-scaled ' if cfg.scale2 else ''}m_{2 * k})"
                    for k, a in enumerate(a_names, 1)]
-        emergent, nid = [], []
+        nid = []
         if cfg.decorrelation > 0:
-            imposed.append("K (decorrelation penalty forces Cov(y) diagonal)")
-        elif cfg.entropy > 0:
-            emergent.append("K (entropy maximization under the variance constraint: Hadamard gives Cov(y) diagonal)")
-        else:
+            imposed.append("K (decorrelation penalty forces Corr(y) = I)")
+        if cfg.entropy > 0:
+            imposed.append("K (entropy term -(1/2) log det Corr(y) is minimized at Corr = I for any data: "
+                           "data-independent)")
+        if cfg.decorrelation == 0 and cfg.entropy == 0:
             nid.append("K (neither decorrelation nor entropy term: any correlation meets the constraints)")
-        return {"imposed": imposed, "emergent": emergent, "not_identified": nid}
+        return {"imposed": imposed, "emergent": [], "not_identified": nid}
     if obj == "decimate":
-        return {"imposed": [],
-                "emergent": ["K (-> 0 only as u^(b^L) -> 0: the output is R^L(theta), not theta*)"]
-                + [f"{a} (decimation keeps the single-site law, so m_{2 * k} and a* carry over)"
-                   for k, a in enumerate(a_names, 1)],
-                "not_identified": []}
+        return {"imposed": ["K (the teacher D x fixes the output law: K of R^L(theta), -> 0 only as u^(b^L) -> 0)"]
+                + [f"{a} (the teacher fixes the output law; decimation keeps the single-site law, so m_{2 * k} "
+                   f"carries over)" for k, a in enumerate(a_names, 1)],
+                "emergent": [], "not_identified": []}
     if obj == "autoencoder":
         return {"imposed": [], "emergent": [],
                 "not_identified": ["K"] + a_names

@@ -41,6 +41,28 @@ def block_size(N, M, layers):
     return b
 
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
+
+# Kinds of agreement with the reference (docs/theory.md 4.4): only emergent agreement is evidence for the
+# paper. Objectives of other families (rsmi, rbm) are listed so every result can carry its label.
+AGREEMENT = {
+    "decimate": "teacher",
+    "infomax": "definitional",
+    "autoencoder": "emergent",
+    "regress-theta": "emergent",
+    "rsmi": "emergent",
+    "rbm": "emergent",
+}
+AGREEMENT_NOTE = {
+    "decimate": "the teacher D x fixes the whole output law: the output is R^L(theta) by construction",
+    "infomax": "the loss constrains m_2k (hence a*) and decorrelates the units (hence K* = 0): the moments "
+               "that define theta* are written into the objective",
+    "autoencoder": "reconstruction error mentions no theta, theta* or moment of theta; but the decoder absorbs "
+                   "any invertible map of the bottleneck, so chi need not be identified",
+    "regress-theta": "the targets are theta itself over a prior box, not theta* or output moments: nothing in "
+                     "the loss names the fixed point",
+    "rsmi": "mutual information between a block's coarse unit and its environment names no theta or moment",
+    "rbm": "maximum likelihood of the visible law names no theta* or moment of the hidden units",
+}
 DTYPES = ("float32", "float64")
 # Initializations of the optimum-vs-optimizer protocol (docs/theory.md 4.4): torch's default, or near an RG map.
 INITS = ("random", "decimation", "block")
@@ -92,6 +114,7 @@ class TrainConfig:
     init_noise: float = 0.01
     z_agree: float = 3.0
     z_disagree: float = 5.0
+    margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
     checkpoint_every: int = 500
     history_every: int = 10
 
@@ -150,6 +173,7 @@ class TrainConfig:
                 raise MalformedInput("init", self.init, "starting near an RG map needs the default widths N / b^l")
         _float("z_agree", self.z_agree, 0, 100, lo_open=True)
         _float("z_disagree", self.z_disagree, self.z_agree, 100)
+        _float("margin", self.margin, 0, 10, lo_open=True)
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
         _int("history_every", self.history_every, 1, 1 << 30)
 

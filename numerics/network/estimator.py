@@ -17,6 +17,10 @@ infinite-chain formulas on a finite ring.
 Standard errors: the samples are i.i.d. (fresh ring draws through a fixed network), so the
 covariance of the mean statistic is the sample covariance / S; it is propagated through
 the projection by the delta method (central differences of the whole map, step 0.01 s.e.).
+The map also carries the scale-free quantities of the fitted chain (docs/theory.md 4.4,
+``numerics.klrate``): u = lambda_1 / lambda_0 and the shape m_4 / m_2^2 of the infinite chain
+at chi-hat, so they get delta-method s.e. from the same Jacobian; ``cov`` is the joint
+covariance of chi-hat (the equivalence test's confidence region, ``effect.py``).
 
 Diagnostics (each a difference with its delta-method s.e. and a z-score):
 - lag 2: E[y_0 y_2] against the family's prediction at chi-hat: catches unordered or
@@ -40,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from proofs.errors import MalformedInput, NotConverged, NotSupported
+from numerics.klrate import chain_stats
 from numerics.network.grid_chain import GridChain
 
 
@@ -199,14 +204,21 @@ class ChiEstimate:
     samples: int
     M: int
     diagnostics: dict = field(default_factory=dict)
+    cov: tuple = ()           # delta-method covariance of theta, p x p (rows as tuples)
+    u: float | None = None    # lambda_1 / lambda_0 of the fitted chain, and its s.e.
+    u_se: float | None = None
+    shape: float | None = None    # m_4 / m_2^2 of the fitted chain's single-site law, and its s.e.
+    shape_se: float | None = None
     note: str = ("M-ring moments matched exactly (no O(u^M) bias); s.e. by the delta method "
                  "over i.i.d. samples")
 
 
 def _full_map(sbar, M, n, start):
+    """statistics -> (theta, lag-2 residual, mean, next-moment residual, u, shape) of the fitted chain."""
     th, st = project_ring(sbar[: n + 1], M, n, start)
     c2p, mnp = predict_ring(th, M, n)
-    return np.concatenate([th, [sbar[n + 1] - c2p, sbar[n + 2], sbar[n + 3] - mnp]]), st
+    fitted = chain_stats(tuple(th))
+    return np.concatenate([th, [sbar[n + 1] - c2p, sbar[n + 2], sbar[n + 3] - mnp, fitted.u, fitted.shape]]), st
 
 
 def chi_hat(y, n, *, z_flag=5.0):
@@ -246,6 +258,9 @@ def chi_hat(y, n, *, z_flag=5.0):
     diag["next_moment"]["measured"] = float(sbar[n + 3])
     if n == 1:
         diag["kurtosis"] = float(sbar[n + 3] / sbar[1] ** 2)          # Gaussian family: 3
+    iu, ish = p + 3, p + 4
     return ChiEstimate(theta=tuple(float(v) for v in F0[:p]), se=tuple(float(v) for v in seF[:p]),
                        moments=tuple(float(v) for v in sbar[:p]), moments_se=tuple(float(v) for v in sd[:p]),
-                       samples=S, M=M, diagnostics=diag)
+                       samples=S, M=M, diagnostics=diag,
+                       cov=tuple(tuple(float(v) for v in row) for row in covF[:p, :p]),
+                       u=float(F0[iu]), u_se=float(seF[iu]), shape=float(F0[ish]), shape_se=float(seF[ish]))

@@ -65,6 +65,9 @@ class GridChain:
         self.S = np.exp(logS - self.log_scale)              # S_true = e^log_scale * S
         lam, Q = eigh(self.S)
         order = np.argsort(-np.abs(lam))
+        # the kernel is positive, so the top eigenvalue is the positive (Perron) one; for K < 0 with deep
+        # wells its negative (odd) partner can tie it to round-off, and |lam| alone may then put it first
+        order = np.concatenate([[np.argmax(lam)], order[order != np.argmax(lam)]])
         self.lam, self.Q = lam[order], Q[:, order]
         self.lam0 = self.lam[0]
         self._X = None

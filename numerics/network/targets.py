@@ -4,9 +4,10 @@
   moments. From ``numerics.api.fixed_point`` (the exact closed forms of numerics.exact / the transfer-operator solver numerics.general,
   high precision); where the backend is not available, from the float64 grid chain
   (``grid_chain.single_site_fit``), labelled as such.
-- R^L(theta) for ``decimate``: ``numerics.api.flow(b, L)``; and the one-shot projection of the
-  b^L-decimated M-ring (what a perfect decimating network outputs), which equals R^L(theta)
-  exactly for n = 1 and differs at O(K^4) for n >= 2 (projection after each step vs once).
+- R^L(theta) for ``decimate``: ``rg_L`` is the one-shot projection of the b^L-decimated ring
+  onto the M-ring (what an exact decimating network, f(x) = D x, outputs; ``rg_L_decimated`` is
+  the same list under its former name), and ``rg_L_flow`` is ``numerics.api.flow(b, L)``, the
+  flow projected after every step. They are equal for n = 1 and differ at O(K^4) for n >= 2.
 - infomax constraint targets t_2k: the data's m_2k, or those of s x_0 / sqrt(m_2) for another
   scale s^2, and theta_constraint = (0; a*(t)), where the constraint alone sends the output.
 - autoencoder (linear): the Eckart-Young optimum, mean of the N - M smallest eigenvalues of the
@@ -16,8 +17,8 @@
 >>> r = references(TrainConfig(K="0.5", a=("1",), objective="decimate"))
 >>> [round(v, 12) for v in r["theta_star"]], r["source"]
 ([0.0, 0.866025403784], 'numerics.api (numerics.exact)')
->>> [round(v, 12) for v in r["rg_L"]]
-[0.008928571429, 0.866071428571]
+>>> [round(v, 12) for v in r["rg_L"]], [round(v, 12) for v in r["rg_L_flow"]]
+([0.008928571429, 0.866071428571], [0.008928571429, 0.866071428571])
 """
 from __future__ import annotations
 
@@ -82,27 +83,32 @@ def references(cfg):
     lam = s2 / m[0]
     out["infomax_targets"] = [m[k] * lam ** (k + 1) for k in range(n)]
     out["theta_constraint"] = [0.0] + [v / lam ** (k + 1) for k, v in enumerate(out["theta_star"][1:])]
-    # decimate: L steps of RG
+    # decimate: L steps of RG. The primary reference rg_L is what an exact decimator outputs: the
+    # one-shot projection of the b^L-decimated ring; rg_L_flow projects after every step (numerics.api).
     if cfg.objective == "decimate":
         L, b = cfg.layers, cfg.b
         fl = _api("flow", chain, b=b, steps=L)
         if gaussian:
+            # the sub-ring of a Gaussian N-ring is the Gaussian M-ring with u -> u^(b^L), rho kept, exactly
             rho = math.sqrt(a[0] ** 2 - K * K)
             u = (K / (a[0] + rho)) ** (b ** L)
-            out["rg_L_decimated"] = [2 * rho * u / (1 - u * u), rho * (1 + u * u) / (1 - u * u)]
+            out["rg_L"] = [2 * rho * u / (1 - u * u), rho * (1 + u * u) / (1 - u * u)] + [0.0] * (n - 1)
+            out["rg_L_source"] = "closed form: the decimated Gaussian ring has u_L = u^(b^L), rho_L = rho (exact)"
         else:
             mom = grid.ring_moments(cfg.N, n)
             c_bL = grid_chain.ring_correlations(grid, cfg.N)[b ** L]
             th, _ = project_ring(np.array([c_bL, *mom[1:]]), cfg.M, n)
-            out["rg_L_decimated"] = [float(v) for v in th]
+            out["rg_L"] = [float(v) for v in th]
+            out["rg_L_source"] = (f"one-shot projection of the b^L-decimated {cfg.N}-ring onto the {cfg.M}-ring "
+                                  f"(float64 grid chain, h = {cfg.grid_h})")
+        out["rg_L_decimated"] = out["rg_L"]              # the former name of the same reference
         if fl is not None:
             p = fl[-1]
-            out["rg_L"] = [float(p.K)] + [float(v) for v in p.a]
-            out["rg_L_source"] = f"numerics.api.flow(b={b}, steps={L}) ({_backend_name(chain)})"
+            out["rg_L_flow"] = [float(p.K)] + [float(v) for v in p.a]
+            out["rg_L_flow_source"] = f"numerics.api.flow(b={b}, steps={L}) ({_backend_name(chain)}): projected per step"
         else:
-            out["rg_L"] = out["rg_L_decimated"]
-            out["rg_L_source"] = ("projection of the b^L-decimated ring (float64 grid chain; "
-                                  "numerics.api backend not available)")
+            out["rg_L_flow"] = None
+            out["rg_L_flow_source"] = "numerics.api backend not available"
     # autoencoder: Eckart-Young
     if gaussian:
         C = np.array([gaussian_ring_covariance(K, a[0], cfg.N, r) for r in range(cfg.N)])

@@ -10,7 +10,10 @@ threads made some steps 20-100x slower), restored afterwards.
 
 ``train_and_compare`` is a top-level, picklable function returning a JSON-able dict:
 chi, se, theta_star, z, verdict, loss_gap, seconds, imposed, emergent (+ history, and rg_L
-for decimate), and supporting detail (diagnostics, thresholds, reference sources, manifest).
+for decimate), the agreement kind (docs/theory.md 4.4), the scale-free u and shape with s.e.,
+the KL rate to each reference and the equivalence verdict (``effect.py``; the primary evidence,
+z-scores being secondary), and supporting detail (diagnostics, thresholds, reference sources,
+manifest).
 """
 from __future__ import annotations
 
@@ -27,8 +30,10 @@ from tqdm import tqdm
 
 from proofs.errors import MalformedInput, NotConverged
 from numerics.network import compare as cmp
+from numerics.klrate import chain_stats
 from numerics.network.audit import audit
-from numerics.network.config import TrainConfig
+from numerics.network.config import AGREEMENT, AGREEMENT_NOTE, TrainConfig
+from numerics.network.effect import CONFIDENCE, effect
 from numerics.network.estimator import OutsideFamily, chi_hat
 from numerics.network.objectives import OBJECTIVE_CLASSES
 from numerics.network.sampler import make_sampler
@@ -174,6 +179,7 @@ def evaluate(cfg, obj, refs, sampler, generator):
         loss = obj.eval_loss(xt)
     n = cfg.n
     th = cfg.z_agree, cfg.z_disagree
+    est = None
     try:
         est = chi_hat(y, n, z_flag=cfg.z_disagree)
         chi, se, diag = est.theta, est.se, est.diagnostics
@@ -187,6 +193,7 @@ def evaluate(cfg, obj, refs, sampler, generator):
         "loss": loss, "loss_optimum": obj.optimum,
         "loss_gap": None if obj.optimum is None else loss - obj.optimum, "loss_optimum_note": obj.optimum_note,
         **audit(cfg),
+        "agreement": AGREEMENT[cfg.objective], "agreement_note": AGREEMENT_NOTE[cfg.objective],
         "thresholds": cmp.thresholds(*th), "reference_source": refs["source"],
         "diagnostics": diag, "estimator_note": note, "eval_samples": cfg.eval_samples,
         "objective": cfg.objective, "config": cfg.to_dict(),
@@ -196,11 +203,43 @@ def evaluate(cfg, obj, refs, sampler, generator):
         out.update({"rg_L": _theta_dict(refs["rg_L"]), "rg_L_source": refs["rg_L_source"],
                     "rg_L_decimated": _theta_dict(refs["rg_L_decimated"]),
                     "z_rg": _theta_dict(vs_rg["z"]), "verdict_rg": vs_rg["verdict"],
-                    "verdict_rg_reason": vs_rg["reason"]})
-        vs_dec = cmp.compare(chi, se, refs["rg_L_decimated"], z_agree=th[0], z_disagree=th[1])
-        out.update({"z_rg_decimated": _theta_dict(vs_dec["z"]), "verdict_rg_decimated": vs_dec["verdict"]})
+                    "verdict_rg_reason": vs_rg["reason"],
+                    "z_rg_decimated": _theta_dict(vs_rg["z"]), "verdict_rg_decimated": vs_rg["verdict"],
+                    "rg_L_flow": _theta_dict(refs["rg_L_flow"]), "rg_L_flow_source": refs["rg_L_flow_source"]})
+        if refs["rg_L_flow"] is not None:
+            vs_fl = cmp.compare(chi, se, refs["rg_L_flow"], z_agree=th[0], z_disagree=th[1])
+            out.update({"z_rg_flow": _theta_dict(vs_fl["z"]), "verdict_rg_flow": vs_fl["verdict"]})
     if cfg.objective == "infomax" and cfg.scale2 is not None:
         vs_c = cmp.compare(chi, se, refs["theta_constraint"], z_agree=th[0], z_disagree=th[1])
         out.update({"theta_constraint": _theta_dict(refs["theta_constraint"]),
                     "z_constraint": _theta_dict(vs_c["z"]), "verdict_constraint": vs_c["verdict"]})
+    out.update(effect_summary(cfg, est, refs))
+    return out
+
+
+def effect_summary(cfg, est, refs, kind="continuous"):
+    """Effect sizes of chi-hat: u, shape (with s.e.), KL rates and the equivalence verdict (docs/theory.md 4.4).
+
+    ``est`` is any estimate with ``theta``, ``cov``, ``u``, ``u_se``, ``shape``, ``shape_se`` (or None);
+    ``kind`` "continuous" or "ising" (chi = (K,), shape None). The primary equivalence reference is
+    rg_L for decimate (its output law is R^L(theta)) and theta* otherwise; the margin is
+    ``cfg.margin`` nats per site, stated before the run.
+    """
+    rg = refs.get("rg_L") if cfg.objective == "decimate" else None
+    references = {"theta_star": refs["theta_star"], "rg_L": rg}
+    if cfg.objective == "infomax" and getattr(cfg, "scale2", None) is not None:
+        references["theta_constraint"] = refs["theta_constraint"]
+    primary = "rg_L" if rg is not None else "theta_star"
+    chi = None if est is None else est.theta
+    cov = None if est is None else est.cov
+    eff = effect(kind, chi, cov, references, cfg.margin, primary=primary, confidence=CONFIDENCE)
+    at = {name: (None if t is None else chain_stats(tuple(t), kind=kind))
+          for name, t in (("theta_star", refs["theta_star"]), ("rg_L", rg))}
+    out = {}
+    for key, what in (("u", "lambda_1 / lambda_0 of the transfer operator (odd over even top eigenvalue)"),
+                      ("shape", "kurtosis m_4/m_2^2")):
+        out[key] = {"hat": getattr(est, key, None), "se": getattr(est, f"{key}_se", None),
+                    "theta_star": getattr(at["theta_star"], key),
+                    "rg_L": None if at["rg_L"] is None else getattr(at["rg_L"], key), "what": what}
+    out.update(eff)
     return out

@@ -5,8 +5,16 @@ route (numerics.api's RG flow and fixed point at ctx.dps; mpmath eigenvalues of 
 covariance) at the tolerance 10^-(dps - guard). Training claims (slow=True, skipped by
 ``rgdnn check --quick``) train networks with ``numerics.network.train.train_and_compare`` and
 judge chi-hat by z-scores: a run agrees when max |z| < 3 with resolved standard errors, and
-disagrees when max |z| > 5 (numerics.network.compare). Their training curves go to
+disagrees when max |z| > 5 (numerics.network.compare); their evidence also carries the KL rate
+to the reference and the equivalence verdict (numerics.network.effect). Their training curves go to
 ctx.artifacts["training"], their chi-hat rows to ctx.artifacts["chi_vs_theta"].
+
+Every statement opens with the kind of agreement it can show (docs/theory.md 4.4,
+``numerics.network.config.AGREEMENT``): [teacher] (decimate: the output law is imposed),
+[definitional] (infomax: the loss constrains the moments that define theta*), [emergent]
+(nothing of theta* in the loss). Only emergent agreement is evidence for the paper's claim;
+a passing [definitional] infomax claim shows that the optimizer reaches the constrained
+optimum, not that the paper is right.
 """
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ import sympy as sp
 from mpmath import mp
 
 from numerics import api
+from numerics.network.config import AGREEMENT
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import optimal_weights as OW
@@ -28,8 +37,13 @@ _U0 = sp.Rational(1, 2) / (1 + sp.sqrt(3) / 2)        # u = K / (a + rho) at (a,
 _RHO0 = sp.sqrt(3) / 2
 
 
+def _label(*objectives):
+    """'[kind] ' for the statement: the agreement kind(s) of the objectives a claim exercises."""
+    return "[" + " + ".join(dict.fromkeys(AGREEMENT[o] for o in objectives)) + "] "
+
+
 @claim("network.decimate-optimum",
-       "Linear network, Gaussian data: the decimate loss tr((W-D) C (W-D)^T) is minimized exactly at W* = D, and "
+       _label("decimate") + "Linear network, Gaussian data: the decimate loss tr((W-D) C (W-D)^T) is minimized exactly at W* = D, and "
        "chi(W*) = R^L(theta) (u_L = u^(2^L)); chi = theta* only when K = 0, otherwise only as L -> infinity",
        provenance="formalization", hypotheses="linear f_W, Gaussian chain, b = 2, L = 1, 2, 3", section="4.3")
 def check_decimate_optimum(ctx):
@@ -47,7 +61,7 @@ def check_decimate_optimum(ctx):
 
 
 @claim("network.infomax-optimum",
-       "Linear network, Gaussian data: the only positive definite stationary point of (1/2) log det(W C W^T) under "
+       _label("infomax") + "Linear network, Gaussian data: the only positive definite stationary point of (1/2) log det(W C W^T) under "
        "diag(W C W^T) = sigma^2 is W C W^T = sigma^2 I (global maximum by Hadamard); chi = (0, 1/(2 sigma^2)), "
        "equal to theta* = (0, rho) exactly when sigma^2 = m_2 = 1/(2 rho)",
        provenance="formalization", hypotheses="linear f_W, Gaussian chain, M = 2, 3 solved exactly", section="4.3")
@@ -69,7 +83,7 @@ def check_infomax_optimum(ctx):
 
 
 @claim("network.autoencoder-optimum",
-       "Linear autoencoder, Gaussian data: the optimal loss is the sum of the N - M smallest eigenvalues of the "
+       _label("autoencoder") + "Linear autoencoder, Gaussian data: the optimal loss is the sum of the N - M smallest eigenvalues of the "
        "ring covariance (Eckart-Young), attained by the top-M (low-momentum) subspace; chi of the bottleneck is not "
        "identifiable (two bottleneck bases with the same loss give different chi)",
        provenance="standard", hypotheses="linear encoder and decoder, Gaussian 8-ring, (a, K) = (1, 1/2), M = 4",
@@ -117,17 +131,22 @@ def _run_summary(label, out, key="z", verdict="verdict"):
     z = out.get(key)
     zs = "-" if z is None else ", ".join(f"{v:+.2f}" for v in [z["K"], *z["a"]])
     gap = "unknown" if out["loss_gap"] is None else f"{out['loss_gap']:.2g}"
-    return f"{label}: chi-hat {_fmt(out['chi'])} +- {_fmt(out['se'])}, z ({zs}) -> {out[verdict]}, loss gap {gap}"
+    eq = out["equivalence"].get("rg_L" if key == "z_rg" else "theta_star")
+    kl = ("" if eq is None or eq.get("d_hat") is None else
+          f", KL {eq['d_hat']:.2g} in [{eq['lower']:.2g}, {eq['upper']:.2g}] -> {eq['verdict']}")
+    return (f"{label} [{out['agreement']}]: chi-hat {_fmt(out['chi'])} +- {_fmt(out['se'])}, z ({zs}) -> "
+            f"{out[verdict]}{kl}, loss gap {gap}")
 
 
 def _details(outs):
     return {label: {k: o.get(k) for k in ("chi", "se", "theta_star", "z", "verdict", "rg_L", "z_rg", "verdict_rg",
-                                          "loss_gap", "seconds", "imposed", "emergent", "diagnostics")}
+                                          "rg_L_flow", "loss_gap", "seconds", "imposed", "emergent", "diagnostics",
+                                          "agreement", "u", "shape", "kl_per_site", "equivalence")}
             for label, o in outs.items()}
 
 
 @claim("network.theorem-d-infomax-gaussian",
-       "Theorem D for infomax, Gaussian chain: chi of the trained feature layer equals theta* = (0, rho) at depths "
+       _label("infomax") + "Theorem D for infomax, Gaussian chain: chi of the trained feature layer equals theta* = (0, rho) at depths "
        "L = 1, 2 (z-scores, 3 seeds at L = 2)",
        provenance="paper", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network, default training; "
        "agree: max|z| < 3 with resolved s.e.", section="4.3", slow=True)
@@ -142,7 +161,7 @@ def check_theorem_d_infomax_gaussian(ctx):
 
 
 @claim("network.theorem-d-decimate-gaussian",
-       "decimate, Gaussian chain: chi of the trained feature layer equals R^L(theta) at L = 1, 2, 3 and reaches "
+       _label("decimate") + "decimate, Gaussian chain: chi of the trained feature layer equals R^L(theta) at L = 1, 2, 3 and reaches "
        "theta* only as u^(2^L) -> 0 (at L = 1 it is resolvably different from theta*)",
        provenance="formalization", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network",
        section="4.3", slow=True)
@@ -158,7 +177,7 @@ def check_theorem_d_decimate_gaussian(ctx):
 
 
 @claim("network.theorem-d-quartic",
-       "Theorem D on the quartic single well: decimate's trained output equals the L-step RG value, and infomax's "
+       _label("decimate", "infomax") + "Theorem D on the quartic single well: decimate's trained output equals the L-step RG value, and infomax's "
        "equals theta* (L = 2)",
        provenance="paper", expected="open",
        hypotheses="a = (0.5, 0.1), K = 0.4, N = 64, M = 16; decimate linear; infomax linear and tanh",
@@ -176,7 +195,7 @@ def check_theorem_d_quartic(ctx):
 
 
 @claim("network.infomax-imposes-scale",
-       "Circularity: infomax imposes a* through its scale constraint. Trained with target variance s^2 = 1 instead of "
+       _label("infomax") + "Circularity: infomax imposes a* through its scale constraint. Trained with target variance s^2 = 1 instead of "
        "the data's m_2, the output goes to (0, 1/(2 s^2)) (agree) and away from theta* (disagree)",
        provenance="formalization", hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network",
        section="4.3", slow=True)
@@ -189,7 +208,7 @@ def check_infomax_imposes_scale(ctx):
 
 
 @claim("network.autoencoder-nonidentifiable",
-       "Circularity: the trained autoencoder's bottleneck chi is not a property of the optimum: an invertible "
+       _label("autoencoder") + "Circularity: the trained autoencoder's bottleneck chi is not a property of the optimum: an invertible "
        "reparametrization absorbed by the decoder leaves the loss unchanged and moves chi by many standard errors",
        provenance="formalization", hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network, A = 2I + shift",
        section="4.3", slow=True)

@@ -1,4 +1,8 @@
-"""rgdnn train: train an FCDNN on chain samples and compare chi of its features with theta* (docs/theory.md 4)."""
+"""rgdnn train: train an FCDNN on chain samples and compare chi of its features with theta* (docs/theory.md 4).
+
+The text output leads with the agreement kind, the scale-free u and shape, the KL rate and the
+equivalence verdict (docs/theory.md 4.4); z-scores follow as secondary evidence.
+"""
 from __future__ import annotations
 
 import math
@@ -31,6 +35,10 @@ def add_arguments(p):
     p.add_argument("--init", choices=INITS, default="random",
                    help="start from torch's default init or near an RG map (docs/theory.md 4.4)")
     p.add_argument("--init-noise", type=float, default=0.01, help="s.d. of the noise added to an RG-map init")
+    p.add_argument("--margin", type=float, default=1e-3,
+                   help="equivalence margin on the KL rate d(chi || reference), nats per site (default 1e-3); "
+                        "state it before the run")
+>>>>>>> eval
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -47,7 +55,7 @@ def config_from_args(args):
                   lr_final=min(1e-4, args.lr / 10) if args.lr > 0 else args.lr, eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
                   decorrelation=args.decorrelation, entropy=args.entropy, init=args.init,
-                  init_noise=args.init_noise)
+                  init_noise=args.init_noise, margin=args.margin)
     return TrainConfig(**fields)
 
 
@@ -80,16 +88,48 @@ def _fmt(t):
     return f"K = {t['K']:.5g}, a = ({', '.join(f'{v:.5g}' for v in t['a'])})"
 
 
+def _num(v, fmt=".4g"):
+    return "none" if v is None else format(v, fmt)
+
+
+def _bounds(e):
+    if e is None:
+        return "-"
+    if e.get("d_hat") is None:
+        return f"{e['verdict']} ({e['reason']})"
+    up = "inf" if e["upper"] is None or not math.isfinite(e["upper"]) else f"{e['upper']:.3g}"
+    return f"d = {e['d_hat']:.3g} in [{e['lower']:.3g}, {up}] -> {e['verdict']}"
+
+
 def _print(r):
     c = r["config"]
+    eq = r["equivalence"]
     print(f"{r['objective']} on Chain(K={c['K']}, a=({', '.join(c['a'])})), N={c['N']} M={c['M']} L={c['layers']} "
           f"{c['activation']}, seed {c['seed']}, {c['steps']} steps, {r['seconds']:.1f} s")
+    print(f"  agreement   {r['agreement']}: {r['agreement_note']}")
     print(f"  chi-hat     {_fmt(r['chi'])}")
     print(f"  s.e.        {_fmt(r['se'])}")
     print(f"  theta*      {_fmt(r['theta_star'])}   [{r['reference_source']}]")
+    if "rg_L" in r:
+        print(f"  R^L(theta)  {_fmt(r['rg_L'])}   one-shot projection of the decimated ring [{r['rg_L_source']}]")
+        print(f"  R^L flow    {_fmt(r.get('rg_L_flow'))}   [{r['rg_L_flow_source']}]")
+    for key in ("u", "shape"):
+        q = r[key]
+        print(f"  {key:<11} {_num(q['hat'])} +- {_num(q['se'], '.2g')}   (theta*: {_num(q['theta_star'])}, "
+              f"R^L: {_num(q['rg_L'])}){'   ' + q['what'] if key == 'shape' else ''}")
+    print(f"  KL/site     d(chi || theta*) = {_num(r['kl_per_site']['theta_star'], '.3g')}, "
+          f"d(chi || R^L) = {_num(r['kl_per_site']['rg_L'], '.3g')} nats")
+    print(f"  EQUIVALENCE vs {eq['reference']}: {eq['verdict']} ({eq['reason']}; margin {eq['margin']:g} nats/site, "
+          f"{eq['confidence']:.0%} joint region)")
+    for name, label in (("theta_star", "theta*"), ("rg_L", "R^L(theta)"), ("theta_constraint", "constraint")):
+        if eq.get(name) is not None:
+            print(f"    vs {label:<11} {_bounds(eq[name])}")
+    print("  secondary evidence (z-scores):")
     print(f"  z           {_fmt(r['z'])}   -> {r['verdict']} ({r['verdict_reason']})")
     if "rg_L" in r:
-        print(f"  R^L(theta)  {_fmt(r['rg_L'])}   z {_fmt(r['z_rg'])} -> {r['verdict_rg']}")
+        print(f"  z vs R^L    {_fmt(r['z_rg'])} -> {r['verdict_rg']}")
+        if "z_rg_flow" in r:
+            print(f"  z vs flow   {_fmt(r['z_rg_flow'])} -> {r['verdict_rg_flow']}")
     if "theta_constraint" in r:
         print(f"  constraint  {_fmt(r['theta_constraint'])}   z {_fmt(r['z_constraint'])} -> {r['verdict_constraint']}")
     gap = "unknown optimum" if r["loss_gap"] is None else f"{r['loss_gap']:.3g}"
