@@ -38,7 +38,6 @@ def add_arguments(p):
     p.add_argument("--margin", type=float, default=1e-3,
                    help="equivalence margin on the KL rate d(chi || reference), nats per site (default 1e-3); "
                         "state it before the run")
->>>>>>> eval
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
