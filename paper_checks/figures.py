@@ -236,8 +236,8 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
     """KL rate to theta* against the loss gap, one panel per objective (docs/theory.md 4.4).
 
     Error bars: the equivalence test's bounds on d over the 95% confidence region of chi-hat.
-    Colour: example; marker: initialization. d and gap are drawn on log axes with a floor
-    (1e-7), so a run at the floor has d or gap at or below it.
+    Colour: example; marker: initialization. d and gap are drawn on log axes with floors
+    (1e-9 for d, 1e-12 for the gap), so a run at a floor has d or gap at or below it.
     """
     pts = [p for p in pts if p["d"] is not None and p["gap"] is not None]
     if not pts:
@@ -249,10 +249,11 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
     cols = min(3, len(objectives))
     rows_ = math.ceil(len(objectives) / cols)
     fig, axes = plt.subplots(rows_, cols, figsize=(4.8 * cols, 3.9 * rows_), squeeze=False)
-    floor = 1e-7
+    floor, gap_floor = 1e-9, 1e-12
+    from matplotlib.ticker import NullFormatter
     for ax, obj in zip(axes.flat, objectives):
         for p in (q for q in pts if q["objective"] == obj):
-            x, y = max(abs(p["gap"]), floor), max(p["d"], floor)
+            x, y = max(abs(p["gap"]), gap_floor), max(p["d"], floor)
             lo = y - max(p["lower"] if p["lower"] is not None else y, floor)
             hi = max(p["upper"] if p["upper"] is not None else y, floor) - y
             ax.errorbar([x], [y], yerr=[[max(lo, 0)], [max(hi, 0)]], fmt=markers.get(p["init"], "D"),
@@ -261,6 +262,7 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
         kinds = {p["gap_kind"] for p in pts if p["objective"] == obj}
         ax.set(xscale="log", yscale="log", title=obj, ylabel="KL rate to theta* (nats/site)",
                xlabel="loss gap" + (" (to the best run)" if kinds == {"best run"} else ""))
+        ax.xaxis.set_minor_formatter(NullFormatter())      # narrow log ranges: minor labels overlap
     for ax in list(axes.flat)[len(objectives):]:
         ax.axis("off")
     handles = [plt.Line2D([], [], color=f"C{i}", marker="o", ls="", label=e) for i, e in enumerate(examples)]

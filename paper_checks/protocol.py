@@ -71,7 +71,8 @@ def points(rows):
     out = []
     for r in rows:
         eq = (r.get("equivalence") or {}).get("theta_star") or {}
-        out.append({"example": r["example"], "objective": r["objective"], "init": r["config"].get("init", "random"),
+        out.append({"example": r["example"], "objective": r["objective"], "agreement": r.get("agreement"),
+                    "init": r["config"].get("init", "random"),
                     "seed": r["config"]["seed"], "gap": r.get("loss_gap"), "loss": r.get("loss"),
                     "gap_kind": "optimum" if r.get("loss_gap") is not None else None,
                     "d": (r.get("kl_per_site") or {}).get("theta_star"), "lower": eq.get("lower"),
@@ -117,7 +118,8 @@ def summarize(pts):
         else:
             answer = "undetermined"
         usable = [p for p in grp if p["d"] is not None]
-        out.append({"example": key[0], "objective": key[1], "runs": len(grp), "answer": answer,
+        kind = next((p["agreement"] for p in grp if p.get("agreement")), None)
+        out.append({"example": key[0], "objective": key[1], "kind": kind, "runs": len(grp), "answer": answer,
                     "best_gaps": [p["gap"] for p in best], "best_verdicts": verdicts,
                     "best_d": [p["d"] for p in best], "gap_kind": grp[0]["gap_kind"] if grp else None,
                     "spearman_gap_d": _spearman([p["gap"] for p in usable], [p["d"] for p in usable]),
@@ -137,13 +139,15 @@ def markdown(summary, *, margin, command="", figure=None, heading=True):
          "Answer: `reaches theta*` when the best third of the runs by gap (at least 3) are all equivalent; "
          "`misses theta*` when they are all different; otherwise `undetermined`. Spearman's rho(gap, d) is a "
          "trend over all runs (positive: closer to the optimum, closer to theta*).", "",
-         "| example | objective | runs | answer | smallest gaps | their d | their verdicts | gap kind | "
+         "The kind column says what reaching theta* would mean: only `emergent` rows test the paper; "
+         "`definitional` and `teacher` rows test the optimizer (docs/theory.md 4.4).", "",
+         "| example | objective | kind | runs | answer | smallest gaps | their d | their verdicts | gap kind | "
          "rho(gap, d) | verdicts by init (random / decimation / block) |",
-         "|---|---|---:|---|---|---|---|---|---:|---|"]
+         "|---|---|---|---:|---|---|---|---|---|---:|---|"]
     fmt = lambda v: "-" if v is None else f"{v:.2g}"  # noqa: E731
     for s in summary:
         byi = " / ".join(",".join(_short(v) for v in s["by_init"].get(i, [])) or "-" for i in INITS)
-        L.append(f"| {s['example']} | {s['objective']} | {s['runs']} | **{s['answer']}** | "
+        L.append(f"| {s['example']} | {s['objective']} | {s['kind'] or '-'} | {s['runs']} | **{s['answer']}** | "
                  f"{', '.join(fmt(g) for g in s['best_gaps'])} | {', '.join(fmt(d) for d in s['best_d'])} | "
                  f"{', '.join(_short(v) for v in s['best_verdicts'])} | {s['gap_kind']} | "
                  f"{fmt(s['spearman_gap_d'])} | {byi} |")

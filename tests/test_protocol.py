@@ -1,0 +1,91 @@
+"""Optimum vs optimizer: RG-map initializations, the answer rule, and `rgdnn protocol` end to end."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from numerics.network.config import TrainConfig
+from numerics.network.train import build
+from paper_checks import protocol
+from proofs.errors import MalformedInput
+
+
+def _pt(init, gap, d, verdict, obj="o"):
+    return {"example": "e", "objective": obj, "agreement": "emergent", "init": init, "seed": 0, "gap": gap,
+            "gap_kind": "optimum", "d": d, "lower": 0.0, "upper": 2 * d, "verdict": verdict}
+
+
+def test_decimation_init_without_noise_is_the_decimation_map():
+    cfg = TrainConfig(K="0.5", a=("1",), objective="decimate", N=32, M=8, layers=2, init="decimation", init_noise=0)
+    obj, _, _ = build(cfg)
+    W, c = obj.net.effective_linear_map()
+    D = torch.zeros(8, 32)
+    D[torch.arange(8), 4 * torch.arange(8)] = 1
+    assert torch.equal(W, D) and torch.equal(c, torch.zeros(8))
+
+
+def test_block_init_sums_blocks_and_autoencoder_decoder_is_its_transpose():
+    cfg = TrainConfig(K="0.5", a=("1",), objective="autoencoder", N=16, M=4, layers=2, init="block", init_noise=0)
+    obj, _, _ = build(cfg)
+    W, _ = obj.net.effective_linear_map()
+    expected = torch.kron(torch.eye(4), torch.full((1, 4), 0.5))      # (1/sqrt 2)^2 over blocks of 4
+    assert torch.allclose(W, expected)
+    Wd, _ = obj.decoder.effective_linear_map()
+    assert torch.allclose(Wd, expected.T)
+
+
+def test_rg_init_needs_the_pyramid_widths():
+    with pytest.raises(MalformedInput, match="init"):
+        TrainConfig(K="0.5", a=("1",), objective="infomax", N=32, M=8, layers=2, hidden=(20, 8), init="block")
+    with pytest.raises(MalformedInput, match="init"):
+        TrainConfig(K="0.5", a=("1",), objective="infomax", init="nearby")
+
+
+@pytest.mark.parametrize("verdicts, answer", [
+    (("equivalent",) * 3, "reaches theta*"),
+    (("different",) * 3, "misses theta*"),
+    (("equivalent", "different", "equivalent"), "undetermined"),
+])
+def test_the_answer_reads_the_runs_closest_to_the_optimum(verdicts, answer):
+    # the three smallest gaps decide; a far-from-optimal run of the other kind must not
+    pts = [_pt("random", 1e-4 * (k + 1), 1e-5, v) for k, v in enumerate(verdicts)]
+    far = {"reaches theta*": "different", "misses theta*": "equivalent", "undetermined": "equivalent"}[answer]
+    pts.append(_pt("block", 0.5, 0.02, far))
+    s = protocol.summarize(pts)[0]
+    assert s["answer"] == answer and s["best_verdicts"] == list(verdicts) and s["runs"] == 4
+
+
+def test_unknown_optimum_uses_the_gap_to_the_best_run():
+    rows = [{"example": "e", "objective": "rsmi", "loss": loss, "loss_gap": None, "config": {"seed": 0, "init": i},
+             "kl_per_site": {"theta_star": 1e-5}, "equivalence": {"theta_star": {"verdict": "equivalent",
+                                                                               "lower": 0, "upper": 2e-5}}}
+            for i, loss in (("random", -1.0), ("block", -1.25))]
+    pts = protocol.points(rows)
+    assert [p["gap"] for p in pts] == [0.25, 0.0] and {p["gap_kind"] for p in pts} == {"best run"}
+
+
+def test_cli_protocol_end_to_end(tmp_path, capsys):
+    from rgdnn.cli import main
+    out, js, fig = tmp_path / "p.md", tmp_path / "p.json", tmp_path / "p.png"
+    rc = main(["protocol", "--examples", "gaussian", "--objectives", "decimate", "--inits", "random", "decimation",
+               "--seeds", "0", "--steps", "40", "--eval-samples", "1024", "--N", "16", "--M", "4",
+               "--no-progress", "--out", str(out), "--json-out", str(js), "--figure", str(fig)])
+    assert rc == 0 and "2 runs" in capsys.readouterr().out
+    rows = json.loads(js.read_text())["rows"]
+    assert {r["config"]["init"] for r in rows} == {"random", "decimation"}
+    assert all(r["kl_per_site"]["theta_star"] is not None for r in rows)
+    assert "| decimate | teacher | 2 |" in out.read_text() and fig.stat().st_size > 1000
+    again = tmp_path / "again.md"
+    assert main(["protocol", "--from-json", str(js), "--out", str(again)]) == 0
+    rows_of = lambda t: [line for line in t.splitlines() if line.startswith("| ")]  # noqa: E731
+    assert rows_of(again.read_text()) == rows_of(out.read_text())
+
+
+def test_cli_protocol_refuses_bad_input_before_training(capsys):
+    from rgdnn.cli import main
+    assert main(["protocol", "--margin", "-1"]) == 2
+    assert main(["protocol", "--N", "30", "--M", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "malformed margin" in err and "malformed N" in err and "Traceback" not in err
