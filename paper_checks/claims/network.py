@@ -138,6 +138,12 @@ def _run_summary(label, out, key="z", verdict="verdict"):
             f"{out[verdict]}{kl}, loss gap {gap}")
 
 
+def _eq(out, ref="theta_star"):
+    """The equivalence verdict of a run against a reference (None when chi-hat does not exist)."""
+    e = (out.get("equivalence") or {}).get(ref)
+    return None if e is None else e.get("verdict")
+
+
 def _details(outs):
     return {label: {k: o.get(k) for k in ("chi", "se", "theta_star", "z", "verdict", "rg_L", "z_rg", "verdict_rg",
                                           "rg_L_flow", "loss_gap", "seconds", "imposed", "emergent", "diagnostics",
@@ -147,38 +153,40 @@ def _details(outs):
 
 @claim("network.theorem-d-infomax-gaussian",
        _label("infomax") + "Theorem D for infomax, Gaussian chain: chi of the trained feature layer equals theta* = (0, rho) at depths "
-       "L = 1, 2 (z-scores, 3 seeds at L = 2)",
+       "L = 1, 2 (3 seeds at L = 2): every run equivalent to theta* (KL rate below the margin over the 95% region). "
+       "Its passing tests the optimizer, not the paper: the loss fixes the moments that define theta*",
        provenance="paper", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network, default training; "
-       "agree: max|z| < 3 with resolved s.e.", section="4.3", slow=True)
+       "equivalence margin 1e-3 nats per site (z-scores reported as secondary evidence)", section="4.4", slow=True)
 def check_theorem_d_infomax_gaussian(ctx):
     outs = {}
     for L, seed in ((1, 0), (2, 0), (2, 1), (2, 2)):
         label = f"infomax Gaussian L={L} seed={seed}"
         outs[label] = _train(ctx, label, {**GAUSSIAN, "objective": "infomax", "N": 16 * 2 ** L, "layers": L,
                                           "seed": seed})
-    ok = all(o["verdict"] == "agree" for o in outs.values())
+    ok = all(_eq(o) == "equivalent" for o in outs.values())
     return Evidence(ok, "; ".join(_run_summary(k, o) for k, o in outs.items()), _details(outs))
 
 
 @claim("network.theorem-d-decimate-gaussian",
        _label("decimate") + "decimate, Gaussian chain: chi of the trained feature layer equals R^L(theta) at L = 1, 2, 3 and reaches "
-       "theta* only as u^(2^L) -> 0 (at L = 1 it is resolvably different from theta*)",
-       provenance="formalization", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network",
-       section="4.3", slow=True)
+       "theta* only as u^(2^L) -> 0: every run equivalent to R^L(theta); at L = 1 different from theta* "
+       "(d(R^1 theta || theta*) = 2.6e-3 nats per site, above the margin)",
+       provenance="formalization", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network; "
+       "equivalence margin 1e-3 nats per site", section="4.4", slow=True)
 def check_theorem_d_decimate_gaussian(ctx):
     outs = {}
     for L in (1, 2, 3):
         label = f"decimate Gaussian L={L}"
         outs[label] = _train(ctx, label, {**GAUSSIAN, "objective": "decimate", "N": 16 * 2 ** L, "layers": L})
-    rg = all(o["verdict_rg"] == "agree" for o in outs.values())
-    l1 = outs["decimate Gaussian L=1"]["verdict"] == "disagree"
+    rg = all(_eq(o, "rg_L") == "equivalent" for o in outs.values())
+    l1 = _eq(outs["decimate Gaussian L=1"]) == "different"
     return Evidence(rg and l1, "; ".join(_run_summary(k, o, "z_rg", "verdict_rg") + f" (vs theta*: {o['verdict']})"
                                          for k, o in outs.items()), _details(outs))
 
 
 @claim("network.theorem-d-quartic",
        _label("decimate", "infomax") + "Theorem D on the quartic single well: decimate's trained output equals the L-step RG value, and infomax's "
-       "equals theta* (L = 2)",
+       "equals theta* (L = 2), judged by the equivalence test",
        provenance="paper", expected="open",
        hypotheses="a = (0.5, 0.1), K = 0.4, N = 64, M = 16; decimate linear; infomax linear and tanh",
        section="4.3", slow=True)
@@ -187,8 +195,8 @@ def check_theorem_d_quartic(ctx):
             "infomax quartic linear": _train(ctx, "infomax quartic linear", {**SINGLE_WELL, "objective": "infomax"}),
             "infomax quartic tanh": _train(ctx, "infomax quartic tanh", {**SINGLE_WELL, "objective": "infomax",
                                                                          "activation": "tanh"})}
-    ok = outs["decimate quartic"]["verdict_rg"] == "agree" and all(
-        outs[k]["verdict"] == "agree" for k in ("infomax quartic linear", "infomax quartic tanh"))
+    ok = _eq(outs["decimate quartic"], "rg_L") == "equivalent" and all(
+        _eq(outs[k]) == "equivalent" for k in ("infomax quartic linear", "infomax quartic tanh"))
     text = "; ".join([_run_summary("decimate quartic", outs["decimate quartic"], "z_rg", "verdict_rg")]
                      + [_run_summary(k, outs[k]) for k in ("infomax quartic linear", "infomax quartic tanh")])
     return Evidence(ok, text, _details(outs))
@@ -196,14 +204,15 @@ def check_theorem_d_quartic(ctx):
 
 @claim("network.infomax-imposes-scale",
        _label("infomax") + "Circularity: infomax imposes a* through its scale constraint. Trained with target variance s^2 = 1 instead of "
-       "the data's m_2, the output goes to (0, 1/(2 s^2)) (agree) and away from theta* (disagree)",
+       "the data's m_2, the output is equivalent to (0, 1/(2 s^2)) and different from theta*",
        provenance="formalization", hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network",
        section="4.3", slow=True)
 def check_infomax_imposes_scale(ctx):
     o = _train(ctx, "infomax Gaussian s^2 = 1", {**GAUSSIAN, "objective": "infomax", "scale2": "1"})
-    ok = o["verdict_constraint"] == "agree" and o["verdict"] == "disagree"
+    ok = _eq(o, "theta_constraint") == "equivalent" and _eq(o) == "different"
     return Evidence(ok, f"chi-hat {_fmt(o['chi'])}: vs the constraint {_fmt(o['theta_constraint'])} -> "
-                    f"{o['verdict_constraint']}; vs theta* {_fmt(o['theta_star'])} -> {o['verdict']}",
+                    f"{_eq(o, 'theta_constraint')} (z: {o['verdict_constraint']}); vs theta* {_fmt(o['theta_star'])} "
+                    f"-> {_eq(o)} (z: {o['verdict']})",
                     _details({"s2=1": o}))
 
 
