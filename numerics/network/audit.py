@@ -5,12 +5,16 @@ is (it is written into the loss), *emergent* when it follows from optimizing som
 that does not mention it, and *not identified* when the loss is invariant under maps that
 change it. The demonstrations (another infomax scale s^2; autoencoder across seeds and a
 reparametrized bottleneck) are run by ``rgdnn results`` and recorded in docs/network.md.
+``rsmi`` imposes nothing through its loss; its readout convention fixes the overall scale,
+so only the scale-free u and shape (kurtosis) are evidence (docs/theory.md 4.4).
 
 >>> from numerics.network.config import TrainConfig
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax"))["imposed"]
 ['a_1 (centred-moment constraint E[(y-Ey)^2] = m_2)', 'K (decorrelation penalty forces Cov(y) diagonal)']
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax", decorrelation=0, entropy=1))["emergent"]
 ['K (entropy maximization under the variance constraint: Hadamard gives Cov(y) diagonal)']
+>>> [e.split(",")[0] for e in audit(TrainConfig(K="0.4", a=("0.5", "0.1"), objective="rsmi"))["emergent"]]
+['K', 'the shape a_2/a_1^2 (kurtosis m_4/m_2^2)']
 """
 from __future__ import annotations
 
@@ -37,6 +41,16 @@ def audit(cfg):
                 + [f"{a} (decimation keeps the single-site law, so m_{2 * k} and a* carry over)"
                    for k, a in enumerate(a_names, 1)],
                 "not_identified": []}
+    if obj == "rsmi":
+        return {"imposed": ["the overall scale, by the readout convention only (features standardized to the data's "
+                            "m_2; the loss, a mutual information, is invariant under invertible maps of H): "
+                            "a_1 given u is a convention, not evidence"],
+                "emergent": ["K, through the scale-free u = K/(a_1 + rho) (lag-1 correlation ratio C(1)/C(0)): "
+                             "the loss mentions no theta, theta* or moment"]
+                + ([f"the shape {', '.join(f'a_{k}/a_1^{k}' for k in range(2, n + 1))} (kurtosis m_4/m_2^2)"]
+                   if n > 1 else []),
+                "not_identified": ["the sign and offset of H (MI is invariant under them; a common sign flip "
+                                   "leaves K unchanged)"]}
     if obj == "autoencoder":
         return {"imposed": [], "emergent": [],
                 "not_identified": ["K"] + a_names
