@@ -43,7 +43,8 @@ def _mi_from_precision(N, w, b, buffer, window, K=K, a=A):
     return 0.5 * math.log(w @ C[np.ix_(V, V)] @ w / (w @ cond @ w))
 
 
-@pytest.mark.parametrize("N,b,buffer,window", [(16, 2, 0, 1), (16, 2, 0, 3), (24, 3, 1, 2), (32, 4, 2, 1), (12, 1, 0, 1)])
+@pytest.mark.parametrize("N,b,buffer,window",
+                         [(16, 2, 0, 1), (16, 2, 0, 3), (24, 3, 1, 2), (32, 4, 2, 1), (12, 1, 0, 1)])
 def test_block_mi_equals_the_precision_matrix_route(N, b, buffer, window):
     rng = np.random.default_rng(N + b + buffer + window)
     for _ in range(3):
@@ -195,7 +196,8 @@ def test_trained_linear_rsmi_bound_and_exact_mi_reach_the_optimum():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_default_rsmi_run_reaches_the_greedy_optimum_per_layer(seed):
-    """Default Gaussian run (L = 2): per layer bound <= exact + 3 s.e., within 3 s.e. + 10%, exact within 0.1% of max."""
+    """Default Gaussian run (L = 2), per layer: bound <= exact + 3 s.e. and within 3 s.e. + 10% of it;
+    exact within 0.1% of the greedy maximum (measured at 1000 steps: 2e-7 nats, seeds 0-2)."""
     from numerics.network.train import train_and_compare
     r = train_and_compare({"K": "0.5", "a": ["1"], "objective": "rsmi", "seed": seed}, progress=False)
     for bound, se, exact, best in zip(r["mi_bound"], r["mi_bound_se"], r["mi_exact"], r["mi_max"]):

@@ -43,9 +43,9 @@ def block_size(N, M, layers):
 OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi")
 DTYPES = ("float32", "float64")
 
-# Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6) (benchmarks/bench_train.py);
-# rsmi: steps at which the learned linear f's exact MI reached the greedy maximum (to 3e-7 nats, seeds 0-2,
-# Gaussian example), not agreement with theta*.
+# Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6)
+# (benchmarks/bench_train.py); rsmi: steps at which the learned linear f's exact MI reached the greedy
+# maximum (to 3e-7 nats, seeds 0-2, Gaussian example), not agreement with theta*.
 DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000, "rsmi": 1000}
 
 

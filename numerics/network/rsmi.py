@@ -169,7 +169,8 @@ class Rsmi(nn.Module):
             self.optimum = -float(sum(maxima))
             self.optimum_note = ("minus the sum over layers of the exact greedy maximum of I(w . V; E) over "
                                  "linear w (generalized eigenproblem, numerics/network/block_mi.py); InfoNCE "
-                                 "<= MI, so the loss cannot go below it and the gap includes the bound's slack")
+                                 "<= MI, so the expected loss cannot go below it (an estimate can, by noise); the gap "
+                                 "includes the bound's slack")
 
     def draw(self, batch, generator):
         return self.sampler.sample(batch, generator)

@@ -112,7 +112,8 @@ def _print(r):
 
 
 def _print_rsmi(r):
-    layers = ", ".join(f"{b:.4g} +- {s:.2g}" for b, s in zip(r["mi_bound"], r["mi_bound_se"] or [0] * len(r["mi_bound"])))
+    ses = r["mi_bound_se"] or [0.0] * len(r["mi_bound"])
+    layers = ", ".join(f"{b:.4g} +- {s:.2g}" for b, s in zip(r["mi_bound"], ses))
     print(f"  MI bound    {layers} nats per block (InfoNCE, layer 1..L)")
     if r["mi_exact"] is not None:
         print(f"  MI exact    {', '.join(f'{v:.4g}' for v in r['mi_exact'])} (learned linear f);  "
