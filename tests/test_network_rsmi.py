@@ -204,3 +204,14 @@ def test_default_rsmi_run_reaches_the_greedy_optimum_per_layer(seed):
         assert bound <= exact + 3 * se
         assert exact - bound <= 3 * se + 0.1 * exact
         assert exact >= best * (1 - 1e-3)
+
+
+def test_rsmi_same_seed_same_result_and_resume_is_exact(tmp_path):
+    from numerics.network.train import _run, train_and_compare
+    cfg = {"K": "0.5", "a": ["1"], "objective": "rsmi", "N": 32, "M": 8, "steps": 40, "eval_samples": 1024,
+           "checkpoint_every": 20}
+    a = train_and_compare(cfg, progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        _run(TrainConfig.from_dict(cfg), False, tmp_path, stop_at=25)
+    b = train_and_compare(cfg, progress=False, checkpoint_dir=tmp_path)
+    assert (a["chi"], a["history"], a["mi_bound"], a["readout"]) == (b["chi"], b["history"], b["mi_bound"], b["readout"])

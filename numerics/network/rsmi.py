@@ -48,9 +48,10 @@ for any even V and for +-1 data given a sampler with ``.sample(batch, generator)
 
 Scale convention (readout, not loss). I(H; E) is invariant under invertible maps of H, so
 the loss fixes no scale (nor sign, nor offset). ``features`` returns the final units
-standardized with a mean and standard deviation measured once on ``calibration`` fresh
+standardized with a mean and standard deviation measured once on ``eval_samples`` fresh
 samples (own seed stream, never the estimation set) and rescaled to the data's single-site
-variance m_2 (from the references): y = sqrt(m_2) (H - mean) / sd. This convention fixes the
+variance m_2 (from the references; from those samples for a chain without them):
+y = sqrt(m_2) (H - mean) / sd. This convention fixes the
 overall scale of chi-hat (a_1 given u); only scale-free quantities -- the lag-1 correlation
 ratio C(1)/C(0) (u for the Gaussian family) and the kurtosis m_4 / m_2^2 (the shape
 a_2 / a_1^2) -- are evidence; ``report`` measures both with s.e. against their values at theta*
@@ -158,7 +159,9 @@ class Rsmi(nn.Module):
         self.critics = nn.ModuleList(SeparableCritic(2 * cfg.rsmi_window, cfg.rsmi_critic) for _ in range(L))
         self.register_buffer("readout", torch.tensor([0.0, 1.0], dtype=torch.float64))   # mean, sd of H
         self.register_buffer("calibrated", torch.tensor(False))
-        self.m2 = float(refs["m"][0])
+        # m_2 from the references; a chain without them (a sampler only) gets it from the calibration draws
+        self.m2 = float(refs["m"][0]) if refs.get("m") else None
+        self.m2_source = "references (single-site m_2 of the chain)" if self.m2 else "calibration samples"
         self.linear_gaussian = bool(refs["gaussian"]) and cfg.activation == "linear"
         self.optimum, self.optimum_note = None, ("optimum not known in closed form (non-Gaussian data or "
                                                  "nonlinear f); the loss is minus a lower bound on the MI")
@@ -203,14 +206,19 @@ class Rsmi(nn.Module):
         """Mean and s.d. of the raw final units on fresh samples (own seed stream): the readout convention."""
         seed = int(np.random.SeedSequence([self.cfg.seed, CALIBRATION_TAG]).generate_state(1)[0])
         g = torch.Generator().manual_seed(seed)
-        s1 = s2 = 0.0
-        n = 0
+        s1 = s2 = x1 = x2 = 0.0
+        n = nx = 0
         total = self.cfg.eval_samples
         for i in range(0, total, 4096):
-            h = self.net(self.sampler.sample(min(4096, total - i), g)).double()
+            x = self.sampler.sample(min(4096, total - i), g)
+            h = self.net(x.to(next(self.net.parameters()).dtype)).double()
+            x = x.double()
             s1, s2, n = s1 + float(h.sum()), s2 + float((h * h).sum()), n + h.numel()
+            x1, x2, nx = x1 + float(x.sum()), x2 + float((x * x).sum()), nx + x.numel()
         mean = s1 / n
         sd = math.sqrt(max(s2 / n - mean * mean, 0.0))
+        if self.refs.get("m") is None:
+            self.m2 = x2 / nx - (x1 / nx) ** 2
         self.readout.copy_(torch.tensor([mean, sd if sd > 0 else 1.0], dtype=torch.float64))
         self.calibrated.fill_(True)
 
@@ -232,6 +240,7 @@ class Rsmi(nn.Module):
                                  "estimation samples; s.e. from the spread of the groups"),
                "mi_exact": None, "mi_max": None, "mi_max_given_input": None, "block_weights": None,
                "readout": {"mean": float(self.readout[0]), "sd": float(self.readout[1]), "m2": self.m2,
+                           "m2_source": self.m2_source,
                            "calibration_samples": self.cfg.eval_samples,
                            "convention": "y = sqrt(m_2) (H - mean) / sd; m_2 = the data's single-site variance"}}
         if self.cfg.activation == "linear":
@@ -284,13 +293,13 @@ def scale_free(y, refs, cfg):
     grad = np.array([1 / m0 ** 2, -2 * m4 / m0 ** 3])
     kv = float(grad @ np.cov(np.stack([s4, s0])) @ grad) / len(y)
     kurt, kurt_se = float(m4 / m0 ** 2), math.sqrt(max(kv, 0.0))
-    m = refs["m"]
-    kurt_star = float(m[1] / m[0] ** 2) if len(m) > 1 else 3.0
-    C = refs["ring_covariance"]
+    m = refs.get("m")
+    kurt_star = None if not m else float(m[1] / m[0] ** 2) if len(m) > 1 else 3.0
+    C = refs.get("ring_covariance")
     bL = cfg.N // cfg.M
-    z = lambda v, ref, se: (v - ref) / se if se > 0 else math.inf  # noqa: E731
+    z = lambda v, ref, se: None if ref is None else (v - ref) / se if se > 0 else math.inf  # noqa: E731
     return {"lag1_ratio": {"value": lag, "se": lag_se, "theta_star": 0.0, "z": z(lag, 0.0, lag_se),
-                           "decimated": float(C[bL] / C[0])},
+                           "decimated": None if C is None else float(C[bL] / C[0])},
             "kurtosis": {"value": kurt, "se": kurt_se, "theta_star": kurt_star, "z": z(kurt, kurt_star, kurt_se)},
             "note": ("scale-free: the readout convention does not move them; theta* has C(1)/C(0) = 0 and the "
                      "data's single-site kurtosis; 'decimated' = C_N(b^L)/C_N(0) of the data, R^L(theta)'s value")}
