@@ -14,6 +14,9 @@ and recorded in docs/network.md.
   and through the entropy term: -(1/2) log det Corr(y) is minimized at Corr = I for any data
   (Hadamard), so it is data-independent. Nothing emerges; with neither term K is not identified.
 
+- ``rsmi``: imposes nothing through its loss; its readout convention fixes the overall scale,
+  so only the scale-free u and shape (kurtosis) are evidence (docs/theory.md 4.4).
+
 >>> from numerics.network.config import TrainConfig
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax"))["imposed"]
 ['a_1 (centred-moment constraint E[(y-Ey)^2] = m_2)', 'K (decorrelation penalty forces Corr(y) = I)']
@@ -22,6 +25,8 @@ and recorded in docs/network.md.
 ('K (entropy term -(1/2) log det Corr(y) is minimized at Corr = I for any data: data-independent)', [])
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="decimate"))["emergent"]
 []
+>>> [e.split(",")[0] for e in audit(TrainConfig(K="0.4", a=("0.5", "0.1"), objective="rsmi"))["emergent"]]
+['K', 'the shape a_2/a_1^2 (kurtosis m_4/m_2^2)']
 """
 from __future__ import annotations
 
@@ -48,6 +53,16 @@ def audit(cfg):
                 + [f"{a} (the teacher fixes the output law; decimation keeps the single-site law, so m_{2 * k} "
                    f"carries over)" for k, a in enumerate(a_names, 1)],
                 "emergent": [], "not_identified": []}
+    if obj == "rsmi":
+        return {"imposed": ["the overall scale, by the readout convention only (features standardized to the data's "
+                            "m_2; the loss, a mutual information, is invariant under invertible maps of H): "
+                            "a_1 given u is a convention, not evidence"],
+                "emergent": ["K, through the scale-free u = K/(a_1 + rho) (lag-1 correlation ratio C(1)/C(0)): "
+                             "the loss mentions no theta, theta* or moment"]
+                + ([f"the shape {', '.join(f'a_{k}/a_1^{k}' for k in range(2, n + 1))} (kurtosis m_4/m_2^2)"]
+                   if n > 1 else []),
+                "not_identified": ["the sign and offset of H (MI is invariant under them; a common sign flip "
+                                   "leaves K unchanged)"]}
     if obj == "autoencoder":
         return {"imposed": [], "emergent": [],
                 "not_identified": ["K"] + a_names

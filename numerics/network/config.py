@@ -40,7 +40,7 @@ def block_size(N, M, layers):
         raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
     return b
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi")
 
 # Kinds of agreement with the reference (docs/theory.md 4.4): only emergent agreement is evidence for the
 # paper. Objectives of other families (rsmi, rbm) are listed so every result can carry its label.
@@ -67,8 +67,10 @@ DTYPES = ("float32", "float64")
 # Initializations of the optimum-vs-optimizer protocol (docs/theory.md 4.4): torch's default, or near an RG map.
 INITS = ("random", "decimation", "block")
 
-# Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6) (benchmarks/bench_train.py).
-DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000}
+# Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6)
+# (benchmarks/bench_train.py); rsmi: steps at which the learned linear f's exact MI reached the greedy
+# maximum (to 3e-7 nats, seeds 0-2, Gaussian example), not agreement with theta*.
+DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000, "rsmi": 1000}
 
 
 def _int(name, v, lo, hi):
@@ -112,6 +114,12 @@ class TrainConfig:
     prior_width: str = "0.2"             # regress-theta: relative half-width of the uniform prior box
     init: str = "random"                 # random | decimation | block: start near an RG map (plus init_noise)
     init_noise: float = 0.01
+    # rsmi (numerics/network/rsmi.py): buffer B and window W of the environment (sites), the critic's
+    # hidden width, and the hidden width of the block network f (0: f is one linear map R^b -> R)
+    rsmi_buffer: int = 0
+    rsmi_window: int = 2
+    rsmi_critic: int = 32
+    rsmi_hidden: int = 8
     z_agree: float = 3.0
     z_disagree: float = 5.0
     margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
@@ -138,8 +146,22 @@ class TrainConfig:
                 _int("hidden", w, 1, 65536)
         else:
             default_hidden(self.N, self.M, self.layers)         # raises when N != M b^L
-        if self.objective == "decimate":
+        if self.objective in ("decimate", "rsmi"):
             block_size(self.N, self.M, self.layers)
+        _int("rsmi_buffer", self.rsmi_buffer, 0, 4096)
+        _int("rsmi_window", self.rsmi_window, 1, 4096)
+        _int("rsmi_critic", self.rsmi_critic, 1, 4096)
+        _int("rsmi_hidden", self.rsmi_hidden, 0, 4096)
+        if self.objective == "rsmi":
+            if self.hidden is not None:
+                raise MalformedInput("hidden", repr(self.hidden), "rsmi's block network f has its own width "
+                                     "rsmi_hidden; hidden sets the FCDNN of the other objectives")
+            b = block_size(self.N, self.M, self.layers)
+            # the coarsest layer acts on a ring of M b units: block + 2 (buffer + window) must fit on it
+            if b + 2 * (self.rsmi_buffer + self.rsmi_window) > self.M * b:
+                raise MalformedInput("rsmi_window", str(self.rsmi_window),
+                                     f"block b = {b} plus 2 (buffer {self.rsmi_buffer} + window) sites exceed "
+                                     f"the {self.M * b}-unit ring of the last layer")
         if self.activation not in ACTIVATION_NAMES:
             raise MalformedInput("activation", self.activation, f"choose one of {', '.join(ACTIVATION_NAMES)}")
         _int("seed", self.seed, 0, 2 ** 63 - 1)

@@ -1,4 +1,4 @@
-"""The four training objectives of docs/theory.md 4.2, each a torch Module that owns its networks.
+"""The training objectives of docs/theory.md 4.2 and 4.4, each a torch Module that owns its networks.
 
 - ``decimate``:      E ||f_W(x) - D x||^2 / M, D keeps every b^L-th site (RG as teacher).
 - ``infomax``:       centred-moment constraints E[(y_j - E y_j)^(2k)] = t_2k (t = the data's m_2k,
@@ -7,6 +7,9 @@
 - ``autoencoder``:   E ||g(f_W(x)) - x||^2 / N with a decoder g (mirror widths).
 - ``regress-theta``: E ||h(s(f_W(x))) - theta~||^2 over a uniform prior box on theta; the feature
                      layer is f_W, the last layer before the linear head h; theta~ is standardized.
+- ``rsmi``:          minus an InfoNCE lower bound on the mutual information of weight-shared block
+                     variables with their environment, layer by layer (numerics/network/rsmi.py,
+                     docs/theory.md 4.4); nothing about theta in the loss.
 
 Penalties are written so that their stochastic gradients are unbiased: each squared
 deviation (c - t)^2 is estimated by the product (c_A - t)(c_B - t) over the two halves of the
@@ -28,6 +31,7 @@ import torch
 from torch import nn
 
 from numerics.network.fcdnn import FCDNN
+from numerics.network.rsmi import Rsmi
 
 
 def central_moments(y, n, unbiased=True):
@@ -181,7 +185,7 @@ class RegressTheta(Objective):
         return float(self.forward(data))
 
 
-OBJECTIVE_CLASSES = {c.name: c for c in (Decimate, Infomax, Autoencoder, RegressTheta)}
+OBJECTIVE_CLASSES = {c.name: c for c in (Decimate, Infomax, Autoencoder, RegressTheta, Rsmi)}
 
 
 class GaussianPrior:

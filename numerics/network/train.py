@@ -213,6 +213,8 @@ def evaluate(cfg, obj, refs, sampler, generator):
         vs_c = cmp.compare(chi, se, refs["theta_constraint"], z_agree=th[0], z_disagree=th[1])
         out.update({"theta_constraint": _theta_dict(refs["theta_constraint"]),
                     "z_constraint": _theta_dict(vs_c["z"]), "verdict_constraint": vs_c["verdict"]})
+    if hasattr(obj, "report"):                  # objective-specific results (rsmi: mutual information)
+        out.update(obj.report(xt, y))
     out.update(effect_summary(cfg, est, refs))
     return out
 

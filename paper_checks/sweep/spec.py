@@ -2,7 +2,7 @@
 
 A spec is a TOML file or command-line flags (flags override the file)::
 
-    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta
+    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta, rsmi
     L = [1, 2]                       # depths (hidden layers); each cell has N = M b^L sites
     seeds = [0, 1]
     scheme = "decimation"            # the RG scheme theta* and R^L(theta) refer to (decimation only)
@@ -56,7 +56,7 @@ from pathlib import Path
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")   # = numerics.network.config.OBJECTIVES (tested)
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi")   # = numerics.network.config.OBJECTIVES (tested)
 SCHEMES = ("decimation", "block")
 AXES = ("K", "a", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
 DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (docs/theory.md 4.1)",

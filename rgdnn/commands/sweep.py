@@ -26,7 +26,7 @@ def add_arguments(p):
     p.add_argument("--a", nargs="+", action="append", metavar="a_k",
                    help="one a-vector a_1 .. a_n; repeat --a for several (e.g. --a 1 --a 2)")
     p.add_argument("--objective", nargs="+", metavar="NAME",
-                   help="objectives: decimate, infomax, autoencoder, regress-theta")
+                   help="objectives: decimate, infomax, autoencoder, regress-theta, rsmi")
     p.add_argument("--L", nargs="+", type=int, metavar="L", help="depths (hidden layers)")
     p.add_argument("--seeds", nargs="+", type=int, metavar="S", help="seeds")
     p.add_argument("--scheme", choices=["decimation", "block"], help="RG scheme (default decimation)")

@@ -11,7 +11,7 @@ from proofs.errors import NotSupported
 from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, TrainConfig
 from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
 
-HELP = "train a network (decimate / infomax / autoencoder / regress-theta) and compare chi(features) with theta*"
+HELP = "train a network (decimate / infomax / autoencoder / regress-theta / rsmi) and compare chi(features) with theta*"
 
 
 def add_arguments(p):
@@ -38,6 +38,11 @@ def add_arguments(p):
     p.add_argument("--margin", type=float, default=1e-3,
                    help="equivalence margin on the KL rate d(chi || reference), nats per site (default 1e-3); "
                         "state it before the run")
+    p.add_argument("--rsmi-buffer", type=int, help="rsmi: buffer B between block and environment, sites (default 0)")
+    p.add_argument("--rsmi-window", type=int, help="rsmi: environment sites W on each side of a block (default 2)")
+    p.add_argument("--rsmi-critic", type=int, help="rsmi: hidden width of the InfoNCE critic (default 32)")
+    p.add_argument("--rsmi-hidden", type=int,
+                   help="rsmi: hidden width of the block network f (default 8; 0: one linear map)")
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -55,6 +60,9 @@ def config_from_args(args):
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
                   decorrelation=args.decorrelation, entropy=args.entropy, init=args.init,
                   init_noise=args.init_noise, margin=args.margin)
+    for name in ("rsmi_buffer", "rsmi_window", "rsmi_critic", "rsmi_hidden"):
+        if getattr(args, name) is not None:          # unset: TrainConfig's default
+            fields[name] = getattr(args, name)
     return TrainConfig(**fields)
 
 
@@ -131,6 +139,8 @@ def _print(r):
             print(f"  z vs flow   {_fmt(r['z_rg_flow'])} -> {r['verdict_rg_flow']}")
     if "theta_constraint" in r:
         print(f"  constraint  {_fmt(r['theta_constraint'])}   z {_fmt(r['z_constraint'])} -> {r['verdict_constraint']}")
+    if "mi_bound" in r:
+        _print_rsmi(r)
     gap = "unknown optimum" if r["loss_gap"] is None else f"{r['loss_gap']:.3g}"
     print(f"  loss        {r['loss']:.4g}, gap to optimum {gap} ({r['loss_optimum_note']})")
     for name in ("lag2", "mean", "next_moment"):
@@ -142,3 +152,16 @@ def _print(r):
     if r.get("not_identified"):
         print(f"  not ident.  {'; '.join(r['not_identified'])}")
     print(f"  thresholds  {r['thresholds']['rule']}")
+
+
+def _print_rsmi(r):
+    ses = r["mi_bound_se"] or [0.0] * len(r["mi_bound"])
+    layers = ", ".join(f"{b:.4g} +- {s:.2g}" for b, s in zip(r["mi_bound"], ses))
+    print(f"  MI bound    {layers} nats per block (InfoNCE, layer 1..L)")
+    if r["mi_exact"] is not None:
+        print(f"  MI exact    {', '.join(f'{v:.4g}' for v in r['mi_exact'])} (learned linear f);  "
+              f"max {', '.join(f'{v:.4g}' for v in r['mi_max'])} (greedy optimum over linear f)")
+    sf = r["scale_free"]
+    for name, label in (("lag1_ratio", "C(1)/C(0)"), ("kurtosis", "kurtosis")):
+        d = sf[name]
+        print(f"  {label:<11} {d['value']:.4g} +- {d['se']:.2g}; at theta* {d['theta_star']:.4g} (z = {d['z']:+.2f})")

@@ -1,0 +1,124 @@
+"""Exact mutual information of a linear block variable with its environment, Gaussian ring (docs/theory.md 4.4).
+
+Sites of an n-ring are blocked into n/b blocks of b consecutive sites; block j is
+V_j = (x_(jb), ..., x_(jb+b-1)). Its environment E_j is the set of sites at distance > B
+(the buffer) from the block and at most B + W from it: W sites on each side. For a
+linear coarse variable H_j = w . V_j (+ a constant, which changes nothing) of Gaussian
+data with ring covariance C (circulant, first row C(r)),
+
+    I(H_j; E_j) = (1/2) log( w^T C_VV w / w^T C_(V|E) w ),   C_(V|E) = C_VV - C_VE C_EE^-1 C_EV,
+
+and its maximum over w is (1/2) log lambda_max of the generalized eigenproblem
+C_VV w = lambda C_(V|E) w (a Rayleigh quotient). The ring is translation invariant, so
+block 0 stands for every block. The coarse units H_j form an (n/b)-ring again, with
+circulant covariance Cov(H_0, H_k) = w^T C[V_0, V_k] w (``coarse_covariance``), on which the
+next layer's block MI is computed the same way.
+
+>>> from numerics.network.sampler import gaussian_ring_covariance
+>>> C = [gaussian_ring_covariance(0.5, 1.0, 16, r) for r in range(16)]
+>>> round(linear_block_mi(C, [1.0], 1, 0, 1), 12) == round(0.5 * math.log(2 * 1.0 * C[0]), 12)
+True
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from proofs.errors import MalformedInput
+from numerics.blas import eigh, one_thread
+
+
+def block_sites(n, b, j=0):
+    """Indices of block j of b consecutive sites on the n-ring."""
+    return [(j * b + i) % n for i in range(b)]
+
+
+def environment_sites(n, b, buffer, window, j=0):
+    """Indices of E_j: W sites on each side of block j beyond a buffer of B sites (left side first)."""
+    check_geometry(n, b, buffer, window)
+    s = j * b
+    left = [(s - buffer - window + i) % n for i in range(window)]
+    right = [(s + b + buffer + i) % n for i in range(window)]
+    return left + right
+
+
+def check_geometry(n, b, buffer, window, name="rsmi_window"):
+    """MalformedInput unless block, two buffers and two windows fit on the n-ring without overlap."""
+    if b + 2 * (buffer + window) > n:
+        raise MalformedInput(name, str(window), f"block b = {b} plus 2 (buffer {buffer} + window {window}) "
+                             f"sites exceed the {n}-site ring at this layer")
+
+
+def circulant(row):
+    """The symmetric circulant matrix C[i, k] = row[(k - i) mod n]."""
+    row = np.asarray(row, dtype=np.float64)
+    n = len(row)
+    idx = (np.arange(n)[None, :] - np.arange(n)[:, None]) % n
+    return row[idx]
+
+
+def _blocks(row, b, buffer, window):
+    C = circulant(row)
+    n = len(row)
+    V, E = block_sites(n, b), environment_sites(n, b, buffer, window)
+    Cvv, Cve, Cee = C[np.ix_(V, V)], C[np.ix_(V, E)], C[np.ix_(E, E)]
+    with one_thread():
+        cond = Cvv - Cve @ np.linalg.solve(Cee, Cve.T)
+    return Cvv, 0.5 * (cond + cond.T)
+
+
+def linear_block_mi(row, w, b, buffer, window):
+    """I(w . V_0; E_0) in nats for Gaussian data with ring covariance first row ``row``."""
+    w = np.asarray(w, dtype=np.float64)
+    Cvv, Cc = _blocks(row, b, buffer, window)
+    return 0.5 * math.log(float(w @ Cvv @ w) / float(w @ Cc @ w))
+
+
+def max_linear_block_mi(row, b, buffer, window):
+    """(max_w I(w . V_0; E_0), argmax w with |w| = 1 and sum w >= 0): the generalized eigenproblem."""
+    Cvv, Cc = _blocks(row, b, buffer, window)
+    Lc = np.linalg.cholesky(Cc)
+    Li = np.linalg.inv(Lc)
+    lam, Q = eigh(Li @ Cvv @ Li.T)
+    w = Li.T @ Q[:, -1]
+    w = w / np.linalg.norm(w)
+    if w.sum() < 0 or (abs(w.sum()) < 1e-12 and w[np.argmax(np.abs(w))] < 0):
+        w = -w                                          # the sign of H is not identified; fix one
+    return 0.5 * math.log(float(lam[-1])), w
+
+
+def coarse_covariance(row, w, b):
+    """First row of the circulant covariance of the coarse units H_j = w . V_j on the (n/b)-ring."""
+    w = np.asarray(w, dtype=np.float64)
+    C = circulant(row)
+    n = len(row)
+    if n % b:
+        raise MalformedInput("b", str(b), f"must divide the ring size {n}")
+    V0 = block_sites(n, b)
+    return np.array([float(w @ C[np.ix_(V0, block_sites(n, b, k))] @ w) for k in range(n // b)])
+
+
+def stacked_block_mi(row, ws, b, buffer, window):
+    """Per layer l: (exact I of the given w_l, max over w_l given the layers below as given).
+
+    ``ws``: one weight vector per layer (length b each); layer l acts on the coarse ring of
+    layer l-1 (the data for l = 1).
+    """
+    exact, best = [], []
+    for w in ws:
+        exact.append(linear_block_mi(row, w, b, buffer, window))
+        best.append(max_linear_block_mi(row, b, buffer, window)[0])
+        row = coarse_covariance(row, w, b)
+    return exact, best
+
+
+def greedy_max_block_mi(row, layers, b, buffer, window):
+    """(maxima, argmaxes) layer by layer: layer l maximizes its own I given the maximizers below."""
+    maxima, ws = [], []
+    for _ in range(layers):
+        m, w = max_linear_block_mi(row, b, buffer, window)
+        maxima.append(m)
+        ws.append(w)
+        row = coarse_covariance(row, w, b)
+    return maxima, ws
