@@ -89,3 +89,16 @@ def test_cli_protocol_refuses_bad_input_before_training(capsys):
     assert main(["protocol", "--N", "30", "--M", "8"]) == 2
     err = capsys.readouterr().err
     assert "malformed margin" in err and "malformed N" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("hidden", [8, 0])
+def test_rsmi_block_networks_start_near_the_rg_maps(hidden):
+    x = torch.arange(16.0)[None]
+    outs = {}
+    for kind in ("decimation", "block"):
+        cfg = TrainConfig(K="0.5", a=("1",), objective="rsmi", N=16, M=4, layers=2, init=kind, init_noise=0,
+                          rsmi_hidden=hidden)
+        obj, _, _ = build(cfg)
+        outs[kind] = obj.net(x)[0].tolist()
+    assert outs["decimation"] == [0.0, 4.0, 8.0, 12.0]                       # x_(4j)
+    assert outs["block"] == pytest.approx([3.0, 11.0, 19.0, 27.0])          # (sum of 4 sites) / 2

@@ -178,6 +178,31 @@ class Rsmi(nn.Module):
     def draw(self, batch, generator):
         return self.sampler.sample(batch, generator)
 
+    def initialize(self, kind, noise, generator):
+        """Start every block network f_l near an RG map of its block (docs/theory.md 4.4, optimum vs optimizer).
+
+        'decimation': f_l(V) = V_0 (the block's first site); 'block': f_l(V) = sum(V) / sqrt(b). With a hidden
+        layer the map goes through hidden unit 0 (output weight 1 on it); every weight and bias gets
+        N(0, noise^2).
+        """
+        w = torch.zeros(self.b)
+        if kind == "decimation":
+            w[0] = 1.0
+        else:
+            w[:] = self.b ** -0.5
+        with torch.no_grad():
+            for f in self.net.f:
+                first, last = f.linears[0], f.linears[-1]
+                targets = {first: torch.zeros_like(first.weight)}
+                targets[first][0] = w
+                if last is not first:
+                    targets[last] = torch.zeros_like(last.weight)
+                    targets[last][0, 0] = 1.0
+                for lin in f.linears:
+                    W = targets.get(lin, torch.eye(*lin.weight.shape))
+                    lin.weight.copy_(W + noise * torch.randn(lin.weight.shape, generator=generator))
+                    lin.bias.copy_(noise * torch.randn(lin.bias.shape, generator=generator))
+
     def layer_bounds(self, x):
         """(G, L) InfoNCE estimates on the groups of ``group`` samples of x, each layer on its detached input."""
         G = len(x) // self.group
