@@ -134,9 +134,14 @@ def test_audit_rsmi_imposes_nothing_through_the_loss():
 
 
 def _rsmi(cfg, refs=None):
-    from numerics.network.rsmi import rsmi_for
+    """An Rsmi objective for ``cfg`` with its references (or the given ones) and its sampler."""
+    from numerics.network.rsmi import Rsmi
+    from numerics.network.sampler import make_sampler
+    from numerics.network.targets import references
+    refs = references(cfg) if refs is None else refs
+    chain = cfg.chain
     torch.manual_seed(0)
-    return rsmi_for(cfg, refs)
+    return Rsmi(cfg, refs, make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N))
 
 
 def test_rsmi_loss_does_not_read_theta():

@@ -63,7 +63,7 @@ optimum gives from what the optimizer reached.
 >>> cfg = TrainConfig(K="0.5", a=("1",), objective="rsmi", steps=1)
 >>> environment_index(8, 2, 0, 2)[0].tolist()
 [6, 7, 2, 3]
->>> rsmi_for(cfg).net(torch.zeros(3, 64)).shape
+>>> BlockStack(64, 2, 2, 8, "linear")(torch.zeros(3, 64)).shape
 torch.Size([3, 16])
 """
 from __future__ import annotations
@@ -328,14 +328,3 @@ def scale_free(y, refs, cfg):
             "kurtosis": {"value": kurt, "se": kurt_se, "theta_star": kurt_star, "z": z(kurt, kurt_star, kurt_se)},
             "note": ("scale-free: the readout convention does not move them; theta* has C(1)/C(0) = 0 and the "
                      "data's single-site kurtosis; 'decimated' = C_N(b^L)/C_N(0) of the data, R^L(theta)'s value")}
-
-
-def rsmi_for(cfg, refs=None, sampler=None):
-    """An Rsmi objective for ``cfg`` with its references and sampler (for doctests and tests)."""
-    from numerics.network.sampler import make_sampler
-    from numerics.network.targets import references
-    refs = references(cfg) if refs is None else refs
-    chain = cfg.chain
-    if sampler is None:
-        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N)
-    return Rsmi(cfg, refs, sampler)
