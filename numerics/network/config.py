@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from proofs.errors import MalformedInput
+from proofs.errors import MalformedInput, NotSupported
 from proofs.family import Chain
 
 # The network's shape lives here, torch-free, so the CLI parser and sweep specs need no torch import.
@@ -40,11 +40,16 @@ def block_size(N, M, layers):
         raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
     return b
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta")
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rbm")
 DTYPES = ("float32", "float64")
 
 # Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6) (benchmarks/bench_train.py).
-DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000}
+DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000, "rbm": 1000}
+
+# rbm: exact log-likelihood gradients enumerate 2^u states of one layer (u = min(N, M) for spins, M for
+# Gaussian visible units); 2^16 states x N sites is a few MB and milliseconds per step.
+RBM_EXACT_MAX_UNITS = 16
+RBM_GRADIENTS = ("auto", "exact", "cd", "pcd")
 
 
 def _int(name, v, lo, hi):
@@ -90,6 +95,9 @@ class TrainConfig:
     z_disagree: float = 5.0
     checkpoint_every: int = 500
     history_every: int = 10
+    ising: bool = False                  # the Ising chain Chain.ising(K): spins +-1, a = ()
+    rbm_gradient: str = "auto"           # rbm: exact enumeration when small enough, else PCD ("auto")
+    rbm_cd_steps: int = 1                # rbm: Gibbs steps k of CD-k / PCD-k
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731  (frozen dataclass)
@@ -97,7 +105,17 @@ class TrainConfig:
             set_("a", (self.a,))
         set_("K", str(self.K))
         set_("a", tuple(str(v) for v in self.a))
-        Chain.polynomial(self.K, self.a)                       # admissibility, exact parse
+        if not isinstance(self.ising, bool):
+            raise MalformedInput("ising", repr(self.ising), "must be true or false")
+        if self.ising:
+            if self.a:
+                raise MalformedInput("a", repr(list(self.a)), "the Ising chain has no a_k (spins +-1, no V): "
+                                     "give a = [] with ising = true")
+            K = float(Chain.ising(self.K).K)                   # exact parse; every finite K is admissible
+            if not abs(K) <= 14:                               # 1 - tanh 14 = 1.4e-12: float64 sees a frozen ring
+                raise NotSupported(f"Ising K = {self.K}: |K| > 14 freezes the ring in float64 (1 - |tanh K| < 1e-12)")
+        else:
+            Chain.polynomial(self.K, self.a)                   # admissibility, exact parse
         if self.objective not in OBJECTIVES:
             raise MalformedInput("objective", self.objective, f"choose one of {', '.join(OBJECTIVES)}")
         _int("N", self.N, 3, 4096)
@@ -141,11 +159,30 @@ class TrainConfig:
         _float("z_disagree", self.z_disagree, self.z_agree, 100)
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
         _int("history_every", self.history_every, 1, 1 << 30)
+        if self.rbm_gradient not in RBM_GRADIENTS:
+            raise MalformedInput("rbm_gradient", repr(self.rbm_gradient), f"choose one of {', '.join(RBM_GRADIENTS)}")
+        _int("rbm_cd_steps", self.rbm_cd_steps, 1, 10_000)
+        if self.objective == "rbm" and self.rbm_gradient == "exact" and self.rbm_enumerated_units > RBM_EXACT_MAX_UNITS:
+            raise MalformedInput("M", str(self.M), f"exact RBM gradients enumerate 2^{self.rbm_enumerated_units} "
+                                 f"states; need {'min(N, M)' if self.ising else 'M'} <= {RBM_EXACT_MAX_UNITS} "
+                                 "(or rbm_gradient = pcd / cd / auto: contrastive divergence)")
 
     # -- derived views ---------------------------------------------------------
     @property
     def chain(self):
-        return Chain.polynomial(self.K, self.a)
+        return Chain.ising(self.K) if self.ising else Chain.polynomial(self.K, self.a)
+
+    @property
+    def rbm_enumerated_units(self):
+        """Units of the layer an exact rbm gradient enumerates: the smaller layer for spins, else the hidden one."""
+        return min(self.N, self.M) if self.ising else self.M
+
+    @property
+    def rbm_method(self):
+        """The rbm gradient actually used: 'exact' when 2^units is enumerable under 'auto', else 'pcd'."""
+        if self.rbm_gradient != "auto":
+            return self.rbm_gradient
+        return "exact" if self.rbm_enumerated_units <= RBM_EXACT_MAX_UNITS else "pcd"
 
     @property
     def n(self):
@@ -175,10 +212,10 @@ class TrainConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise MalformedInput("config field", unknown[0], f"unknown; fields are {', '.join(sorted(names))}")
-        for req in ("K", "a", "objective"):
+        for req in ("K", "objective") + (() if d.get("ising") is True else ("a",)):
             if req not in d:
                 raise MalformedInput("config field", req, "is required")
-        return cls(**d)
+        return cls(**{"a": (), **d})
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

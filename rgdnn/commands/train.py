@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 
-from proofs.errors import NotSupported
-from numerics.network.config import ACTIVATION_NAMES, OBJECTIVES, TrainConfig
+from numerics.network.config import ACTIVATION_NAMES, OBJECTIVES, RBM_GRADIENTS, TrainConfig
 from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
 
-HELP = "train a network (decimate / infomax / autoencoder / regress-theta) and compare chi(features) with theta*"
+HELP = ("train a network (decimate / infomax / autoencoder / regress-theta / rbm) on a continuous or Ising chain "
+        "and compare chi(features) with theta*")
 
 
 def add_arguments(p):
@@ -28,6 +28,10 @@ def add_arguments(p):
     p.add_argument("--scale2", help="infomax: target variance s^2 (default: the data's m_2)")
     p.add_argument("--decorrelation", type=float, default=1.0, help="infomax: decorrelation penalty weight")
     p.add_argument("--entropy", type=float, default=0.0, help="infomax: weight of -(1/2) log det Corr(y)")
+    p.add_argument("--rbm-gradient", choices=RBM_GRADIENTS, default="auto",
+                   help="rbm: exact (enumerate 2^min(N,M) states for spins, 2^M for continuous data; at most 2^16), "
+                        "cd, pcd, or auto (exact when it fits, else PCD)")
+    p.add_argument("--rbm-cd-steps", type=int, default=1, help="rbm: Gibbs steps k of CD-k / PCD-k")
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -36,14 +40,14 @@ def add_arguments(p):
 
 def config_from_args(args):
     chain = chain_from_args(args)
-    if chain.is_ising:
-        raise NotSupported("rgdnn train samples continuous chains; the Ising chain is not supported here")
-    fields = dict(K=str(chain.K), a=tuple(str(v) for v in chain.a), objective=args.objective, N=args.N, M=args.M,
+    fields = dict(K=str(chain.K), a=tuple(str(v) for v in chain.a), ising=chain.is_ising,
+                  objective=args.objective, N=args.N, M=args.M,
                   layers=args.layers, hidden=tuple(args.hidden) if args.hidden else None,
                   activation=args.activation, seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr,
                   lr_final=min(1e-4, args.lr / 10) if args.lr > 0 else args.lr, eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
-                  decorrelation=args.decorrelation, entropy=args.entropy)
+                  decorrelation=args.decorrelation, entropy=args.entropy,
+                  rbm_gradient=args.rbm_gradient, rbm_cd_steps=args.rbm_cd_steps)
     return TrainConfig(**fields)
 
 
@@ -73,12 +77,15 @@ def run(args):
 def _fmt(t):
     if t is None:
         return "none"
+    if not t["a"]:
+        return f"K = {t['K']:.5g}"
     return f"K = {t['K']:.5g}, a = ({', '.join(f'{v:.5g}' for v in t['a'])})"
 
 
 def _print(r):
     c = r["config"]
-    print(f"{r['objective']} on Chain(K={c['K']}, a=({', '.join(c['a'])})), N={c['N']} M={c['M']} L={c['layers']} "
+    chain = f"Chain.ising(K={c['K']})" if c.get("ising") else f"Chain(K={c['K']}, a=({', '.join(c['a'])}))"
+    print(f"{r['objective']} on {chain}, N={c['N']} M={c['M']} L={c['layers']} "
           f"{c['activation']}, seed {c['seed']}, {c['steps']} steps, {r['seconds']:.1f} s")
     print(f"  chi-hat     {_fmt(r['chi'])}")
     print(f"  s.e.        {_fmt(r['se'])}")
@@ -90,6 +97,10 @@ def _print(r):
         print(f"  constraint  {_fmt(r['theta_constraint'])}   z {_fmt(r['z_constraint'])} -> {r['verdict_constraint']}")
     gap = "unknown optimum" if r["loss_gap"] is None else f"{r['loss_gap']:.3g}"
     print(f"  loss        {r['loss']:.4g}, gap to optimum {gap} ({r['loss_optimum_note']})")
+    if "rbm" in r:
+        rb = r["rbm"]
+        kl = (f", NLL/site {rb['nll_per_site']:.5g} +- {rb['nll_per_site_se']:.2g}" if "nll_per_site" in rb else "")
+        print(f"  rbm         gradient {rb['gradient']}{kl}")
     for name in ("lag2", "mean", "next_moment"):
         d = r["diagnostics"].get(name)
         if d:
