@@ -19,7 +19,13 @@ Diagnostics (a difference, its delta-method s.e., z; flagged at |z| > z_flag):
 - lag 2: E[s_0 s_2] against (t^2 + t^(M-2)) / (1 + t^M) at t-hat (catches unordered units:
   a Markov ring in index order has this lag-2 correlation; at M = 3 lag 2 is lag 1 reversed,
   so it carries no information there and is not flagged);
-- mean: E[s_j] against 0 (the Ising family is Z2-symmetric).
+- mean: E[s_j] against 0 (the Ising family is Z2-symmetric);
+- translation: the M nearest-neighbour correlations E[s_j s_(j+1)], j = 0..M-1, must be equal on a
+  ring. Their spread is tested by a Wald statistic X = d^T Sigma^-1 d on the M - 1 contrasts
+  d = H c (H: Helmert rows, Sigma: their sample covariance / S), chi^2 with M - 1 degrees of
+  freedom under translation invariance, reported as the normal quantile z of its p-value.
+  This is the check that catches units in arbitrary order when the average correlation is
+  small: then lag 1 and lag 2 are both near 0 and the lag-2 test alone is blind.
 
 >>> import torch
 >>> from numerics.network.ising_ring import IsingRingSampler
@@ -75,6 +81,60 @@ def solve_t(c1, M):
     return t
 
 
+def _helmert(M):
+    """(M - 1) x M orthonormal contrasts (rows sum to 0)."""
+    H = np.zeros((M - 1, M))
+    for k in range(1, M):
+        H[k - 1, :k] = 1.0
+        H[k - 1, k] = -k
+        H[k - 1] /= math.sqrt(k * (k + 1))
+    return H
+
+
+def normal_quantile_of_sf(p):
+    """z with P(Z > z) = p for a standard normal Z; p may be an mpmath number far below 1e-308.
+
+    Newton on log(erfc(z / sqrt 2) / 2) = log p at 30 digits (mpmath's exponent range is unbounded).
+
+    >>> [round(normal_quantile_of_sf(q), 6) for q in (0.5, 0.025, 1e-6)]
+    [0.0, 1.959964, 4.753424]
+    """
+    import mpmath
+    with mpmath.workdps(30):
+        p = mpmath.mpf(p)
+        if p <= 0:
+            return math.inf
+        if p >= 1:
+            return -math.inf
+        if p > 0.5:
+            return -normal_quantile_of_sf(1 - p)
+        logp, r2 = mpmath.log(p), mpmath.sqrt(2)
+        z = mpmath.sqrt(-2 * logp) if logp < -1 else mpmath.mpf(0.5)
+        for _ in range(100):
+            tail = mpmath.erfc(z / r2) / 2
+            step = (mpmath.log(tail) - logp) / (-mpmath.exp(-z * z / 2) / mpmath.sqrt(2 * mpmath.pi) / tail)
+            z -= step
+            if abs(step) < mpmath.mpf(10) ** -20 * (1 + abs(z)):
+                break
+        return float(z)
+
+
+def translation_test(s):
+    """Wald test that E[s_j s_(j+1)] is the same for every j (a ring in index order); a diagnostic dict."""
+    S, M = s.shape
+    P = s * np.roll(s, -1, axis=1)                       # pair products, column j = (j, j+1)
+    H = _helmert(M)
+    d = H @ P.mean(0)
+    cov = H @ np.cov(P, rowvar=False) @ H.T / S
+    X = float(d @ np.linalg.pinv(cov, rcond=1e-12, hermitian=True) @ d)
+    import mpmath
+    p = mpmath.gammainc((M - 1) / 2, X / 2, mpmath.inf, regularized=True) if math.isfinite(X) else mpmath.mpf(0)
+    spread = P.mean(0)
+    return {"value": X, "dof": M - 1, "p": float(p), "z": normal_quantile_of_sf(p),
+            "what": "chi^2 of the spread of E[s_j s_(j+1)] over j (equal on a ring in index order)",
+            "min_max": [float(spread.min()), float(spread.max())]}
+
+
 @dataclass
 class SpinChiEstimate:
     """chi-hat = (K,) of spin outputs, s.e., 1 x 1 covariance and diagnostics (estimator.ChiEstimate's fields)."""
@@ -126,7 +186,8 @@ def spin_chi_hat(y, *, z_flag=5.0):
     }
     m = diag["mean"]
     m["z"] = m["value"] / m["se"] if m["se"] > 0 else (0.0 if m["value"] == 0 else math.inf)
-    for name in ("lag2", "mean"):
+    diag["translation"] = translation_test(s)
+    for name in ("lag2", "mean", "translation"):
         diag[name]["flag"] = bool(abs(diag[name]["z"]) > z_flag)
     return SpinChiEstimate(theta=(K,), se=(se,), moments=(float(sbar[0]),), moments_se=(math.sqrt(cov[0, 0]),),
                            samples=S, M=M, diagnostics=diag, cov=((se * se,),))

@@ -21,7 +21,8 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0, help="fixes initialization, training data and estimation set")
     p.add_argument("--steps", type=int, help="training steps (default depends on the objective)")
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-2, help="initial Adam learning rate (cosine-annealed)")
+    p.add_argument("--lr", type=float, help="initial Adam learning rate, cosine-annealed to min(1e-4, lr/10) "
+                                            "(default 1e-2; rbm 3e-2)")
     p.add_argument("--eval-samples", type=int, default=16384, help="fresh samples for chi-hat")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: steadier on 2 cores)")
@@ -44,10 +45,12 @@ def config_from_args(args):
                   objective=args.objective, N=args.N, M=args.M,
                   layers=args.layers, hidden=tuple(args.hidden) if args.hidden else None,
                   activation=args.activation, seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr,
-                  lr_final=min(1e-4, args.lr / 10) if args.lr > 0 else args.lr, eval_samples=args.eval_samples,
+                  eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
                   decorrelation=args.decorrelation, entropy=args.entropy,
                   rbm_gradient=args.rbm_gradient, rbm_cd_steps=args.rbm_cd_steps)
+    if args.lr is not None:
+        fields["lr_final"] = min(1e-4, args.lr / 10) if args.lr > 0 else args.lr
     return TrainConfig(**fields)
 
 
