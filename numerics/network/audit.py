@@ -11,6 +11,8 @@ reparametrized bottleneck) are run by ``rgdnn results`` and recorded in docs/net
 ['a_1 (centred-moment constraint E[(y-Ey)^2] = m_2)', 'K (decorrelation penalty forces Cov(y) diagonal)']
 >>> audit(TrainConfig(K="0.5", a=("1",), objective="infomax", decorrelation=0, entropy=1))["emergent"]
 ['K (entropy maximization under the variance constraint: Hadamard gives Cov(y) diagonal)']
+>>> audit(TrainConfig(K="0.8", a=(), ising=True, objective="rbm", N=32, M=16, layers=1))["imposed"]
+[]
 """
 from __future__ import annotations
 
@@ -20,6 +22,30 @@ def audit(cfg):
     n = cfg.n
     a_names = [f"a_{k}" for k in range(1, n + 1)]
     obj = cfg.objective
+    spins = getattr(cfg, "ising", False)
+    if obj == "rbm":
+        readout = ("readout: h ~ p(h | v), +-1 spins, read as an M-ring in index order" if spins else
+                   "readout: E[h | v] = tanh(c + W^T v / sigma), rescaled so its second moment is the data's m_2")
+        return {"imposed": [] if spins else
+                ["the output scale (readout convention: second moment set to m_2; fixes one combination of a)"],
+                "emergent": ["K (maximum likelihood of the visible law mentions no theta*, K or hidden law; "
+                             + readout + ")"] + [f"{a} (given the scale convention)" for a in a_names],
+                "not_identified": ["the order and signs of the hidden units: permutations and h_j -> -h_j "
+                                   "(W_:j, c_j -> -W_:j, -c_j) leave the likelihood unchanged, so chi of the "
+                                   "index-order ring is a convention; the translation and lag-2 diagnostics test it"]}
+    if spins and obj == "infomax":
+        imposed = ["the output scale (centred-moment constraint E[(y-Ey)^2] = "
+                   f"{'s^2' if cfg.scale2 else '1'}; the sign readout discards it)"]
+        emergent, nid = [], []
+        if cfg.decorrelation > 0:
+            imposed.append("K (decorrelation penalty forces Cov(y) diagonal; for jointly Gaussian y that gives "
+                           "E[sign y_0 sign y_1] = (2/pi) arcsin Corr = 0, not in general)")
+        elif cfg.entropy > 0:
+            emergent.append("K (entropy maximization under the variance constraint: Hadamard gives Cov(y) "
+                            "diagonal; the sign readout inherits it for jointly Gaussian y only)")
+        else:
+            nid.append("K (neither decorrelation nor entropy term: any correlation meets the constraints)")
+        return {"imposed": imposed, "emergent": emergent, "not_identified": nid}
     if obj == "infomax":
         imposed = [f"{a} (centred-moment constraint E[(y-Ey)^{2 * k}] = {'s^2-scaled ' if cfg.scale2 else ''}m_{2 * k})"
                    for k, a in enumerate(a_names, 1)]
@@ -33,7 +59,8 @@ def audit(cfg):
         return {"imposed": imposed, "emergent": emergent, "not_identified": nid}
     if obj == "decimate":
         return {"imposed": [],
-                "emergent": ["K (-> 0 only as u^(b^L) -> 0: the output is R^L(theta), not theta*)"]
+                "emergent": ["K (-> 0 only as " + ("(tanh K)^(b^L)" if spins else "u^(b^L)")
+                             + " -> 0: the output is R^L(theta), not theta*)"]
                 + [f"{a} (decimation keeps the single-site law, so m_{2 * k} and a* carry over)"
                    for k, a in enumerate(a_names, 1)],
                 "not_identified": []}

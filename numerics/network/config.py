@@ -219,6 +219,8 @@ class TrainConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise MalformedInput("config field", unknown[0], f"unknown; fields are {', '.join(sorted(names))}")
+        if not isinstance(d.get("ising", False), bool):
+            raise MalformedInput("ising", repr(d["ising"]), "must be true or false")
         for req in ("K", "objective") + (() if d.get("ising") is True else ("a",)):
             if req not in d:
                 raise MalformedInput("config field", req, "is required")

@@ -211,11 +211,19 @@ class RBMObjective(Objective):
             v0 = torch.randn(cfg.batch, cfg.N) * math.sqrt(self.m2)
             self.register_buffer("chains", torch.sign(v0) if self.spins else v0)
         H = refs.get("entropy_per_site_ring")
+        chain = cfg.chain
+        if H is None and chain.is_gaussian and len(chain.a) == 1:     # closed form, numerics/network/sampler.py
+            from numerics.network.sampler import gaussian_ring_log_partition
+            self.gauss = (float(chain.K), float(chain.a[0]))
+            H = 0.5 + gaussian_ring_log_partition(*self.gauss, cfg.N) / cfg.N
+        else:
+            self.gauss = None
         self.exact_nll = self.rbm.enumerated_units() <= NLL_MAX_UNITS
         if H is not None and self.exact_nll:
             self.optimum = H
-            self.optimum_note = ("entropy per site of the data's N-ring (closed form); NLL - H = KL(data || RBM)/N "
-                                 ">= 0, and an RBM with M hidden units need not reach it")
+            self.optimum_note = ("entropy per site of the data's N-ring (closed form; differential entropy for "
+                                 "continuous data); NLL - H = KL(data || RBM)/N >= 0, and an RBM with M hidden "
+                                 "units need not reach it")
         else:
             self.optimum = None
             self.optimum_note = ("NLL not computable exactly (2^{} states)".format(self.rbm.enumerated_units())
@@ -289,9 +297,16 @@ class RBMObjective(Objective):
         return {"rbm": rep}
 
     def _data_log_prob(self, x):
+        """log p_data(x) per row where it is known in closed form (Ising, Gaussian ring), else None."""
         if self.spins:
             from numerics.network.ising_ring import ring_log_prob
             return ring_log_prob(x.double(), float(self.cfg.chain.K))
+        if self.gauss is not None:
+            from numerics.network.sampler import gaussian_ring_log_partition
+            K, a = self.gauss
+            x = x.double()
+            H = a * (x * x).sum(-1) - K * (x * torch.roll(x, -1, dims=-1)).sum(-1)
+            return -H - gaussian_ring_log_partition(K, a, x.shape[-1])
         return None
 
     def _ordered_reading(self, y):
