@@ -1,4 +1,4 @@
-"""The results study: four objectives x standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations.
+"""The results study: the objectives x standard examples (docs/theory.md 6, Ising included) x seeds, and the circularity demonstrations.
 
 ``table`` trains every (example, objective, seed) with the default configuration and returns one
 row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
@@ -30,6 +30,7 @@ EXAMPLES = {
     "Gaussian (a, K) = (1, 0.5)": {"K": "0.5", "a": ["1"]},
     "quartic single well a = (0.5, 0.1), K = 0.4": {"K": "0.4", "a": ["0.5", "0.1"]},
     "quartic double well a = (-1, 0.25), K = 0.5": {"K": "0.5", "a": ["-1", "0.25"]},
+    "Ising K = 0.8": {"K": "0.8", "a": [], "ising": True},
 }
 
 

@@ -1,4 +1,4 @@
-"""rgdnn results: the four objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations."""
+"""rgdnn results: the objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from numerics.network.config import OBJECTIVES
 
 HELP = "train every objective on the standard examples (docs/theory.md 6) for several seeds; write the results table (Markdown)"
 
-EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2}
+EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2, "ising": 3}
 
 
 def add_arguments(p):
