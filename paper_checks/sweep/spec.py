@@ -2,7 +2,7 @@
 
 A spec is a TOML file or command-line flags (flags override the file)::
 
-    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta
+    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta, rbm
     L = [1, 2]                       # depths (hidden layers); each cell has N = M b^L sites
     seeds = [0, 1]
     scheme = "decimation"            # the RG scheme theta* and R^L(theta) refer to (decimation only)
