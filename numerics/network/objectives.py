@@ -190,7 +190,8 @@ class RBMObjective(Objective):
     so that its second moment equals the data's m_2 on a calibration set drawn first from the
     estimation stream (a readout convention: the scale of chi is set by it, not learned).
     The hidden layer is fully connected to the visible one; its units need not be spatially
-    ordered (the spin estimator's lag-2 diagnostic tests the ring reading).
+    ordered (the spin estimator's lag-2 and translation diagnostics test the ring reading;
+    ``rbm.ordered_reading`` reports a second reading with units sorted by receptive field).
     """
 
     name = "rbm"

@@ -33,8 +33,10 @@ Hidden units are fully connected to every visible site (as in Mehta-Schwab): not
 unit j sit next to unit j + 1, and permutations or sign flips (h_j -> -h_j with
 W_:j, c_j -> -W_:j, -c_j) of hidden units leave the likelihood unchanged. Reading h as an
 M-site ring in index order is therefore a convention; the lag-2 diagnostic of the spin
-estimator tests whether that reading is a Markov ring, and ``receptive_fields`` says where
-each unit looks.
+estimator tests whether that reading is a Markov ring, and its translation diagnostic whether
+the nearest-neighbour correlations are the same along it (the lag-2 test alone misses units
+in arbitrary order whose correlations are weak on average: on the trained Ising example
+lag-2 z = 1.1, translation z = 66); ``receptive_fields`` says where each unit looks.
 
 >>> import torch
 >>> torch.manual_seed(0) and None

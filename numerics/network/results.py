@@ -133,7 +133,8 @@ def _flags(r):
     d = r.get("diagnostics") or {}
     if "no_chi_hat" in d:
         return "no chi: " + d["no_chi_hat"][:60]
-    return ", ".join(f"{k} z={d[k]['z']:+.0f}" for k in ("lag2", "mean", "next_moment") if d.get(k, {}).get("flag")) or "-"
+    return ", ".join(f"{k} z={d[k]['z']:+.0f}" for k in ("lag2", "mean", "next_moment", "translation")
+                     if d.get(k, {}).get("flag")) or "-"
 
 
 def markdown(rows, demos=None, command="", figure=None):
@@ -147,7 +148,8 @@ def markdown(rows, demos=None, command="", figure=None):
          "", rows[0]["thresholds"]["rule"] if rows else "", "",
          "Diagnostic flags (|z| > 5): lag2 = E[y0 y2] against the family's prediction at chi-hat (unordered or "
          "non-Markov units); mean = E[y] != 0; next_moment = E[y^(2n+2)] against the prediction (non-family "
-         "shape). A flagged row's chi-hat describes a law the family does not fit.", ""]
+         "shape); translation (spins) = the nearest-neighbour correlations differ along the ring (units not a ring in "
+         "index order). A flagged row's chi-hat describes a law the family does not fit.", ""]
     for ex in dict.fromkeys(r["example"] for r in rows):
         rs = [r for r in rows if r["example"] == ex]
         L += [f"## {ex}", "", f"theta* = {_theta(rs[0]['theta_star'])} ({rs[0]['reference_source']})", "",
