@@ -27,6 +27,8 @@ and recorded in docs/network.md.
 []
 >>> [e.split(",")[0] for e in audit(TrainConfig(K="0.4", a=("0.5", "0.1"), objective="rsmi"))["emergent"]]
 ['K', 'the shape a_2/a_1^2 (kurtosis m_4/m_2^2)']
+>>> audit(TrainConfig(K="0.8", a=(), ising=True, objective="rbm", N=32, M=16, layers=1))["imposed"]
+[]
 """
 from __future__ import annotations
 
@@ -36,6 +38,30 @@ def audit(cfg):
     n = cfg.n
     a_names = [f"a_{k}" for k in range(1, n + 1)]
     obj = cfg.objective
+    spins = getattr(cfg, "ising", False)
+    if obj == "rbm":
+        readout = ("readout: h ~ p(h | v), +-1 spins, read as an M-ring in index order" if spins else
+                   "readout: E[h | v] = tanh(c + W^T v / sigma), rescaled so its second moment is the data's m_2")
+        return {"imposed": [] if spins else
+                ["the output scale (readout convention: second moment set to m_2; fixes one combination of a)"],
+                "emergent": ["K (maximum likelihood of the visible law mentions no theta*, K or hidden law; "
+                             + readout + ")"] + [f"{a} (given the scale convention)" for a in a_names],
+                "not_identified": ["the order and signs of the hidden units: permutations and h_j -> -h_j "
+                                   "(W_:j, c_j -> -W_:j, -c_j) leave the likelihood unchanged, so chi of the "
+                                   "index-order ring is a convention; the translation and lag-2 diagnostics test it"]}
+    if spins and obj == "infomax":
+        imposed = ["the output scale (centred-moment constraint E[(y-Ey)^2] = "
+                   f"{'s^2' if cfg.scale2 else '1'}; the sign readout discards it)"]
+        emergent, nid = [], []
+        if cfg.decorrelation > 0:
+            imposed.append("K (decorrelation penalty forces Cov(y) diagonal; for jointly Gaussian y that gives "
+                           "E[sign y_0 sign y_1] = (2/pi) arcsin Corr = 0, not in general)")
+        elif cfg.entropy > 0:
+            imposed.append("K (entropy term -(1/2) log det Corr(y) is minimized at Corr = I for any data: "
+                           "data-independent; the sign readout inherits it for jointly Gaussian y only)")
+        else:
+            nid.append("K (neither decorrelation nor entropy term: any correlation meets the constraints)")
+        return {"imposed": imposed, "emergent": emergent, "not_identified": nid}
     if obj == "infomax":
         imposed = [f"{a} (centred-moment constraint E[(y-Ey)^{2 * k}] = {'s^2-scaled ' if cfg.scale2 else ''}m_{2 * k})"
                    for k, a in enumerate(a_names, 1)]
@@ -49,7 +75,8 @@ def audit(cfg):
             nid.append("K (neither decorrelation nor entropy term: any correlation meets the constraints)")
         return {"imposed": imposed, "emergent": [], "not_identified": nid}
     if obj == "decimate":
-        return {"imposed": ["K (the teacher D x fixes the output law: K of R^L(theta), -> 0 only as u^(b^L) -> 0)"]
+        return {"imposed": ["K (the teacher D x fixes the output law: K of R^L(theta), -> 0 only as "
+                            + ("(tanh K)^(b^L)" if spins else "u^(b^L)") + " -> 0)"]
                 + [f"{a} (the teacher fixes the output law; decimation keeps the single-site law, so m_{2 * k} "
                    f"carries over)" for k, a in enumerate(a_names, 1)],
                 "emergent": [], "not_identified": []}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from proofs.errors import MalformedInput
+from proofs.errors import MalformedInput, NotSupported
 from proofs.family import Chain
 
 # The network's shape lives here, torch-free, so the CLI parser and sweep specs need no torch import.
@@ -40,7 +40,7 @@ def block_size(N, M, layers):
         raise MalformedInput("N", str(N), f"need N = M b^L with an integer b >= 2 (M = {M}, L = {layers})")
     return b
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi")
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi", "rbm")
 
 # Kinds of agreement with the reference (docs/theory.md 4.4): only emergent agreement is evidence for the
 # paper. Objectives of other families (rsmi, rbm) are listed so every result can carry its label.
@@ -69,8 +69,20 @@ INITS = ("random", "decimation", "block")
 
 # Steps that reached |z| < 3 at s.e. <= 1% of a* for the standard examples (docs/theory.md 6)
 # (benchmarks/bench_train.py); rsmi: steps at which the learned linear f's exact MI reached the greedy
-# maximum (to 3e-7 nats, seeds 0-2, Gaussian example), not agreement with theta*.
-DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000, "rsmi": 1000}
+# maximum (to 3e-7 nats, seeds 0-2, Gaussian example), not agreement with theta*;
+# rbm: steps for its NLL to come within 1e-3 per site of the data's entropy on the Ising example (see DEFAULT_LR).
+DEFAULT_STEPS = {"decimate": 1000, "infomax": 1500, "autoencoder": 4000, "regress-theta": 2000, "rsmi": 1000,
+                 "rbm": 1500}
+
+# Adam's initial learning rate. rbm: 3e-2 brought the exact NLL per site within 6e-4 of the data's entropy
+# in 1500 steps (K = 0.8, N = 32, M = 16), against 2.3e-2 at 1e-2 and 1000 steps (benchmarks/bench_train.py).
+DEFAULT_LR = {"decimate": 1e-2, "infomax": 1e-2, "autoencoder": 1e-2, "regress-theta": 1e-2, "rsmi": 1e-2,
+              "rbm": 3e-2}
+
+# rbm: exact log-likelihood gradients enumerate 2^u states of one layer (u = min(N, M) for spins, M for
+# Gaussian visible units); 2^16 states x N sites is a few MB and milliseconds per step.
+RBM_EXACT_MAX_UNITS = 16
+RBM_GRADIENTS = ("auto", "exact", "cd", "pcd")
 
 
 def _int(name, v, lo, hi):
@@ -100,7 +112,7 @@ class TrainConfig:
     seed: int = 0
     steps: int | None = None             # default: DEFAULT_STEPS[objective]
     batch: int = 256
-    lr: float = 1e-2                     # Adam, cosine-annealed to lr_final
+    lr: float | None = None              # Adam, cosine-annealed to lr_final; default DEFAULT_LR[objective]
     lr_final: float = 1e-4
     eval_samples: int = 16384            # fresh samples for chi-hat (estimation set)
     dtype: str = "float32"
@@ -125,6 +137,9 @@ class TrainConfig:
     margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
     checkpoint_every: int = 500
     history_every: int = 10
+    ising: bool = False                  # the Ising chain Chain.ising(K): spins +-1, a = ()
+    rbm_gradient: str = "auto"           # rbm: exact enumeration when small enough, else PCD ("auto")
+    rbm_cd_steps: int = 1                # rbm: Gibbs steps k of CD-k / PCD-k
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731  (frozen dataclass)
@@ -132,7 +147,17 @@ class TrainConfig:
             set_("a", (self.a,))
         set_("K", str(self.K))
         set_("a", tuple(str(v) for v in self.a))
-        Chain.polynomial(self.K, self.a)                       # admissibility, exact parse
+        if not isinstance(self.ising, bool):
+            raise MalformedInput("ising", repr(self.ising), "must be true or false")
+        if self.ising:
+            if self.a:
+                raise MalformedInput("a", repr(list(self.a)), "the Ising chain has no a_k (spins +-1, no V): "
+                                     "give a = [] with ising = true")
+            K = float(Chain.ising(self.K).K)                   # exact parse; every finite K is admissible
+            if not abs(K) <= 14:                               # 1 - tanh 14 = 1.4e-12: float64 sees a frozen ring
+                raise NotSupported(f"Ising K = {self.K}: |K| > 14 freezes the ring in float64 (1 - |tanh K| < 1e-12)")
+        else:
+            Chain.polynomial(self.K, self.a)                   # admissibility, exact parse
         if self.objective not in OBJECTIVES:
             raise MalformedInput("objective", self.objective, f"choose one of {', '.join(OBJECTIVES)}")
         _int("N", self.N, 3, 4096)
@@ -169,6 +194,8 @@ class TrainConfig:
             set_("steps", DEFAULT_STEPS[self.objective])
         _int("steps", self.steps, 1, 1_000_000)
         _int("batch", self.batch, 8, 1 << 20)
+        if self.lr is None:
+            set_("lr", DEFAULT_LR.get(self.objective, 1e-2))
         _float("lr", self.lr, 0, 10, lo_open=True)
         _float("lr_final", self.lr_final, 0, self.lr, lo_open=True)
         _int("eval_samples", self.eval_samples, 64, 1 << 24)
@@ -198,11 +225,30 @@ class TrainConfig:
         _float("margin", self.margin, 0, 10, lo_open=True)
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
         _int("history_every", self.history_every, 1, 1 << 30)
+        if self.rbm_gradient not in RBM_GRADIENTS:
+            raise MalformedInput("rbm_gradient", repr(self.rbm_gradient), f"choose one of {', '.join(RBM_GRADIENTS)}")
+        _int("rbm_cd_steps", self.rbm_cd_steps, 1, 10_000)
+        if self.objective == "rbm" and self.rbm_gradient == "exact" and self.rbm_enumerated_units > RBM_EXACT_MAX_UNITS:
+            raise MalformedInput("M", str(self.M), f"exact RBM gradients enumerate 2^{self.rbm_enumerated_units} "
+                                 f"states; need {'min(N, M)' if self.ising else 'M'} <= {RBM_EXACT_MAX_UNITS} "
+                                 "(or rbm_gradient = pcd / cd / auto: contrastive divergence)")
 
     # -- derived views ---------------------------------------------------------
     @property
     def chain(self):
-        return Chain.polynomial(self.K, self.a)
+        return Chain.ising(self.K) if self.ising else Chain.polynomial(self.K, self.a)
+
+    @property
+    def rbm_enumerated_units(self):
+        """Units of the layer an exact rbm gradient enumerates: the smaller layer for spins, else the hidden one."""
+        return min(self.N, self.M) if self.ising else self.M
+
+    @property
+    def rbm_method(self):
+        """The rbm gradient actually used: 'exact' when 2^units is enumerable under 'auto', else 'pcd'."""
+        if self.rbm_gradient != "auto":
+            return self.rbm_gradient
+        return "exact" if self.rbm_enumerated_units <= RBM_EXACT_MAX_UNITS else "pcd"
 
     @property
     def n(self):
@@ -232,10 +278,12 @@ class TrainConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise MalformedInput("config field", unknown[0], f"unknown; fields are {', '.join(sorted(names))}")
-        for req in ("K", "a", "objective"):
+        if not isinstance(d.get("ising", False), bool):
+            raise MalformedInput("ising", repr(d["ising"]), "must be true or false")
+        for req in ("K", "objective") + (() if d.get("ising") is True else ("a",)):
             if req not in d:
                 raise MalformedInput("config field", req, "is required")
-        return cls(**d)
+        return cls(**{"a": (), **d})
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

@@ -10,6 +10,9 @@
 - ``rsmi``:          minus an InfoNCE lower bound on the mutual information of weight-shared block
                      variables with their environment, layer by layer (numerics/network/rsmi.py,
                      docs/theory.md 4.4); nothing about theta in the loss.
+- ``rbm``:           maximum likelihood of a restricted Boltzmann machine with N visible and M +-1
+                     hidden units (variational RG, Mehta & Schwab; ``numerics/network/rbm.py``);
+                     features h ~ p(h | v) for spins, E[h | v] rescaled to the data's m_2 otherwise.
 
 Penalties are written so that their stochastic gradients are unbiased: each squared
 deviation (c - t)^2 is estimated by the product (c_A - t)(c_B - t) over the two halves of the
@@ -75,6 +78,14 @@ class Objective(nn.Module):
 
     def features(self, x):
         return self.net(x)
+
+    def feature_sample(self, x, generator):
+        """The feature-layer output for the estimation set (deterministic networks ignore the generator)."""
+        return self.features(x)
+
+    def extra_report(self, x, y):
+        """Objective-specific entries of the result from data x and features y (none by default)."""
+        return {}
 
     def eval_loss(self, x):
         return float(self.forward(x))
@@ -185,7 +196,174 @@ class RegressTheta(Objective):
         return float(self.forward(data))
 
 
-OBJECTIVE_CLASSES = {c.name: c for c in (Decimate, Infomax, Autoencoder, RegressTheta, Rsmi)}
+class RBMObjective(Objective):
+    """rbm: mean NLL per site of an RBM (exact log Z by enumeration, or CD-k / PCD-k; numerics/network/rbm.py).
+
+    Training loss per step: (mean F(v_data) + log Z) / N (exact: the NLL per site of the batch), or
+    (mean F(v_data) - mean F(v_k)) / N (CD / PCD surrogate, whose gradient estimates the NLL's).
+    Features: spins h ~ p(h | v) (the Mehta-Schwab feature law p(h) = sum_v p(v) p(h | v)), drawn
+    from the estimation stream; Gaussian visible units: E[h | v] = tanh(c + W^T v / sigma), rescaled
+    so that its second moment equals the data's m_2 on a calibration set drawn first from the
+    estimation stream (a readout convention: the scale of chi is set by it, not learned).
+    The hidden layer is fully connected to the visible one; its units need not be spatially
+    ordered (the spin estimator's lag-2 and translation diagnostics test the ring reading;
+    ``rbm.ordered_reading`` reports a second reading with units sorted by receptive field).
+    """
+
+    name = "rbm"
+    CALIBRATION = 8192
+
+    def __init__(self, cfg, refs, sampler):
+        nn.Module.__init__(self)
+        from numerics.network.rbm import NLL_MAX_UNITS, RBM
+        self.cfg, self.sampler = cfg, sampler
+        self.spins = bool(getattr(cfg, "ising", False))
+        self.rbm = RBM(cfg.N, cfg.M, "spin" if self.spins else "gaussian")
+        self.method, self.k = cfg.rbm_method, cfg.rbm_cd_steps
+        self.m2 = float(refs["m"][0])
+        self.theta_star = float(refs["theta_star"][0])
+        self.rg_L = float(refs["rg_L"][0]) if "rg_L" in refs else None
+        self.register_buffer("readout_scale", torch.tensor(float("nan"), dtype=torch.float64))
+        if self.method == "pcd":      # persistent chains: part of the state, so resume is exact
+            v0 = torch.randn(cfg.batch, cfg.N) * math.sqrt(self.m2)
+            self.register_buffer("chains", torch.sign(v0) if self.spins else v0)
+        H = refs.get("entropy_per_site_ring")
+        chain = cfg.chain
+        if H is None and chain.is_gaussian and len(chain.a) == 1:     # closed form, numerics/network/sampler.py
+            from numerics.network.sampler import gaussian_ring_log_partition
+            self.gauss = (float(chain.K), float(chain.a[0]))
+            H = 0.5 + gaussian_ring_log_partition(*self.gauss, cfg.N) / cfg.N
+        else:
+            self.gauss = None
+        self.exact_nll = self.rbm.enumerated_units() <= NLL_MAX_UNITS
+        if H is not None and self.exact_nll:
+            self.optimum = H
+            self.optimum_note = ("entropy per site H of the data's N-ring (closed form; differential entropy for "
+                                 "continuous data); the loss is H + mean(NLL + log p_data / N), so the gap "
+                                 "estimates KL(data || RBM)/N >= 0; an RBM with M hidden units need not reach 0")
+        else:
+            self.optimum = None
+            self.optimum_note = ("NLL not computable exactly (2^{} states)".format(self.rbm.enumerated_units())
+                                 if not self.exact_nll else "the data's entropy per site is not available here")
+
+    def draw(self, batch, generator):
+        x = self.sampler.sample(batch, generator)
+        if self.method == "exact":
+            return x
+        uh = torch.rand(self.k, batch, self.cfg.M, generator=generator, dtype=torch.float64).to(x.dtype)
+        nv = (torch.rand if self.spins else torch.randn)(self.k, batch, self.cfg.N, generator=generator,
+                                                          dtype=torch.float64).to(x.dtype)
+        return x, uh, nv
+
+    def forward(self, data):
+        if self.method == "exact":
+            return (self.rbm.free_energy(data).mean() + self.rbm.log_partition()) / self.cfg.N
+        x, uh, nv = data
+        start = x if self.method == "cd" else self.chains[: len(x)]
+        vk = self.rbm.gibbs(start, uh, nv)
+        if self.method == "pcd":
+            self.chains[: len(x)] = vk
+        return (self.rbm.free_energy(x).mean() - self.rbm.free_energy(vk).mean()) / self.cfg.N
+
+    def features(self, x):
+        m = torch.tanh(self.rbm.hidden_field(x))
+        return m if self.spins else m * self.readout_scale.to(m.dtype)
+
+    def feature_sample(self, x, generator):
+        if self.spins:
+            u = torch.rand(len(x), self.cfg.M, generator=generator, dtype=torch.float64).to(x.dtype)
+            return self.rbm.sample_hidden(x, u)
+        if torch.isnan(self.readout_scale):
+            xc = self.sampler.sample(self.CALIBRATION, generator)
+            m = torch.tanh(self.rbm.hidden_field(xc)).double()
+            self.readout_scale.fill_(math.sqrt(self.m2 / float((m * m).mean())))
+        return self.features(x)
+
+    def _nll_per_site(self, x):
+        """-log p_RBM(v) / N per row of x, exact, evaluated in float64 on a copy of the machine."""
+        import copy
+        rbm = copy.deepcopy(self.rbm).double()
+        with torch.no_grad():
+            return rbm.nll(x.double()) / self.cfg.N
+
+    def eval_loss(self, x):
+        """Population NLL per site: H + mean(NLL + log p_data / N) where log p_data is known, else mean NLL.
+
+        Both are unbiased for E[NLL]; the first uses the exact log p_data(x) as a control variate
+        (its spread is that of log p_data - log p_RBM, about 20x smaller here), so loss - H
+        estimates KL(data || RBM) / N directly.
+        """
+        return self._nll_report(x)["loss"] if self.exact_nll else float("nan")
+
+    def _nll_report(self, x):
+        nll = self._nll_per_site(x)
+        S = len(nll)
+        rep = {"nll_per_site": float(nll.mean()), "nll_per_site_se": float(nll.std() / math.sqrt(S))}
+        rep["loss"] = rep["nll_per_site"]
+        log_p = self._data_log_prob(x)
+        if log_p is not None:
+            d = nll + log_p / self.cfg.N                  # KL(data || RBM) / N per sample, in expectation
+            rep.update(entropy_per_site=self.optimum, kl_per_site=float(d.mean()),
+                       kl_per_site_se=float(d.std() / math.sqrt(S)))
+            rep["loss"] = self.optimum + rep["kl_per_site"]
+        return rep
+
+    def extra_report(self, x, y):
+        rep = {"gradient": {"exact": f"exact: log Z by enumerating 2^{self.rbm.enumerated_units()} "
+                                     f"{self.rbm.enumerated_layer()} states",
+                            "cd": f"CD-{self.k} (Gibbs chains started at the data)",
+                            "pcd": f"PCD-{self.k} ({self.cfg.batch} persistent chains)"}[self.method],
+               "visible": self.rbm.visible, "receptive_fields": self.rbm.receptive_fields()}
+        if self.exact_nll:
+            rep.update({k: v for k, v in self._nll_report(x).items() if k != "loss"})
+        if self.spins:
+            rep["ordered_reading"] = self._ordered_reading(y)
+        else:
+            rep["readout"] = (f"features E[h|v] x {float(self.readout_scale):.6g}: second moment set to the data's "
+                              f"m_2 = {self.m2:.6g} on {self.CALIBRATION} calibration samples (a convention)")
+        return {"rbm": rep}
+
+    def _data_log_prob(self, x):
+        """log p_data(x) per row where it is known in closed form (Ising, Gaussian ring), else None."""
+        if self.spins:
+            from numerics.network.ising_ring import ring_log_prob
+            return ring_log_prob(x.double(), float(self.cfg.chain.K))
+        if self.gauss is not None:
+            from numerics.network.sampler import gaussian_ring_log_partition
+            K, a = self.gauss
+            x = x.double()
+            H = a * (x * x).sum(-1) - K * (x * torch.roll(x, -1, dims=-1)).sum(-1)
+            return -H - gaussian_ring_log_partition(K, a, x.shape[-1])
+        return None
+
+    def _ordered_reading(self, y):
+        """K-hat with hidden units re-indexed by receptive-field centre and signs fixed (a second convention).
+
+        Permutations and sign flips of hidden units leave the likelihood unchanged; this reading
+        orders units by the circular centre of W_(:j)^2 and flips h_j so that its largest weight is
+        positive, then reads the result as an M-ring. Reported beside the index-order reading.
+        """
+        from numerics.network.spin_estimator import spin_chi_hat
+        from numerics.network.estimator import OutsideFamily
+        W = self.rbm.W.detach().double()
+        centre = torch.tensor(self.rbm.receptive_fields()["centre"])
+        order = torch.argsort(centre).numpy()
+        sign = torch.sign(W[W.abs().argmax(0), torch.arange(W.shape[1])]).numpy()
+        out = {"convention": "hidden units sorted by receptive-field centre; h_j flipped so that its "
+                             "largest weight is positive", "order": order.tolist()}
+        try:
+            e = spin_chi_hat(y[:, order] * sign[order], z_flag=self.cfg.z_disagree)
+        except OutsideFamily as exc:
+            return {**out, "chi": None, "reason": str(exc)}
+        K, se = e.theta[0], e.se[0]
+        out.update(chi={"K": K, "a": []}, se={"K": se, "a": []}, lag2_z=e.diagnostics["lag2"]["z"],
+                   z={"K": (K - self.theta_star) / se, "a": []})
+        if self.rg_L is not None:
+            out["z_rg"] = {"K": (K - self.rg_L) / se, "a": []}
+        return out
+
+
+OBJECTIVE_CLASSES = {c.name: c for c in (Decimate, Infomax, Autoencoder, RegressTheta, Rsmi, RBMObjective)}
 
 
 class GaussianPrior:

@@ -1,4 +1,4 @@
-"""The results study: four objectives x standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations.
+"""The results study: the objectives x standard examples (docs/theory.md 6, Ising included) x seeds, and the circularity demonstrations.
 
 ``table`` trains every (example, objective, seed) with the default configuration and returns one
 row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
@@ -30,6 +30,7 @@ EXAMPLES = {
     "Gaussian (a, K) = (1, 0.5)": {"K": "0.5", "a": ["1"]},
     "quartic single well a = (0.5, 0.1), K = 0.4": {"K": "0.4", "a": ["0.5", "0.1"]},
     "quartic double well a = (-1, 0.25), K = 0.5": {"K": "0.5", "a": ["-1", "0.25"]},
+    "Ising K = 0.8": {"K": "0.8", "a": [], "ising": True},
 }
 
 
@@ -132,7 +133,8 @@ def _flags(r):
     d = r.get("diagnostics") or {}
     if "no_chi_hat" in d:
         return "no chi: " + d["no_chi_hat"][:60]
-    return ", ".join(f"{k} z={d[k]['z']:+.0f}" for k in ("lag2", "mean", "next_moment") if d.get(k, {}).get("flag")) or "-"
+    return ", ".join(f"{k} z={d[k]['z']:+.0f}" for k in ("lag2", "mean", "next_moment", "translation")
+                     if d.get(k, {}).get("flag")) or "-"
 
 
 def _pm(q, d=3):
@@ -172,7 +174,8 @@ def markdown(rows, demos=None, command="", figure=None):
          "(they grow with the sample); their rule: " + (rows[0]["thresholds"]["rule"] if rows else "-") + ".", "",
          "Diagnostic flags (|z| > 5): lag2 = E[y0 y2] against the family's prediction at chi-hat (unordered or "
          "non-Markov units); mean = E[y] != 0; next_moment = E[y^(2n+2)] against the prediction (non-family "
-         "shape). A flagged row's chi-hat describes a law the family does not fit.", ""]
+         "shape); translation (spins) = the nearest-neighbour correlations differ along the ring (units not a ring in "
+         "index order). A flagged row's chi-hat describes a law the family does not fit.", ""]
     for ex in dict.fromkeys(r["example"] for r in rows):
         rs = [r for r in rows if r["example"] == ex]
         r0 = rs[0]

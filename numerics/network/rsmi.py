@@ -254,8 +254,12 @@ class Rsmi(nn.Module):
         mean, sd = (float(v) for v in self.readout)
         return (self.net(x) - mean) * (math.sqrt(self.m2) / sd)
 
+    def feature_sample(self, x, generator):
+        """The feature-layer output for the estimation set (deterministic: the generator is not used)."""
+        return self.features(x)
+
     @torch.no_grad()
-    def report(self, x, y):
+    def extra_report(self, x, y):
         """rsmi's own results on the estimation set x (features y): MI bound, exact MI, scale-free readout."""
         cb = self.chunk_bounds(x)
         k = len(cb)

@@ -59,6 +59,9 @@ def _backend_name(chain):
 
 def references(cfg):
     """Dict of reference values for ``cfg`` (floats; sources named in 'source' / 'notes')."""
+    if getattr(cfg, "ising", False):                 # spins: closed forms (numerics/network/ising_references.py)
+        from numerics.network.ising_references import references as ising_references
+        return ising_references(cfg)
     chain = cfg.chain
     K = float(chain.K)
     a = [float(v) for v in chain.a]
@@ -130,6 +133,9 @@ def build_prior(cfg, dtype):
     """The regress-theta prior: uniform box theta_0 (1 +- w); continuous for Gaussian, 8 points otherwise."""
     from numerics.network.objectives import DiscretePrior, GaussianPrior
     from numerics.network.sampler import GridRingSampler
+    if getattr(cfg, "ising", False):                 # K per sample, the Ising ring sampled exactly
+        from numerics.network.ising_ring import IsingPrior
+        return IsingPrior(float(cfg.chain.K), cfg.N, _frac(cfg.prior_width), dtype)
     chain = cfg.chain
     K, a = float(chain.K), [float(v) for v in chain.a]
     w = _frac(cfg.prior_width)

@@ -83,7 +83,11 @@ def build(cfg):
     dtype = torch.float32 if cfg.dtype == "float32" else torch.float64
     refs = references(cfg)
     chain = cfg.chain
-    sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype)
+    if cfg.ising:                                   # spins +-1: the exact transfer-matrix sampler
+        from numerics.network.ising_ring import IsingRingSampler
+        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype)
+    else:
+        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype)
     if cfg.objective == "regress-theta":
         refs["prior"] = build_prior(cfg, dtype)
     torch.manual_seed(_seeds(cfg.seed)[0])
@@ -163,7 +167,7 @@ def features(obj, sampler, samples, generator, chunk=4096):
     ys, xs = [], []
     for i in range(0, samples, chunk):
         x = sampler.sample(min(chunk, samples - i), generator)
-        ys.append(obj.features(x).double().numpy())
+        ys.append(obj.feature_sample(x, generator).double().numpy())
         xs.append(x.double().numpy())
     return np.concatenate(ys), np.concatenate(xs)
 
@@ -181,12 +185,17 @@ def evaluate(cfg, obj, refs, sampler, generator):
     th = cfg.z_agree, cfg.z_disagree
     est = None
     try:
-        est = chi_hat(y, n, z_flag=cfg.z_disagree)
+        if cfg.ising:                               # outputs read as spins sign(y): K-hat on the Ising M-ring
+            from numerics.network.spin_estimator import spin_chi_hat
+            est = spin_chi_hat(y, z_flag=cfg.z_disagree)
+        else:
+            est = chi_hat(y, n, z_flag=cfg.z_disagree)
         chi, se, diag = est.theta, est.se, est.diagnostics
         note = est.note
     except (OutsideFamily, NotConverged) as exc:
         chi, se, diag, note = None, None, {"no_chi_hat": str(exc)}, str(exc)
-    vs_star = cmp.compare(chi, se, refs["theta_star"], z_agree=th[0], z_disagree=th[1])
+    scale = refs.get("resolution_scale")            # Ising: theta* = 0 has no scale; |K| of the data sets it
+    vs_star = cmp.compare(chi, se, refs["theta_star"], z_agree=th[0], z_disagree=th[1], scale=scale)
     out = {
         "chi": _theta_dict(chi), "se": _theta_dict(se), "theta_star": _theta_dict(refs["theta_star"]),
         "z": _theta_dict(vs_star["z"]), "verdict": vs_star["verdict"], "verdict_reason": vs_star["reason"],
@@ -194,28 +203,31 @@ def evaluate(cfg, obj, refs, sampler, generator):
         "loss_gap": None if obj.optimum is None else loss - obj.optimum, "loss_optimum_note": obj.optimum_note,
         **audit(cfg),
         "agreement": AGREEMENT[cfg.objective], "agreement_note": AGREEMENT_NOTE[cfg.objective],
-        "thresholds": cmp.thresholds(*th), "reference_source": refs["source"],
+        "thresholds": cmp.thresholds(*th) | ({} if scale is None else {
+            "resolution_scale": scale, "resolution_note": "Ising: s.e. measured against max(|reference|, |K| of "
+                                                          "the data), since theta* = (0,) has no scale"}),
+        "reference_source": refs["source"],
         "diagnostics": diag, "estimator_note": note, "eval_samples": cfg.eval_samples,
         "objective": cfg.objective, "config": cfg.to_dict(),
+        **obj.extra_report(xt, y),
     }
-    if cfg.objective == "decimate":
-        vs_rg = cmp.compare(chi, se, refs["rg_L"], z_agree=th[0], z_disagree=th[1])
+    if "rg_L" in refs:                              # decimate; for Ising also rbm (its decimation limit)
+        vs_rg = cmp.compare(chi, se, refs["rg_L"], z_agree=th[0], z_disagree=th[1], scale=scale)
         out.update({"rg_L": _theta_dict(refs["rg_L"]), "rg_L_source": refs["rg_L_source"],
                     "rg_L_decimated": _theta_dict(refs["rg_L_decimated"]),
                     "z_rg": _theta_dict(vs_rg["z"]), "verdict_rg": vs_rg["verdict"],
                     "verdict_rg_reason": vs_rg["reason"],
                     "z_rg_decimated": _theta_dict(vs_rg["z"]), "verdict_rg_decimated": vs_rg["verdict"],
-                    "rg_L_flow": _theta_dict(refs["rg_L_flow"]), "rg_L_flow_source": refs["rg_L_flow_source"]})
-        if refs["rg_L_flow"] is not None:
-            vs_fl = cmp.compare(chi, se, refs["rg_L_flow"], z_agree=th[0], z_disagree=th[1])
+                    "rg_L_flow": _theta_dict(refs.get("rg_L_flow")),
+                    "rg_L_flow_source": refs.get("rg_L_flow_source")})
+        if refs.get("rg_L_flow") is not None:
+            vs_fl = cmp.compare(chi, se, refs["rg_L_flow"], z_agree=th[0], z_disagree=th[1], scale=scale)
             out.update({"z_rg_flow": _theta_dict(vs_fl["z"]), "verdict_rg_flow": vs_fl["verdict"]})
     if cfg.objective == "infomax" and cfg.scale2 is not None:
-        vs_c = cmp.compare(chi, se, refs["theta_constraint"], z_agree=th[0], z_disagree=th[1])
+        vs_c = cmp.compare(chi, se, refs["theta_constraint"], z_agree=th[0], z_disagree=th[1], scale=scale)
         out.update({"theta_constraint": _theta_dict(refs["theta_constraint"]),
                     "z_constraint": _theta_dict(vs_c["z"]), "verdict_constraint": vs_c["verdict"]})
-    if hasattr(obj, "report"):                  # objective-specific results (rsmi: mutual information)
-        out.update(obj.report(xt, y))
-    out.update(effect_summary(cfg, est, refs))
+    out.update(effect_summary(cfg, est, refs, kind="ising" if cfg.ising else "continuous"))
     return out
 
 

@@ -43,6 +43,8 @@ def train_config(cell):
     from numerics.network.config import TrainConfig
     d = dict(cell.get("train", {}))
     d.update(K=cell["K"], a=list(cell["a"]), objective=cell["objective"], layers=cell["L"], seed=cell["seed"])
+    if cell.get("ising") is True:
+        d["ising"] = True
     M = d.get("M", TrainConfig.__dataclass_fields__["M"].default)
     d["N"] = M * cell.get("b", 2) ** cell["L"] if isinstance(M, int) else M
     return TrainConfig.from_dict(d)
@@ -63,7 +65,8 @@ def rg_L_of(cell, dps=20):
     from proofs.errors import NotSupported, RGDNNError
     from proofs.family import Chain
     try:
-        point = api.flow(Chain.polynomial(cell["K"], list(cell["a"])), scheme=cell.get("scheme", "decimation"),
+        chain = Chain.ising(cell["K"]) if cell.get("ising") is True else Chain.polynomial(cell["K"], list(cell["a"]))
+        point = api.flow(chain, scheme=cell.get("scheme", "decimation"),
                          b=cell.get("b", 2), steps=cell["L"], dps=dps)[-1]
     except NotSupported:
         return None

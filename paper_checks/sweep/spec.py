@@ -2,7 +2,7 @@
 
 A spec is a TOML file or command-line flags (flags override the file)::
 
-    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta, rsmi
+    objectives = ["decimate"]        # any of decimate, infomax, autoencoder, regress-theta, rsmi, rbm
     L = [1, 2]                       # depths (hidden layers); each cell has N = M b^L sites
     seeds = [0, 1]
     scheme = "decimation"            # the RG scheme theta* and R^L(theta) refer to (decimation only)
@@ -16,6 +16,10 @@ A spec is a TOML file or command-line flags (flags override the file)::
     K = "0.4"
     a = ["0.5", "0.1"]
 
+    [[theta.list]]                   # an Ising chain in the list: no a
+    K = "0.8"
+    ising = true
+
     [theta.random]                   # or a seeded random sample instead of the grid
     count = 6
     seed = 0
@@ -23,13 +27,19 @@ A spec is a TOML file or command-line flags (flags override the file)::
     a = [["0.8", "1.5"]]
     decimals = 2
 
+    [theta]                          # the Ising chain: a grid of K only (also with [theta.random])
+    ising = true
+    K = ["0.8", "0.4"]
+
     [train]                          # passed to the cell's TrainConfig (not N: N = M b^L)
     M = 4
     steps = 300
 
 The cells are the product theta x objectives x L x seeds, in that order. A cell's
 key is a hash of its exact content, so the same cell has the same key in every run
-(that is what resume matches on); '0.5' and '1/2' are the same cell.
+(that is what resume matches on); '0.5' and '1/2' are the same cell. An Ising theta is
+held as (K, a = ()) -- no continuous chain has an empty a -- and its cell carries
+``ising = True``, which enters the key only for Ising cells (continuous cells keep theirs).
 
 >>> spec = SweepSpec.from_dict({"theta": {"K": ["0.5", "0.3"], "a": ["1"]},
 ...                             "objectives": ["decimate"], "L": [1, 2], "seeds": [0, 1]})
@@ -41,6 +51,10 @@ key is a hash of its exact content, so the same cell has the same key in every r
 >>> SweepSpec.from_dict({"theta": {"K": ["1/2"], "a": ["1"]}, "objectives": ["decimate"],
 ...                      "L": [1], "seeds": [0]}).cells()[0].key == cells[0].key
 True
+>>> c = SweepSpec.from_dict({"theta": {"ising": True, "K": ["0.8"]}, "objectives": ["rbm"],
+...                          "L": [1], "seeds": [0]}).cells()[0]
+>>> c.ising, c.a, c.to_dict()["ising"]
+(True, (), True)
 """
 from __future__ import annotations
 
@@ -56,9 +70,9 @@ from pathlib import Path
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi")   # = numerics.network.config.OBJECTIVES (tested)
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi", "rbm")   # = numerics.network.config.OBJECTIVES (tested)
 SCHEMES = ("decimation", "block")
-AXES = ("K", "a", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
+AXES = ("K", "a", "ising", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
 DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (docs/theory.md 4.1)",
            "hidden": "the default widths N / b^l follow L; per-layer widths cannot be swept"}
 MAX_CELLS = 100_000
@@ -77,6 +91,7 @@ class Cell:
     scheme: str = "decimation"
     b: int = 2
     train: tuple = ()          # sorted (name, value) pairs passed to the TrainConfig
+    ising: bool = False        # the Ising chain Chain.ising(K) (then a = ())
 
     @property
     def key(self):
@@ -85,18 +100,20 @@ class Cell:
                  "a": [str(exact_rational(x, "a")) for x in self.a],
                  "objective": self.objective, "L": self.L, "seed": self.seed,
                  "scheme": self.scheme, "b": self.b, "train": [list(p) for p in self.train]}
+        if self.ising:                       # only Ising cells carry the flag: continuous keys are unchanged
+            canon["ising"] = True
         return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self):
         return {"key": self.key, "K": self.K, "a": list(self.a), "objective": self.objective,
                 "L": self.L, "seed": self.seed, "scheme": self.scheme, "b": self.b,
-                "train": dict(self.train)}
+                "train": dict(self.train), **({"ising": True} if self.ising else {})}
 
     @classmethod
     def from_dict(cls, d):
         return cls(K=d["K"], a=tuple(d["a"]), objective=d["objective"], L=int(d["L"]),
                    seed=int(d["seed"]), scheme=d.get("scheme", "decimation"), b=int(d.get("b", 2)),
-                   train=tuple(sorted(d.get("train", {}).items())))
+                   train=tuple(sorted(d.get("train", {}).items())), ising=d.get("ising") is True)
 
 
 @dataclass(frozen=True)
@@ -115,12 +132,13 @@ class SweepSpec:
     def cells(self):
         """The product theta x objective x L x seed, in that order."""
         train = tuple(sorted(self.train.items()))
-        return [Cell(K=K, a=a, objective=o, L=L, seed=s, scheme=self.scheme, b=self.b, train=train)
+        return [Cell(K=K, a=a, objective=o, L=L, seed=s, scheme=self.scheme, b=self.b, train=train, ising=a == ())
                 for (K, a), o, L, s in itertools.product(self.thetas, self.objectives, self.L, self.seeds)]
 
     def to_dict(self):
         """The spec as plain JSON data (recorded in the manifest); from_dict reads it back."""
-        return {"theta": {"list": [{"K": K, "a": list(a)} for K, a in self.thetas], **self.sample},
+        return {"theta": {"list": [{"K": K, "ising": True} if a == () else {"K": K, "a": list(a)}
+                                   for K, a in self.thetas], **self.sample},
                 "objectives": list(self.objectives), "L": list(self.L), "seeds": list(self.seeds),
                 "scheme": self.scheme, "b": self.b, "train": dict(self.train)}
 
@@ -225,8 +243,23 @@ def _a_vectors(a):
 
 
 def _admissible(K, a):
+    if a == ():                    # the Ising chain: every finite K; |K| <= 14 for float64 sampling
+        if not abs(exact_rational(K, "K")) <= 14:
+            raise NotSupported(f"Ising K = {K}: |K| > 14 freezes the ring in float64")
+        Chain.ising(K)
+        return K, a
     Chain.polynomial(K, list(a))   # raises InadmissibleParameter naming the rule
     return K, a
+
+
+def _ising_flag(t, where):
+    """True for ``ising = true`` (then no a may be given), False when absent."""
+    flag = t.get("ising", False)
+    if not isinstance(flag, bool):
+        raise MalformedInput(f"{where}.ising", repr(flag), "must be true or false")
+    if flag and t.get("a") not in (None, []):
+        raise MalformedInput(f"{where}.a", repr(t.get("a"))[:40], "an Ising theta has no a (spins +-1, no V)")
+    return flag
 
 
 def _thetas(t):
@@ -234,16 +267,24 @@ def _thetas(t):
         raise MalformedInput("theta", repr(t)[:40], "must be a table with K and a (or [theta.random])")
     if "list" in t:            # an explicit list of theta (also the manifest's copy of any spec)
         items = t["list"]
-        if not isinstance(items, list) or not items or not all(isinstance(p, dict) and "K" in p and "a" in p
-                                                                for p in items):
-            raise MalformedInput("theta.list", repr(items)[:60], "give a non-empty list of {K = ..., a = [...]}")
-        thetas = tuple(_admissible(_text(p["K"], "K"), _a_vectors(p["a"])[0]) for p in items)
+        if not isinstance(items, list) or not items or not all(
+                isinstance(p, dict) and "K" in p and ("a" in p or p.get("ising") is True) for p in items):
+            raise MalformedInput("theta.list", repr(items)[:60],
+                                 "give a non-empty list of {K = ..., a = [...]} or {K = ..., ising = true}")
+        thetas = tuple(_admissible(_text(p["K"], "K"), () if _ising_flag(p, "theta.list") else _a_vectors(p["a"])[0])
+                       for p in items)
         return _distinct(thetas), {k: v for k, v in t.items() if k != "list"}
+    ising = _ising_flag(t, "theta")
     if "random" in t:
-        return _random_thetas(t["random"]), {"random": _plain(t["random"])}
-    if "K" not in t or "a" not in t:
-        raise MalformedInput("theta", repr(sorted(t)), "give a grid (K = [...], a = [...]) or [theta.random]")
+        r = t["random"]
+        ising = ising or (isinstance(r, dict) and _ising_flag(r, "theta.random"))
+        return _random_thetas(r, ising), {"random": _plain(r), **({"ising": True} if ising else {})}
+    if "K" not in t or ("a" not in t and not ising):
+        raise MalformedInput("theta", repr(sorted(t)), "give a grid (K = [...], a = [...]; or ising = true and "
+                                                       "K = [...]) or [theta.random]")
     Ks = [_text(K, "K") for K in _list_of(t["K"] if isinstance(t["K"], list) else [t["K"]], "K", object)]
+    if ising:
+        return _distinct(tuple(_admissible(K, ()) for K in Ks)), {"grid": {"K": Ks, "ising": True}}
     thetas = tuple(_admissible(K, a) for K in Ks for a in _a_vectors(t["a"]))
     return _distinct(thetas), {"grid": {"K": Ks, "a": [list(a) for a in _a_vectors(t["a"])]}}
 
@@ -254,8 +295,10 @@ def _distinct(thetas):
     return thetas
 
 
-def _random_thetas(r):
+def _random_thetas(r, ising=False):
     """Seeded uniform draws on a decimal lattice in the given box; inadmissible draws are redrawn.
+
+    ``ising``: draw K only (the box ``a`` is not given), each theta an Ising chain (a = ()).
 
     >>> th = _random_thetas({"count": 3, "seed": 1, "K": ["-0.5", "0.5"], "a": [["0.6", "1"]]})
     >>> len(th), all(abs(float(K)) < float(a[0]) for K, a in th)
@@ -269,7 +312,7 @@ def _random_thetas(r):
     for name, v, lo, hi in (("count", count, 1, 10_000), ("seed", seed, 0, 2**32 - 1), ("decimals", decimals, 0, 12)):
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
             raise MalformedInput(f"theta.random.{name}", repr(v), f"must be an integer in [{lo}, {hi}]")
-    boxes = [("K", r.get("K"))] + [(f"a_{k}", b) for k, b in enumerate(_a_boxes(r.get("a")), 1)]
+    boxes = [("K", r.get("K"))] + ([] if ising else [(f"a_{k}", b) for k, b in enumerate(_a_boxes(r.get("a")), 1)])
     scale = 10 ** decimals
     ranges = []
     for name, box in boxes:
@@ -293,7 +336,7 @@ def _random_thetas(r):
         try:
             out.append(_admissible(vals[0], tuple(vals[1:])))
             seen.add(tuple(ints))
-        except InadmissibleParameter:
+        except (InadmissibleParameter, NotSupported):
             pass
     return tuple(out)
 

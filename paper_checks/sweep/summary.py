@@ -128,7 +128,7 @@ def verdict_of(result):
 
 
 def theta_label(K, a):
-    return f"K={K}, a=({', '.join(a)})"
+    return f"K={K}, a=({', '.join(a)})" if a else f"Ising K={K}"
 
 
 def summarize(out):

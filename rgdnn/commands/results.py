@@ -11,7 +11,7 @@ from numerics.network.config import OBJECTIVES
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
 
-EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2}
+EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2, "ising": 3}
 
 
 def examples_from_keys(keys):

@@ -1,6 +1,7 @@
 """rgdnn sweep: many trainings (theta x objective x L x seed) on Dask, resumable, with a summary.
 
     rgdnn sweep --K 0.5 0.3 --a 1 --objective decimate --L 1 2 --seeds 0 1 --out DIR
+    rgdnn sweep --ising --K 0.8 0.4 --objective decimate rbm --L 1 --seeds 0 --out DIR
     rgdnn sweep --spec sweep.toml --out DIR [--scheduler tcp://host:8786]
     rgdnn sweep --summary --out DIR        # (re)write the summary of an existing sweep
 
@@ -25,8 +26,9 @@ def add_arguments(p):
     p.add_argument("--K", nargs="+", metavar="K", help="couplings K of the grid (exact decimals)")
     p.add_argument("--a", nargs="+", action="append", metavar="a_k",
                    help="one a-vector a_1 .. a_n; repeat --a for several (e.g. --a 1 --a 2)")
+    p.add_argument("--ising", action="store_true", help="the grid's K are Ising chains (no --a)")
     p.add_argument("--objective", nargs="+", metavar="NAME",
-                   help="objectives: decimate, infomax, autoencoder, regress-theta, rsmi")
+                   help="objectives: decimate, infomax, autoencoder, regress-theta, rsmi, rbm")
     p.add_argument("--L", nargs="+", type=int, metavar="L", help="depths (hidden layers)")
     p.add_argument("--seeds", nargs="+", type=int, metavar="S", help="seeds")
     p.add_argument("--scheme", choices=["decimation", "block"], help="RG scheme (default decimation)")
@@ -56,13 +58,17 @@ def spec_from_args(args):
     from paper_checks.sweep.spec import SweepSpec, load_spec_file
     d = load_spec_file(args.spec) if args.spec else {}
     theta = dict(d.get("theta", {})) if isinstance(d.get("theta", {}), dict) else d.get("theta")
-    if args.K is not None or args.a is not None:
+    if args.K is not None or args.a is not None or args.ising:
         if not isinstance(theta, dict) or "random" in theta:
             theta = {}
         if args.K is not None:
             theta["K"] = args.K
         if args.a is not None:
             theta["a"] = args.a
+        if args.ising:                    # the file's a-vectors do not apply to Ising; --a with --ising is refused
+            theta["ising"] = True
+            if args.a is None:
+                theta.pop("a", None)
     if theta:
         d["theta"] = theta
     for key, val in (("objectives", args.objective), ("L", args.L), ("seeds", args.seeds),

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from proofs.errors import NotSupported
-from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, TrainConfig
+from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, RBM_GRADIENTS, TrainConfig
 from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
 
-HELP = "train a network (decimate / infomax / autoencoder / regress-theta / rsmi) and compare chi(features) with theta*"
+HELP = ("train a network (decimate / infomax / autoencoder / regress-theta / rsmi / rbm) on a continuous or Ising "
+        "chain and compare chi(features) with theta*")
 
 
 def add_arguments(p):
@@ -25,7 +25,8 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0, help="fixes initialization, training data and estimation set")
     p.add_argument("--steps", type=int, help="training steps (default depends on the objective)")
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-2, help="initial Adam learning rate (cosine-annealed)")
+    p.add_argument("--lr", type=float, help="initial Adam learning rate, cosine-annealed to min(1e-4, lr/10) "
+                                            "(default 1e-2; rbm 3e-2)")
     p.add_argument("--eval-samples", type=int, default=16384, help="fresh samples for chi-hat")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: steadier on 2 cores)")
@@ -43,6 +44,10 @@ def add_arguments(p):
     p.add_argument("--rsmi-critic", type=int, help="rsmi: hidden width of the InfoNCE critic (default 32)")
     p.add_argument("--rsmi-hidden", type=int,
                    help="rsmi: hidden width of the block network f (default 8; 0: one linear map)")
+    p.add_argument("--rbm-gradient", choices=RBM_GRADIENTS, default="auto",
+                   help="rbm: exact (enumerate 2^min(N,M) states for spins, 2^M for continuous data; at most 2^16), "
+                        "cd, pcd, or auto (exact when it fits, else PCD)")
+    p.add_argument("--rbm-cd-steps", type=int, default=1, help="rbm: Gibbs steps k of CD-k / PCD-k")
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -51,18 +56,20 @@ def add_arguments(p):
 
 def config_from_args(args):
     chain = chain_from_args(args)
-    if chain.is_ising:
-        raise NotSupported("rgdnn train samples continuous chains; the Ising chain is not supported here")
-    fields = dict(K=str(chain.K), a=tuple(str(v) for v in chain.a), objective=args.objective, N=args.N, M=args.M,
+    fields = dict(K=str(chain.K), a=tuple(str(v) for v in chain.a), ising=chain.is_ising,
+                  objective=args.objective, N=args.N, M=args.M,
                   layers=args.layers, hidden=tuple(args.hidden) if args.hidden else None,
                   activation=args.activation, seed=args.seed, steps=args.steps, batch=args.batch, lr=args.lr,
-                  lr_final=min(1e-4, args.lr / 10) if args.lr > 0 else args.lr, eval_samples=args.eval_samples,
+                  eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
                   decorrelation=args.decorrelation, entropy=args.entropy, init=args.init,
-                  init_noise=args.init_noise, margin=args.margin)
+                  init_noise=args.init_noise, margin=args.margin,
+                  rbm_gradient=args.rbm_gradient, rbm_cd_steps=args.rbm_cd_steps)
     for name in ("rsmi_buffer", "rsmi_window", "rsmi_critic", "rsmi_hidden"):
         if getattr(args, name) is not None:          # unset: TrainConfig's default
             fields[name] = getattr(args, name)
+    if args.lr is not None:
+        fields["lr_final"] = min(1e-4, args.lr / 10) if args.lr > 0 else args.lr
     return TrainConfig(**fields)
 
 
@@ -92,6 +99,8 @@ def run(args):
 def _fmt(t):
     if t is None:
         return "none"
+    if not t["a"]:
+        return f"K = {t['K']:.5g}"
     return f"K = {t['K']:.5g}, a = ({', '.join(f'{v:.5g}' for v in t['a'])})"
 
 
@@ -111,7 +120,8 @@ def _bounds(e):
 def _print(r):
     c = r["config"]
     eq = r["equivalence"]
-    print(f"{r['objective']} on Chain(K={c['K']}, a=({', '.join(c['a'])})), N={c['N']} M={c['M']} L={c['layers']} "
+    chain = f"Chain.ising(K={c['K']})" if c.get("ising") else f"Chain(K={c['K']}, a=({', '.join(c['a'])}))"
+    print(f"{r['objective']} on {chain}, N={c['N']} M={c['M']} L={c['layers']} "
           f"{c['activation']}, seed {c['seed']}, {c['steps']} steps, {r['seconds']:.1f} s")
     print(f"  agreement   {r['agreement']}: {r['agreement_note']}")
     print(f"  chi-hat     {_fmt(r['chi'])}")
@@ -143,6 +153,10 @@ def _print(r):
         _print_rsmi(r)
     gap = "unknown optimum" if r["loss_gap"] is None else f"{r['loss_gap']:.3g}"
     print(f"  loss        {r['loss']:.4g}, gap to optimum {gap} ({r['loss_optimum_note']})")
+    if "rbm" in r:
+        rb = r["rbm"]
+        kl = (f", NLL/site {rb['nll_per_site']:.5g} +- {rb['nll_per_site_se']:.2g}" if "nll_per_site" in rb else "")
+        print(f"  rbm         gradient {rb['gradient']}{kl}")
     for name in ("lag2", "mean", "next_moment"):
         d = r["diagnostics"].get(name)
         if d:
