@@ -147,6 +147,8 @@ class SpinChiEstimate:
     M: int
     diagnostics: dict = field(default_factory=dict)
     cov: tuple = ((0.0,),)
+    u: float | None = None        # tanh K-hat: lambda_1/lambda_0 of the Ising transfer matrix (scale-free)
+    u_se: float | None = None
     note: str = ("spins read by sign(y); M-ring moment E[s0 s1] matched exactly (no O(t^M) bias); "
                  "s.e. by the delta method over i.i.d. samples")
 
@@ -190,4 +192,5 @@ def spin_chi_hat(y, *, z_flag=5.0):
     for name in ("lag2", "mean", "translation"):
         diag[name]["flag"] = bool(abs(diag[name]["z"]) > z_flag)
     return SpinChiEstimate(theta=(K,), se=(se,), moments=(float(sbar[0]),), moments_se=(math.sqrt(cov[0, 0]),),
-                           samples=S, M=M, diagnostics=diag, cov=((se * se,),))
+                           samples=S, M=M, diagnostics=diag, cov=((se * se,),),
+                           u=t, u_se=(1 - t * t) * se)             # du/dK = 1 - tanh^2 K

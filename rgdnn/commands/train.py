@@ -129,9 +129,12 @@ def _print(r):
     print(f"  theta*      {_fmt(r['theta_star'])}   [{r['reference_source']}]")
     if "rg_L" in r:
         print(f"  R^L(theta)  {_fmt(r['rg_L'])}   one-shot projection of the decimated ring [{r['rg_L_source']}]")
-        print(f"  R^L flow    {_fmt(r.get('rg_L_flow'))}   [{r['rg_L_flow_source']}]")
+        if r.get("rg_L_flow"):
+            print(f"  R^L flow    {_fmt(r['rg_L_flow'])}   [{r['rg_L_flow_source']}]")
     for key in ("u", "shape"):
         q = r[key]
+        if q["hat"] is None and q["theta_star"] is None:      # Ising: +-1 spins have no shape number
+            continue
         print(f"  {key:<11} {_num(q['hat'])} +- {_num(q['se'], '.2g')}   (theta*: {_num(q['theta_star'])}, "
               f"R^L: {_num(q['rg_L'])}){'   ' + q['what'] if key == 'shape' else ''}")
     print(f"  KL/site     d(chi || theta*) = {_num(r['kl_per_site']['theta_star'], '.3g')}, "
