@@ -8,7 +8,7 @@ import sys
 from proofs.errors import MalformedInput
 from numerics.network.config import OBJECTIVES
 
-HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi) on the standard examples "
+HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
 
 EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2, "ising": 3}
