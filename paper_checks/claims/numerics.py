@@ -60,7 +60,7 @@ def check_symbolic_equals_transfer(ctx):
         rows.append((f"Ising K={K_}: A", I.FREE_ENERGY.subs(I.K, ch.K), _est(mo.A, mo.details["err_A"], dps)))
         for r, c in enumerate(mo.corr, 1):
             rows.append((f"Ising K={K_}: C({r})", I.CORRELATION.subs({I.K: ch.K, I.r: r}), _est(c, mo.details["err_C"][r - 1], dps)))
-    return compare(rows, dps=dps, what="closed form (proofs) == transfer operator (numerics.general)")
+    return compare(rows, dps=dps, need_error=True, what="closed form (proofs) == transfer operator (numerics.general)")
 
 
 def _a_star_quad(chain, dps, start):
@@ -89,7 +89,7 @@ def check_theorem_r(ctx):
         rows.append((f"{name} K*", 0, _est(fpt.K, fpt.error, dps)))
         for k, (x, y) in enumerate(zip(fpt.a, a_star), 1):
             rows.append((f"{name} a_{k}*", y, _est(x, fpt.error, dps)))
-    return compare(rows, dps=dps, what="decimation flow limit == single-site projection a* (quadrature)")
+    return compare(rows, dps=dps, need_error=True, what="decimation flow limit == single-site projection a* (quadrature)")
 
 
 def _block_flow_evidence(ch, dps, steps=16):
@@ -119,7 +119,7 @@ def check_block_spin_limit(ctx):
             rows = [(f"{name} K*", 0, _est(fp.K, fp.error, dps)),
                     (f"{name} a_1* vs 1/(2 m_2)", 1 / (2 * m2), _est(fp.a[0], fp.error, dps)),
                     (f"{name} a_2*", 0, _est(fp.a[1], fp.error, dps))]
-        parts.append(compare(rows, dps=dps, what=f"{name}: block-spin fixed point"))
+        parts.append(compare(rows, dps=dps, need_error=True, what=f"{name}: block-spin fixed point"))
         tail = [float(r) for r in ratios[-5:]]
         ok = all(abs(r - 0.5) < 0.02 for r in tail) and float(d[-1]) < 1e-3
         parts.append(Evidence(ok, f"{name}: distance to the fixed point shrinks by {', '.join(f'{r:.4f}' for r in tail)} "
@@ -144,7 +144,7 @@ def check_theorem_r_block(ctx):
         a_star = _a_star_quad(ch, dps, [float(x) for x in general.fixed_point(ch, dps=dps).a])
         for k, (x, y) in enumerate(zip(fp.a, a_star), 1):
             rows.append((f"{name} a_{k}* (block) vs a* (marginal projection)", y, _est(x, fp.error, dps)))
-    return compare(rows, dps=dps, what="block-spin limit == marginal projection a*", quiet=True)
+    return compare(rows, dps=dps, need_error=True, what="block-spin limit == marginal projection a*", quiet=True)
 
 
 @claim("numerics.projection-unique",
@@ -184,5 +184,5 @@ def check_projection_unique(ctx):
         pt = chi(mo.corr[0], mo.m, dps=dps)
         rows.append((f"{name} K", ch.K, _est(pt.K, pt.error, dps)))
         rows += [(f"{name} a_{k}", ak, _est(x, pt.error, dps)) for k, (ak, x) in enumerate(zip(ch.a, pt.a), 1)]
-    parts.append(compare(rows, dps=dps, what="chi(moments(theta)) == theta"))
+    parts.append(compare(rows, dps=dps, need_error=True, what="chi(moments(theta)) == theta"))
     return all_of(parts)
