@@ -21,12 +21,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics import api
+from numerics.precision import Estimate
 from paper_checks.compare import compare
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
 from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
-                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b)
+                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b, sextic_chains)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
 DPS = 30
@@ -199,6 +200,33 @@ def test_quartic_decimation_limit_is_marginal_projection(chain, b):
     rows = [(f"{chain!r}, b={b}: K_7 vs K*", 0, last.K)]
     rows += [(f"{chain!r}, b={b}: a_{k + 1}", a_star[k], last.a[k]) for k in range(2)]
     _assert(compare(rows, dps=DPS))
+
+
+@budget(4, 60)
+@given(sextic_chains(decoupled=True))
+@example(Chain.polynomial(0, ["1", "-0.5", "0.2"]))
+def test_sextic_moments_equal_quadrature(chain):
+    """n = 3: m_2, m_4, m_6 at K = 0 by the transfer operator (numerics.api.moments) == tanh-sinh
+    quadrature of x^(2k) exp(-V) (numerics.singlesite.moments_quad), within the reported errors."""
+    from numerics.singlesite import moments_quad
+    mom = api.moments(chain, dps=DPS, lags=1)
+    with mpmath.workdps(DPS + 20):
+        ref = moments_quad([mpmath.mpf(x.p) / x.q for x in chain.a], DPS + 10)
+    rows = [(f"{chain!r}: m_{2 * k}", r, Estimate(v, e, DPS))
+            for k, (r, v, e) in enumerate(zip(ref, mom.m, mom.details["err_m"]), 1)]
+    _assert(compare(rows, dps=DPS, need_error=True))
+
+
+@budget(3, 40)
+@given(sextic_chains())
+@example(Chain.polynomial("0.3", ["1", "-0.5", "0.2"]))
+def test_sextic_virial_identity(chain):
+    """n = 3 with coupling: sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts) from numerics.api.moments."""
+    mom = api.moments(chain, dps=DPS, lags=1)
+    with mpmath.workdps(DPS + 10):
+        a = [mpmath.mpf(x.p) / x.q for x in chain.a]
+        lhs = sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1)) - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0]
+    _assert(compare([(f"{chain!r}: virial", 1, Estimate(lhs, 20 * mom.error, DPS))], dps=DPS, need_error=True))
 
 
 def chain_at(point, dps):
