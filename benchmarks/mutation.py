@@ -6,10 +6,11 @@ in a private copy of the checkout, then runs
 
 1. the non-slow tests mapped to the mutated module (`pytest -x -m "not slow"` on the files in
    ``TESTS[module]`` plus the module's doctests): the mutant is *killed* if they fail;
-2. `rgdnn check --quick`, claim by claim, cheapest first (order from the unmutated control
-   run), stopping at the first claim that fails the run (FAILS, ERROR or open: error): the
-   mutant is *killed* if one does. The same verdicts and exit rule as the CLI
-   (paper_checks.engine), only stopped early.
+2. `rgdnn check --quick`, claim by claim, stopping at the first claim that fails the run
+   (FAILS, ERROR or open: error): the mutant is *killed* if one does. The same verdicts and
+   exit rule as the CLI (paper_checks.engine), only stopped early. The claims that exercise
+   the mutated module (``CLAIMS_FIRST``) run first, then the rest cheapest first (times from
+   the unmutated control run): the order changes how soon a run stops, never its verdict.
 
 A run that exceeds its timeout counts as killed and is flagged ``timeout``. Every survivor is
 printed with the explanation recorded in ``MUTANTS`` (why no check sees it).
@@ -53,6 +54,23 @@ TESTS = {
     "proofs/laplace.py": ["tests/test_laplace.py", "tests/test_derivations.py"],
     "proofs/blockspin.py": ["tests/test_numerics_claims.py"],
     "proofs/optimal_weights.py": ["tests/test_optimal_weights.py"],
+}
+
+
+# claims that exercise each module, run first for its mutants (a survivor still runs every claim)
+CLAIMS_FIRST = {
+    "numerics/exact.py": ["foundation.u-power-b", "foundation.ising-recursion", "numerics.symbolic-equals-transfer"],
+    "numerics/transfer.py": ["numerics.symbolic-equals-transfer", "numerics.projection-unique"],
+    "numerics/blockspin.py": ["numerics.block-spin-gaussian-map", "numerics.block-spin-variance"],
+    "numerics/decimation.py": ["numerics.theorem-r-sextic", "numerics.theorem-r-decimation"],
+    "numerics/projection.py": ["numerics.projection-unique", "numerics.theorem-r-sextic"],
+    "numerics/fixedpoint.py": ["numerics.block-spin-gaussian-map", "numerics.theorem-r-sextic", "numerics.block-spin-limit"],
+    "numerics/singlesite.py": ["numerics.theorem-r-sextic", "numerics.theorem-r-decimation"],
+    "proofs/gaussian.py": ["foundation.u-power-b", "numerics.symbolic-equals-transfer", "foundation.gaussian-fixed-points"],
+    "proofs/ising.py": ["foundation.ising-recursion", "numerics.symbolic-equals-transfer"],
+    "proofs/laplace.py": ["numerics.symbolic-equals-transfer", "foundation.laplace-decimation"],
+    "proofs/blockspin.py": ["numerics.block-spin-gaussian-map", "numerics.block-spin-limit"],
+    "proofs/optimal_weights.py": ["network.infomax-optimum", "network.decimate-optimum", "network.autoencoder-optimum"],
 }
 
 
@@ -205,7 +223,7 @@ def check_runner(order):
     from paper_checks.registry import Context
     claims = [c for c in engine.select(quick=True) if not c.slow]
     rank = {cid: i for i, cid in enumerate(order)}
-    claims.sort(key=lambda c: rank.get(c.id, -1))      # unknown (new) claims first
+    claims.sort(key=lambda c: rank.get(c.id, len(rank)))      # claims the order does not name run last
     ctx, seconds = Context(dps=30, quick=True, artifacts={}), {}
     for c in claims:
         r = engine.run_claim(c, ctx)
@@ -221,7 +239,9 @@ def one(mutant, order, timeout, skip_tests, skip_checks):
     d = make_copy(mutant)
     try:
         t = run_tests(d, mutant.path, timeout) if not skip_tests else ("-", 0.0, "")
-        c = run_checks(d, order, timeout) if not skip_checks else ("-", 0.0, "", {})
+        first = CLAIMS_FIRST.get(mutant.path, [])
+        c = (run_checks(d, first + [x for x in order if x not in first], timeout) if not skip_checks
+             else ("-", 0.0, "", {}))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return mutant, t, c

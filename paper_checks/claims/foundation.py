@@ -266,11 +266,11 @@ def check_free_energy_rg(ctx):
 
 @claim("foundation.ising-recursion",
        "Ising decimation by b: tanh K' = (tanh K)^b, fixed point K* = 0 stable (dK'/dK = 0)",
-       provenance="standard", hypotheses="K in {0.8, -0.8, 5}, b in {2, 3, 4}", section="3.1")
+       provenance="standard", hypotheses="K in {0.8, -0.8, 5, -5}, b in {2, 3, 4}", section="3.1")
 def check_ising_recursion(ctx):
     dps = ctx.dps
     rows = []
-    for Kq in ("0.8", "-0.8", "5"):
+    for Kq in ("0.8", "-0.8", "5", "-5"):         # -5 with odd b: the large-|K| branch keeps the sign of K
         chain = Chain.ising(Kq)
         for b in (2, 3, 4):
             p = api.flow(chain, b=b, steps=1, dps=dps)[1]
