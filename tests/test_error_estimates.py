@@ -172,3 +172,16 @@ def test_virial_residual_beyond_its_error_is_refused():
         assert abs(v.details["virial_residual"]) <= virial_tolerance(p, v)
         with pytest.raises(NotConverged, match="virial"):
             check_virial(p, v, 100 * virial_tolerance(p, v))
+
+
+@pytest.mark.parametrize("scheme", ["decimation", "block"])
+def test_flow_error_bounds_never_shrink(scheme):
+    """Along a projected flow the error bound of theta_m cannot fall below that of theta_(m-1).
+
+    Both RG maps have a marginal direction (Jacobian eigenvalue 1: the invariant rho, or the
+    conserved variance, docs/theory.md 3.3), along which an error of theta_(m-1) is carried into
+    theta_m undamped; a bound that shrinks has dropped the earlier steps' errors.
+    """
+    pts = general.flow(Chain.polynomial("0.4", ["0.5", "0.1"]), scheme=scheme, b=2, steps=4, dps=20)
+    errs = [p.error for p in pts]
+    assert all(e1 >= e0 for e0, e1 in zip(errs, errs[1:])), [mpmath.nstr(e, 3) for e in errs]
