@@ -47,9 +47,17 @@ def projection_quad(m, dps, start):
     """a with single-site moments m (the M-projection of the marginal onto K = 0), by findroot on quadratures."""
     with mp.workdps(dps + 10):
         m = [mpmath.mpf(x) for x in m]
-        f = lambda *a: [u - v for u, v in zip(moments_quad(a, dps), m)]
+
+        def f(*a):
+            # an iterate whose top coefficient is not positive has no normalizable law: stop at once
+            # (quadrature of exp(+x^(2n)) would run for minutes) rather than wander outside the family
+            if not a[-1] > 0:
+                raise NotConverged(f"single-site projection left the family (a_{len(a)} = {mpmath.nstr(a[-1], 3)}): "
+                                   "the targets are not matched by any chain near the start", partial=a)
+            return [u - v for u, v in zip(moments_quad(a, dps), m)]
+
         a = mpmath.findroot(f, [mpmath.mpf(x) for x in start], tol=mpmath.mpf(10) ** -(2 * (dps + 5)),
-                            verify=False, maxsteps=50)
+                            verify=False, maxsteps=25)
         a = [a[i] for i in range(len(m))] if hasattr(a, "rows") else [a]
         resid = max(abs(x) for x in f(*a))
         if resid > mpmath.mpf(10) ** -(dps + 3):

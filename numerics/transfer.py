@@ -46,6 +46,7 @@ FINE_RATIO = fractions.Fraction(3, 2)   # node density of the check grid relativ
 EXTRA_DIGITS_FINE = 10                  # the fine grid also runs at higher precision
 MAX_NODES = 2500                        # half-grid size limit (float eigh ~ seconds)
 MARGIN_DIGITS = 3                       # trapezoid digits asked beyond the target
+VIRIAL_FACTOR = 10                      # virial residual allowed, in units of its propagated error estimate
 
 
 @dataclass(frozen=True)
@@ -468,8 +469,11 @@ class Values:
 
 def _diff(fine, coarse, tail=0.0):
     # both grids share the range: the weight beyond it is added separately (relative to the value)
+    # mp.eps * |v|: the rounding of the fine value to the working mpf precision (dps + 10 digits);
+    # without it a two-point Ising "grid", where fine and coarse coincide, under-reports
     v = arb_to_mpf(fine)
-    return abs(v - arb_to_mpf(coarse)) + arb_rad(fine) + arb_rad(coarse) + abs(v) * mpmath.mpf(tail)
+    return (abs(v - arb_to_mpf(coarse)) + arb_rad(fine) + arb_rad(coarse) + abs(v) * mpmath.mpf(tail)
+            + abs(v) * mp.eps)
 
 
 def evaluate(p, dps, lags=1, block=None, grid=None):
@@ -503,4 +507,32 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
                      "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.L), "nodes": fine_grid.size,
                      "tail_weight": fine.tail,
                      "virial_residual": None if fine.virial is None else arb_to_mpf(fine.virial)})
+        if fine.virial is not None:
+            check_virial(p, vals, arb_to_mpf(fine.virial), arb_rad(fine.virial))
     return vals
+
+
+def virial_tolerance(p, vals, radius=0):
+    """Error estimate of the virial residual, propagated from the value errors:
+
+        delta = sum_k 2k |a_k| err(m_2k) + 2 |K| err(C(1)) + (Arb radius of the residual)
+    """
+    mpf = lambda x: arb_to_mpf(to_arb(x))      # noqa: E731  (rationals and mpf alike)
+    return (sum((2 * k * abs(mpf(ak)) * e for k, (ak, e) in enumerate(zip(p.a, vals.err_m), 1)), mpmath.mpf(0))
+            + 2 * abs(mpf(p.K)) * vals.err_C[0] + radius)
+
+
+def check_virial(p, vals, residual, radius=0):
+    """Refuse values whose virial residual exceeds VIRIAL_FACTOR times its propagated error estimate.
+
+    The identity sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts, docs/theory.md 5) holds
+    exactly for the infinite chain; its residual on the fine grid is a measured error of the
+    values, so it checks the error estimates as well as the values: an error estimate set too
+    small, or a residual computed with a wrong sign, is refused here (NotConverged).
+    """
+    with mp.workdps(vals.dps + 10):
+        tol = VIRIAL_FACTOR * virial_tolerance(p, vals, radius)
+        if abs(residual) > tol:
+            raise NotConverged(f"virial identity residual {mpmath.nstr(residual, 3)} exceeds {VIRIAL_FACTOR} x its "
+                               f"error estimate {mpmath.nstr(tol / VIRIAL_FACTOR, 3)}: the values or their error "
+                               f"estimates are wrong", partial=vals, error=abs(residual))

@@ -10,7 +10,12 @@ Mixed absolute/relative: relative for large values, absolute below 1 (a fixed
 point K* = 0 has no relative scale). ``guard`` digits (default 5) are the ones
 a dps-digit computation may lose; the numeric side must also *claim* enough
 accuracy: an Estimate whose own error exceeds tol fails with that reason, since
-agreement inside a wide error bar proves nothing.
+agreement inside a wide error bar proves nothing. With ``need_error=True`` the
+numeric side must also carry a positive error estimate (an Estimate with
+error > 0): a numeric value computed at finite precision is never exact, so a
+missing or zero error estimate is a broken estimate, and the row fails with that
+reason. The error estimates themselves are tested against independent references
+in tests/test_error_estimates.py.
 
 On disagreement the evidence names the point, the exact value and the numeric
 value (and prints them on stderr), so a failure can be re-judged by hand.
@@ -22,6 +27,8 @@ value (and prints them on stderr), so a failure can be re-judged by hand.
 >>> ev = compare([("x=1/3", sp.Rational(1, 3), "0.3333333333")], dps=30, quiet=True)
 >>> ev.passed, ev.summary.split(";")[0]
 (False, '1 of 1 disagree (tol 1e-25)')
+>>> compare([("x", 1, Estimate(mpmath.mpf(1), 0, 30))], dps=30, need_error=True, quiet=True).passed
+False
 """
 from __future__ import annotations
 
@@ -50,8 +57,9 @@ def to_mp(value, dps):
     """(value, own_error) as mpf at ``dps`` + headroom; sympy expressions are evaluated with evalf.
 
     Floats are refused (not exact, docs/theory.md section 1); strings are read as decimals.
+    The own error is None for anything but an Estimate (no error estimate was given).
     """
-    err = mpmath.mpf(0)
+    err = None
     if isinstance(value, Estimate):
         return mpmath.mpf(value.value), mpmath.mpf(value.error)
     if isinstance(value, float):
@@ -69,13 +77,15 @@ def _s(x, n=12):
     return mpmath.nstr(x, n)
 
 
-def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False):
+def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False, need_error=False):
     """Evidence that every (point, exact, numeric) row agrees to 10^-(dps - guard).
 
     ``rows``: iterable of (point, exact, numeric); ``point`` is any label (a theta,
     a lag, a step), ``exact`` a sympy number/expression or mpf from a closed form,
-    ``numeric`` an mpf, decimal string or Estimate. Returns ``Evidence`` whose
-    details give the tolerance, the fewest digits agreed, and every disagreement.
+    ``numeric`` an mpf, decimal string or Estimate. ``need_error``: every numeric
+    must be an Estimate with a positive error (a missing or zero error fails the row).
+    Returns ``Evidence`` whose details give the tolerance, the fewest digits agreed,
+    and every disagreement.
     """
     tol = tolerance(dps, guard)
     bad, worst_digits, n = [], None, 0
@@ -92,7 +102,11 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
             reason = None
             if diff > tol * scale:
                 reason = "differ"
-            elif verr > tol * scale:
+            elif need_error and verr is None:
+                reason = "no error estimate (one is required)"
+            elif need_error and not verr > 0:
+                reason = "error estimate is zero (a finite-precision value is never exact)"
+            elif verr is not None and verr > tol * scale:
                 reason = f"numeric error estimate {_s(verr, 3)} exceeds the tolerance"
             if reason:
                 bad.append({"point": str(point), "exact": _s(e, dps), "numeric": _s(v, dps),

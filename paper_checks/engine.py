@@ -4,8 +4,9 @@ Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 
 - expected ``holds``: ``holds`` if the evidence passes, ``FAILS`` if not,
   ``ERROR`` if the check raised (the message is kept); the last two fail the run;
-- expected ``open``: ``open: holds`` / ``open: fails`` / ``open: error``,
-  always reported, never failing the run;
+- expected ``open``: ``open: holds`` / ``open: fails``, always reported, never
+  failing the run; ``open: error`` (the check crashed) FAILS the run: an open
+  question is no excuse for a check that does not run;
 - ``skipped``: a slow (training) claim under ``quick``; never fails the run.
 
 >>> from paper_checks.registry import claim, Evidence
@@ -17,6 +18,11 @@ Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 >>> results = run(registry=reg, progress=False)
 >>> [(r.id, r.verdict) for r in results], exit_code(results)
 ([('t.ok', 'holds'), ('t.open', 'open: fails')], 0)
+>>> @claim("t.crash", "unknown", provenance="paper", hypotheses="-", expected="open", registry=reg)
+... def _cr(ctx): return 1 / 0
+>>> results = run(registry=reg, progress=False)
+>>> [r.verdict for r in results], exit_code(results)
+(['open: error', 'holds', 'open: fails'], 1)
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from proofs.errors import MalformedInput
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
 
-FAILING = ("FAILS", "ERROR")
+FAILING = ("FAILS", "ERROR", "open: error")
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ def _bar(total, progress):
 
 
 def exit_code(results):
-    """0 only when every claim expected to hold does hold (open and skipped never fail).
+    """0 only when every claim expected to hold does hold and no check crashed (open: error fails).
 
     An empty run is not a pass: checking nothing proves nothing.
     """

@@ -129,7 +129,8 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
         f"**Exit status {code}**: " + ("every claim expected to hold holds." if code == 0 else
                                         "some claims expected to hold do not (see FAILS / ERROR below)."),
         "Verdicts: `holds` / `FAILS` / `ERROR` for claims expected to hold; `open: ...` for open claims "
-        "(reported, never failing the run); `skipped` for training claims under `--quick`.",
+        "(reported, never failing the run, except `open: error`: a crashed check fails it); "
+        "`skipped` for training claims under `--quick`.",
         "",
         "| id | provenance | verdict | seconds | evidence |",
         "|---|---|---|---:|---|",

@@ -93,3 +93,16 @@ def quartic_wells_decoupled(draw):
     a1 = draw(rationals(Fraction(-2), Fraction(2), max_den=16).filter(lambda v: v != 0))
     a2 = draw(rationals(Fraction(1, 16), Fraction(1), max_den=16))
     return Chain.polynomial(0, [a1, a2])
+
+
+@st.composite
+def sextic_chains(draw, decoupled=False):
+    """n = 3 chains with a_3 > 0 (any a_1, a_2 in a moderate range); K = 0 when ``decoupled``.
+
+    |K| <= 1/2 and a_3 >= 1/8 keep the transfer-operator grid small (fast solves).
+    """
+    a1 = draw(rationals(Fraction(-1), Fraction(2), max_den=16))
+    a2 = draw(rationals(Fraction(-1, 2), Fraction(1), max_den=16))
+    a3 = draw(rationals(Fraction(1, 8), Fraction(1), max_den=16))
+    K = Fraction(0) if decoupled else draw(rationals(Fraction(-1, 2), Fraction(1, 2), max_den=16))
+    return Chain.polynomial(K, [a1, a2, a3])

@@ -78,6 +78,15 @@ def test_open_claims_never_fail_the_run(reg):
     assert results[0].verdict == "open: fails" and engine.exit_code(results) == 0
 
 
+def test_a_crashing_open_claim_fails_the_run(reg):
+    @claim("x.open-crash", "an open question whose check crashes", provenance="paper", hypotheses="-",
+           expected="open", registry=reg)
+    def _crash(ctx):
+        raise RuntimeError("broken check")
+    results = engine.run(only=["x.open-crash"], progress=False)
+    assert results[0].verdict == "open: error" and engine.exit_code(results) == 1
+
+
 def test_unknown_id_is_a_usage_error(reg, capsys):
     assert main(["check", "--only", "x.hold"]) == 2
     err = capsys.readouterr().err

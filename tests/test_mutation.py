@@ -71,3 +71,44 @@ def test_broken_u_recursion_is_reported_as_failing(capsys, monkeypatch):
     k_rows = [b for b in bad if b["point"].endswith("K_m")]
     assert k_rows and all(mpmath.mpf("1e-9") < mpmath.mpf(b["difference"]) < mpmath.mpf("1e-7") for b in k_rows)
     assert "disagree" in row["evidence"]
+
+
+# -- the mutation score script (benchmarks/mutation.py) -------------------------------------------
+
+def _mutation_module():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "mutation.py")
+    spec = importlib.util.spec_from_file_location("mutation_benchmark", path)
+    mod = importlib.util.module_from_spec(spec)
+    import sys
+    sys.modules[spec.name] = mod          # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_mutant_catalogue_is_well_formed():
+    """>= 20 mutants of proofs/ and numerics/, each snippet found exactly once, each module mapped to tests."""
+    import os
+    M = _mutation_module()
+    assert len(M.MUTANTS) >= 20 and len({m.id for m in M.MUTANTS}) == len(M.MUTANTS)
+    for m in M.MUTANTS:
+        assert m.path.startswith(("proofs/", "numerics/")) and m.path in M.TESTS, m
+        with open(os.path.join(M.ROOT, m.path)) as fh:
+            assert fh.read().count(m.old) == 1, f"{m.id}: snippet not found exactly once in {m.path}"
+        assert m.old != m.new
+        for t in M.TESTS[m.path]:
+            assert os.path.exists(os.path.join(M.ROOT, t)), t
+
+
+def test_virial_sign_mutant_is_killed_by_check():
+    """End to end: the virial-sign mutant in a private copy fails the first claim `rgdnn check --quick` runs."""
+    import shutil
+    M = _mutation_module()
+    mutant = next(m for m in M.MUTANTS if m.id == "T1")
+    d = M.make_copy(mutant)
+    try:
+        status, _, failed, _ = M.run_checks(d, ["numerics.symbolic-equals-transfer"], timeout=120)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert status == "killed" and failed, (status, failed)

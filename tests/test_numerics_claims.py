@@ -42,6 +42,31 @@ def test_symbolic_claim_can_fail(monkeypatch):
     assert not REGISTRY["numerics.symbolic-equals-transfer"].check(CTX).passed
 
 
+def test_block_spin_map_claim_can_fail(monkeypatch):
+    """The b = 3 map replaced by u' = u (1 + u) / 3 (a plausible slip) makes the claim fail."""
+    import paper_checks.claims.numerics as C
+    real = C.BS.gaussian_block_map
+    monkeypatch.setattr(C.BS, "gaussian_block_map", lambda b: real(b) if b == 2 else C.G.u * (1 + C.G.u) / 3)
+    ev = REGISTRY["numerics.block-spin-gaussian-map"].check(CTX)
+    assert not ev.passed and "differ" in ev.summary
+
+
+def test_block_spin_variance_claim_holds_and_can_fail(monkeypatch):
+    """Variance preservation holds; a block step that rescales by zeta^2 (1 + 1e-10) breaks it."""
+    import paper_checks.claims.numerics as C
+    assert REGISTRY["numerics.block-spin-variance"].check(CTX).passed
+    from numerics import blockspin
+    real = blockspin.targets
+
+    def off(p, b, dps, n=None):
+        t, err = real(p, b, dps, n)
+        return [t[0]] + [x * (1 + mpmath.mpf("1e-10")) ** k for k, x in enumerate(t[1:], 1)], err
+
+    monkeypatch.setattr(blockspin, "targets", off)
+    monkeypatch.setattr(C, "WELLS", C.WELLS[:1])
+    assert not REGISTRY["numerics.block-spin-variance"].check(CTX).passed
+
+
 @pytest.mark.slow
 def test_block_spin_claims_report():
     """Block-spin: the decoupled-Gaussian limit is observed; Theorem R's a* is not its limit for n = 2."""

@@ -12,7 +12,8 @@ from numerics.precision import to_mpf
 from numerics.projection import chi
 from proofs.errors import InadmissibleParameter, MalformedInput
 from proofs.family import Chain
-from tests.strategies import quartic_chains
+from numerics.singlesite import moments_quad
+from tests.strategies import quartic_chains, quartic_wells_decoupled
 
 
 @given(quartic_chains())
@@ -22,7 +23,9 @@ from tests.strategies import quartic_chains
 @example(Chain.polynomial(-1, ["-1", "4/27"]))          # deep, strongly coupled double well
 @settings(max_examples=10)
 def test_round_trip_quartic(chain):
-    """chi(C(1), m_2, m_4 of theta) = theta at dps 20, within the reported error (uniqueness: strict convexity)."""
+    """Consistency check, not an independent route: chi(C(1), m_2, m_4 of theta) = theta at dps 20
+    (uniqueness: strict convexity). Moments and chi share the transfer-operator code, so a bug common to
+    both cancels here; test_decoupled_projection_equals_quadrature is the independent route."""
     mo = moments(chain, dps=25, lags=1)
     pt = chi(mo.corr[0], mo.m, dps=20)
     with mp.workdps(30):
@@ -31,6 +34,22 @@ def test_round_trip_quartic(chain):
         err = max(abs(g - w) for g, w in zip(got, want))
         assert err < mpf(10) ** -15
         assert pt.error < mpf(10) ** -15
+
+
+@given(quartic_wells_decoupled())
+@example(Chain.polynomial(0, ["0.5", "0.1"]))
+@example(Chain.polynomial(0, ["-1", "0.25"]))
+@settings(max_examples=4, deadline=None)
+def test_decoupled_projection_equals_quadrature(chain):
+    """Independent route: at K = 0 the single-site moments by tanh-sinh quadrature (numerics.singlesite,
+    no transfer-operator code) fed to chi give back (0; a) to 18 digits, and chi's error covers the miss."""
+    with mp.workdps(40):
+        m = moments_quad([to_mpf(x) for x in chain.a], 30)
+    pt = chi(0, m, dps=20)
+    with mp.workdps(30):
+        err = max([abs(pt.K)] + [abs(g - to_mpf(w)) for g, w in zip(pt.a, chain.a)])
+        assert err < mpf(10) ** -18, (chain, err)
+        assert err <= pt.error, (chain, err, pt.error)
 
 
 def test_gaussian_closed_form_inverse():

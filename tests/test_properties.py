@@ -4,6 +4,10 @@ Each property compares two independent routes (named in its docstring) with
 ``paper_checks.compare`` at a tolerance derived from the working precision.
 Example counts per test are sized for the ``default`` profile (the whole suite
 under 5 minutes on 2 cores) and raised under ``HYPOTHESIS_PROFILE=thorough``.
+
+No silent skips: every backend is imported directly and a ``NotSupported`` raised for an
+input the strategy generates fails the test (the strategies in tests/strategies.py state
+each property's supported domain; an input outside it is never drawn).
 """
 import functools
 import os
@@ -17,12 +21,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics import api
+from numerics.precision import Estimate
 from paper_checks.compare import compare
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
 from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
-                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b)
+                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b, sextic_chains)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
 DPS = 30
@@ -31,19 +36,6 @@ DPS = 30
 def budget(default, thorough):
     """Examples per property: ``default`` keeps CI fast, ``thorough`` is for deep runs."""
     return settings(max_examples=thorough if THOROUGH else default)
-
-
-def need(module):
-    """Skip (with the reason) while the backend a property exercises is not installed."""
-    return pytest.importorskip(module, reason=f"{module} not available yet")
-
-
-def supported(call, *args, **kwargs):
-    """``call(*args, **kwargs)``, skipping the test with the backend's own reason while it raises NotSupported."""
-    try:
-        return call(*args, **kwargs)
-    except NotSupported as exc:
-        pytest.skip(f"not supported yet: {exc}")
 
 
 # -- independent references -------------------------------------------------------------------
@@ -96,7 +88,6 @@ def _assert(ev):
 @example(Chain.gaussian(1, 0), 2)                           # already at the fixed line
 def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
     """numerics.api.flow (closed-form orbit in u) == iterated exact Schur-complement recursion."""
-    need("numerics.exact")
     steps = 3
     pts = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)
     K, a = chain.K, chain.a[0]
@@ -112,7 +103,6 @@ def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
 @example(Chain.ising("0.8"), 2)
 def test_ising_decimation_equals_transfer_matrix_power(chain, b):
     """numerics.api.flow (tanh K' = tanh(K)^b) == K' from the b-th power of the transfer matrix."""
-    need("numerics.exact")
     steps = 3
     pts = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)
     with mpmath.workdps(3 * DPS):      # T^b loses ~2|K| b / ln 10 digits to cancellation; 3x dps covers |K| <= 3
@@ -129,9 +119,8 @@ def test_ising_decimation_equals_transfer_matrix_power(chain, b):
 @example(Chain.gaussian(1, "0.5"), 2)
 def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
     """numerics.api.flow(scheme='block') == the projected block-spin map from exact covariance sums."""
-    need("numerics.general")
     steps = 2
-    pts = supported(api.flow, chain, scheme="block", b=b, steps=steps, dps=DPS)
+    pts = api.flow(chain, scheme="block", b=b, steps=steps, dps=DPS)
     with mpmath.workdps(2 * DPS):
         K, a = mpmath.mpf(chain.K.p) / chain.K.q, mpmath.mpf(chain.a[0].p) / chain.a[0].q
         rho = mpmath.sqrt(a ** 2 - K ** 2)
@@ -164,7 +153,6 @@ def quartic_marginal_moments_exact(a1, a2, dps):
 @example(Chain.polynomial(0, ["-1", "0.25"]))
 def test_quartic_marginal_moments_symbolic_equals_transfer_operator(chain):
     """m_2, m_4 at K = 0: Bessel closed form (proofs.laplace) == transfer-operator numerics (numerics.general)."""
-    need("numerics.general")
     a1, a2 = chain.a
     mom = api.moments(chain, dps=DPS, lags=1)
     exact = quartic_marginal_moments_exact(a1, a2, DPS)
@@ -178,7 +166,6 @@ def test_quartic_marginal_moments_symbolic_equals_transfer_operator(chain):
 @example(Chain.gaussian(1, "0.5"), 2)
 def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
     """The fixed point the decimation flow reaches == (0, rho): the Gaussian projection of N(0, 1/(2 rho))."""
-    need("numerics.exact")
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
     rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
     _assert(compare([(f"{chain!r}: K*", 0, fp.K), (f"{chain!r}: a*", rho, fp.a[0])], dps=DPS))
@@ -194,26 +181,52 @@ def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
 @example(Chain.gaussian(1, "0.5"), 2)
 def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
     """Block-spin keeps Var(x_0), so on the Gaussian chain its limit is (0, rho) too (docs/theory.md 3.3)."""
-    need("numerics.general")
-    fp = supported(api.fixed_point, chain, scheme="block", b=b, dps=DPS)
+    fp = api.fixed_point(chain, scheme="block", b=b, dps=DPS)
     rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
     _assert(compare([(f"{chain!r}: K*", 0, fp.K), (f"{chain!r}: a*", rho, fp.a[0])], dps=DPS))
 
 
-@budget(3, 30)
+@budget(2, 30)
 @given(quartic_single_wells(), rg_b)
 @example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)       # docs/theory.md single well
 def test_quartic_decimation_limit_is_marginal_projection(chain, b):
-    """Theorem R: the decimation flow's limit (numerics.api.flow) == chi(0; m_2, m_4), the
-    projection of the single-site marginal computed directly (numerics.projection.chi)."""
-    need("numerics.general")
-    projection = need("numerics.projection")
+    """Theorem R: the decimation flow's limit (numerics.api.flow) == a*, the M-projection of the
+    single-site marginal by tanh-sinh quadrature + findroot (numerics.singlesite.projection_quad),
+    independent of the transfer-operator projection chi that the flow's last step computes."""
+    from numerics.singlesite import projection_quad
     mom = api.moments(chain, dps=DPS, lags=1)
-    target = projection.chi(0, list(mom.m), dps=DPS)
-    last = supported(api.flow, chain, scheme="decimation", b=b, steps=7, dps=DPS)[-1]
+    last = api.flow(chain, scheme="decimation", b=b, steps=7, dps=DPS)[-1]
+    a_star, _ = projection_quad(mom.m, DPS, [float(x) for x in last.a])
     rows = [(f"{chain!r}, b={b}: K_7 vs K*", 0, last.K)]
-    rows += [(f"{chain!r}, b={b}: a_{k + 1}", target.a[k], last.a[k]) for k in range(2)]
+    rows += [(f"{chain!r}, b={b}: a_{k + 1}", a_star[k], last.a[k]) for k in range(2)]
     _assert(compare(rows, dps=DPS))
+
+
+@budget(4, 60)
+@given(sextic_chains(decoupled=True))
+@example(Chain.polynomial(0, ["1", "-0.5", "0.2"]))
+def test_sextic_moments_equal_quadrature(chain):
+    """n = 3: m_2, m_4, m_6 at K = 0 by the transfer operator (numerics.api.moments) == tanh-sinh
+    quadrature of x^(2k) exp(-V) (numerics.singlesite.moments_quad), within the reported errors."""
+    from numerics.singlesite import moments_quad
+    mom = api.moments(chain, dps=DPS, lags=1)
+    with mpmath.workdps(DPS + 20):
+        ref = moments_quad([mpmath.mpf(x.p) / x.q for x in chain.a], DPS + 10)
+    rows = [(f"{chain!r}: m_{2 * k}", r, Estimate(v, e, DPS))
+            for k, (r, v, e) in enumerate(zip(ref, mom.m, mom.details["err_m"]), 1)]
+    _assert(compare(rows, dps=DPS, need_error=True))
+
+
+@budget(3, 40)
+@given(sextic_chains())
+@example(Chain.polynomial("0.3", ["1", "-0.5", "0.2"]))
+def test_sextic_virial_identity(chain):
+    """n = 3 with coupling: sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts) from numerics.api.moments."""
+    mom = api.moments(chain, dps=DPS, lags=1)
+    with mpmath.workdps(DPS + 10):
+        a = [mpmath.mpf(x.p) / x.q for x in chain.a]
+        lhs = sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1)) - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0]
+    _assert(compare([(f"{chain!r}: virial", 1, Estimate(lhs, 20 * mom.error, DPS))], dps=DPS, need_error=True))
 
 
 def chain_at(point, dps):
@@ -228,9 +241,8 @@ def chain_at(point, dps):
 def test_quartic_block_spin_keeps_the_variance(chain, b):
     """Variance-preserving block-spin: m_2 of every point of the projected flow == m_2(theta)
     (numerics.api.moments at each point; docs/theory.md 3.3 chooses zeta so that Var(y_0) = Var(x_0))."""
-    need("numerics.general")
     m2 = api.moments(chain, dps=DPS, lags=1).m[0]
-    pts = supported(api.flow, chain, scheme="block", b=b, steps=2, dps=DPS)
+    pts = api.flow(chain, scheme="block", b=b, steps=2, dps=DPS)
     rows = [(f"{chain!r}, b={b}, step {m}: m_2", m2, api.moments(chain_at(p, DPS), dps=DPS, lags=1).m[0])
             for m, p in enumerate(pts[1:], 1)]
     _assert(compare(rows, dps=DPS))
@@ -256,6 +268,14 @@ def ring_statistics(Cy):
     return [float(np.mean([Cy[j, (j + 1) % M] for j in range(M)])), float(np.mean(np.diag(Cy)))]
 
 
+def m2_fourier(chain, dps=None):
+    """m_2 of the infinite Gaussian chain by the Fourier route, independent of the closed form 1/(2 rho):
+    m_2 = (1/pi) int_0^pi dk / (2a - 2K cos k), tanh-sinh quadrature (mpmath) at dps + 10 digits."""
+    with mpmath.workdps((dps or 15) + 10):
+        a, K = mpmath.mpf(chain.a[0].p) / chain.a[0].q, mpmath.mpf(chain.K.p) / chain.K.q
+        return mpmath.quad(lambda k: 1 / (2 * a - 2 * K * mpmath.cos(k)), [0, mpmath.pi / 2, mpmath.pi]) / mpmath.pi
+
+
 def float64_tolerance(chain):
     """Error bound of the float64 route: eps * cond(Q), cond(Q) = (a + |K|) / (a - |K|), times 10^2
     for the M-ring projection (a bisection to 1e-16 and a few sums)."""
@@ -269,7 +289,6 @@ def float64_tolerance(chain):
 def test_decimate_optimum_gives_R_L_and_converges_to_theta_star(chain, b):
     """W* = D (keep every b^L-th site): chi of the output M-ring (estimator.project_ring, exact on the
     ring) == R^L(theta) (numerics.api.flow, closed form), i.e. u_L = u^(b^L); and chi -> theta* as L grows."""
-    need("numerics.network.estimator")
     from numerics.network.estimator import project_ring
     rho = float(sp.sqrt(chain.a[0] ** 2 - chain.K ** 2))
     u = float(chain.K) / (float(chain.a[0]) + rho)
@@ -297,14 +316,13 @@ def test_infomax_optimum_gives_theta_star(chain, b, seed):
     """Every infomax optimum W = s R Q^(1/2) (R: any M x N matrix with orthonormal rows, s^2 = m_2(theta))
     satisfies W C W^T = s^2 I, and chi of its output ring == theta* (numerics.api.fixed_point).
     (Circularity, docs/theory.md 4.3: a* is imposed by the scale constraint, K* = 0 by decorrelation.)"""
-    need("numerics.network.estimator")
     from numerics.network.estimator import project_ring
     N = M_OUT * b ** 2
     Q = ring_precision(chain, N)
     lam, V = np.linalg.eigh(Q)
     sqrtQ = (V * np.sqrt(lam)) @ V.T
     R = np.linalg.qr(np.random.default_rng(seed).standard_normal((N, M_OUT)))[0].T    # orthonormal rows
-    s2 = float(api.moments(chain, dps=DPS, lags=1).m[0])
+    s2 = float(m2_fourier(chain))          # not api.moments: its m_2 = 1/(2 rho) would make chi = rho by construction
     W = np.sqrt(s2) * R @ sqrtQ
     Cy = W @ np.linalg.inv(Q) @ W.T
     tol = float64_tolerance(chain)
@@ -326,7 +344,6 @@ def _decimate_optimum(b, L):
 def test_decimate_optimum_symbolic_equals_numeric_rg(chain, b, L):
     """chi at W* = D derived in sympy (proofs.optimal_weights, in (u, rho)) == R^L(theta) from
     numerics.api.flow, at the chain's exact u and rho."""
-    need("proofs.optimal_weights")
     from proofs import optimal_weights as OW
     opt = _decimate_optimum(b, L)
     rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
@@ -340,11 +357,11 @@ def test_decimate_optimum_symbolic_equals_numeric_rg(chain, b, L):
 @given(gaussian_chains(), rg_b)
 def test_infomax_optimum_symbolic_equals_theta_star(chain, b):
     """chi at the infomax optimum (proofs.optimal_weights: Sigma = sigma^2 I), at the data's scale
-    sigma^2 = m_2(theta) (numerics.api.moments), == theta* from numerics.api.fixed_point."""
-    need("proofs.optimal_weights")
+    sigma^2 = m_2(theta) by the Fourier integral (m2_fourier, not the closed form 1/(2 rho) that
+    numerics.api.moments evaluates), == theta* from numerics.api.fixed_point (the flow's limit)."""
     from proofs import optimal_weights as OW
     opt = OW.infomax_optimum(M=3)
-    m2 = api.moments(chain, dps=DPS, lags=1).m[0]
+    m2 = m2_fourier(chain, DPS)
     with mpmath.workdps(DPS + 10):
         chi = [sp.lambdify(OW.sigma2, e, "mpmath")(m2) for e in (opt.chi_K, opt.chi_a)]
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)

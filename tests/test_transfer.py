@@ -55,7 +55,7 @@ def test_ising_closed_form(chain, dps):
             assert abs(c - mpmath.tanh(K) ** r) < mpf(10) ** -(dps - 5)
 
 
-@pytest.mark.parametrize("a", [("0.5", "0.1"), ("-1", "0.25")])
+@pytest.mark.parametrize("a", [("0.5", "0.1"), ("-1", "0.25"), ("-2", "0.25")])   # the last: log_shift = 2
 def test_single_site_quartic_against_bessel(a):
     """K = 0: z = integral exp(-V) from docs/theory.md 5's Bessel forms; m_2 = -d log z / d a_1 by quadrature."""
     dps = 30

@@ -160,7 +160,7 @@ def check_u_power_b(ctx):
                 Km, am = G.iterate_recursion(chain.K, chain.a[0], b, m)
                 rows.append((f"{chain!r} b={b} m={m} K_m", Km, Estimate(pts[m].K, pts[m].error, dps)))
                 rows.append((f"{chain!r} b={b} m={m} a_m", am, Estimate(pts[m].a[0], pts[m].error, dps)))
-    return compare(rows, dps=dps, what="closed-form orbit vs exact iterated recursion")
+    return compare(rows, dps=dps, need_error=True, what="closed-form orbit vs exact iterated recursion")
 
 
 @claim("foundation.gaussian-fixed-points",
@@ -177,7 +177,7 @@ def check_gaussian_fixed_points(ctx):
     parts.append(compare([("a* = rho = sqrt(3)/2", sp.sqrt(3) / 2, Estimate(fp.a[0], fp.error, dps)),
                           ("K_8 -> 0", 0, Estimate(flow[-1].K, flow[-1].error, dps)),
                           ("a_8 -> rho", sp.sqrt(3) / 2, Estimate(flow[-1].a[0], flow[-1].error, dps))],
-                         dps=dps, what="flow lands at (0, rho)"))
+                         dps=dps, need_error=True, what="flow lands at (0, rho)"))
     # Jacobian at (0, a) by central differences of the one-step map (b = 2, 3); h^2 below the tolerance
     rows = []
     hq = Fraction(1, 10 ** (dps // 2 + 3))
@@ -266,11 +266,11 @@ def check_free_energy_rg(ctx):
 
 @claim("foundation.ising-recursion",
        "Ising decimation by b: tanh K' = (tanh K)^b, fixed point K* = 0 stable (dK'/dK = 0)",
-       provenance="standard", hypotheses="K in {0.8, -0.8, 5}, b in {2, 3, 4}", section="3.1")
+       provenance="standard", hypotheses="K in {0.8, -0.8, 5, -5}, b in {2, 3, 4}", section="3.1")
 def check_ising_recursion(ctx):
     dps = ctx.dps
     rows = []
-    for Kq in ("0.8", "-0.8", "5"):
+    for Kq in ("0.8", "-0.8", "5", "-5"):         # -5 with odd b: the large-|K| branch keeps the sign of K
         chain = Chain.ising(Kq)
         for b in (2, 3, 4):
             p = api.flow(chain, b=b, steps=1, dps=dps)[1]

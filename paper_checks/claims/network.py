@@ -74,9 +74,11 @@ def check_infomax_optimum(ctx):
                               f"is Sigma = sigma^2 I; Hadamard gap at equal off-diagonals t: {r.hadamard_gap}"))
     r = OW.infomax_optimum(3)
     fp = api.fixed_point(Chain.polynomial(GAUSSIAN["K"], GAUSSIAN["a"]), dps=ctx.dps)
-    a_out = r.chi_a.subs(OW.sigma2, 1 / (2 * _RHO0))
-    parts.append(compare([("a_out at sigma^2 = m_2", a_out, fp.a[0]), ("K_out", r.chi_K, fp.K)], dps=ctx.dps,
-                         what="chi at the infomax optimum (sympy) == theta* (numerics.api.fixed_point)"))
+    with mp.workdps(ctx.dps + 10):    # m_2 = (1/2 pi) int dk / (2a - 2K cos k) by quadrature, not 1/(2 rho)
+        m2 = mpmath.quad(lambda k: 1 / (2 - mpmath.cos(k)), [0, mpmath.pi]) / mpmath.pi
+        a_out = sp.lambdify(OW.sigma2, r.chi_a, "mpmath")(m2)
+    parts.append(compare([("a_out at sigma^2 = m_2 (quadrature)", a_out, fp.a[0]), ("K_out", r.chi_K, fp.K)],
+                         dps=ctx.dps, what="chi at the infomax optimum (sympy) == theta* (numerics.api.fixed_point)"))
     parts.append(Evidence(r.chi_a.subs(OW.sigma2, 1) == sp.Rational(1, 2) and sp.Rational(1, 2) != _RHO0,
                           "with another scale s^2 = 1 the optimum gives a_out = 1/2 != rho = sqrt(3)/2: a* is imposed"))
     return all_of(parts)
@@ -92,15 +94,15 @@ def check_autoencoder_optimum(ctx):
     K, a, N, M = sp.Rational(1, 2), sp.Integer(1), 8, 4
     r = OW.autoencoder_optimum(K, a, N, M)
     with mp.workdps(ctx.dps + 10):
-        lam = [2 * mpmath.mpf(1) - mpmath.cos(2 * mpmath.pi * k / N) for k in range(N)]   # 2a - 2K cos
-        C = mpmath.matrix(N, N)
+        # independent of the Fourier spectrum the sympy side uses: C = Q^-1, Q the ring precision matrix
+        Q = mpmath.matrix(N, N)
         for i in range(N):
-            for j in range(N):
-                C[i, j] = sum(mpmath.cos(2 * mpmath.pi * k * (i - j) / N) / lam[k] for k in range(N)) / N
-        ev = sorted(mpmath.eigsy(C, eigvals_only=True))
+            Q[i, i] = 2 * mpmath.mpf(a.p) / a.q
+            Q[i, (i + 1) % N] = Q[(i + 1) % N, i] = -mpmath.mpf(K.p) / K.q
+        ev = sorted(mpmath.eigsy(Q ** -1, eigvals_only=True))
         numeric = sum(ev[: N - M])
     ev_ok = compare([("Eckart-Young loss", r.optimal_loss, numeric)], dps=ctx.dps,
-                    what="sum of the N-M smallest eigenvalues (sympy) == mpmath.eigsy of the ring covariance")
+                    what="sum of the N-M smallest eigenvalues (sympy, Fourier spectrum) == mpmath.eigsy of Q^-1")
     nid = Evidence(not r.identifiable, f"chi for A = I: {tuple(r.chi_identity)}; for A = 2I + shift: "
                    f"({float(r.chi_rotated[0]):.6g}, {float(r.chi_rotated[1]):.6g}) -- same loss, different chi")
     return all_of([ev_ok, nid])

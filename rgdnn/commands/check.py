@@ -2,7 +2,7 @@
 
 Exit status 0 only when every claim expected to hold does hold; 1 otherwise;
 2 for a usage error (an unknown claim id, a bad --dps). Open claims are reported
-but never fail the run.
+and fail the run only when their check crashed (open: error).
 """
 from __future__ import annotations
 

@@ -1,0 +1,321 @@
+"""Mutation score: plant one semantic bug at a time in the core formulas and count how many the checks catch.
+
+Each mutant replaces one exact snippet of `proofs/` or `numerics/` (a wrong sign, an off-by-one
+power or index, a swapped argument, an error estimate set to 0, the virial identity's sign, ...)
+in a private copy of the checkout, then runs
+
+1. the non-slow tests mapped to the mutated module (`pytest -x -m "not slow"` on the files in
+   ``TESTS[module]`` plus the module's doctests): the mutant is *killed* if they fail;
+2. `rgdnn check --quick`, claim by claim, stopping at the first claim that fails the run
+   (FAILS, ERROR or open: error): the mutant is *killed* if one does. The same verdicts and
+   exit rule as the CLI (paper_checks.engine), only stopped early. The claims that exercise
+   the mutated module (``CLAIMS_FIRST``) run first, then the rest cheapest first (times from
+   the unmutated control run): the order changes how soon a run stops, never its verdict.
+
+A run that exceeds its timeout counts as killed and is flagged ``timeout``. Every survivor is
+printed with the explanation recorded in ``MUTANTS`` (why no check sees it).
+
+    python benchmarks/mutation.py               # all mutants, 2 workers
+    python benchmarks/mutation.py --jobs 1 --only N3 P1
+    python benchmarks/mutation.py --list
+
+Goals: >= 95% killed by the tests, >= 80% by `rgdnn check --quick`; the whole run fits in
+10 minutes on a shared 2-core machine. The unmutated control must pass `rgdnn check --quick`
+(checked here); that the mapped tests pass unmutated is the test suite's own job (checked
+with ``--control-tests``).
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COPY = ("proofs", "numerics", "paper_checks", "rgdnn", "tests", "benchmarks", "pyproject.toml")
+
+# the non-slow test files that exercise each module (most sensitive first: pytest -x stops at the first failure)
+TESTS = {
+    "numerics/exact.py": ["tests/test_exact.py", "tests/test_error_estimates.py", "tests/test_gaussian_closed_forms.py"],
+    "numerics/transfer.py": ["tests/test_transfer.py", "tests/test_error_estimates.py"],
+    "numerics/blockspin.py": ["tests/test_error_estimates.py", "tests/test_rg.py", "tests/test_numerics_claims.py"],
+    "numerics/decimation.py": ["tests/test_error_estimates.py", "tests/test_rg.py"],
+    "numerics/projection.py": ["tests/test_projection.py", "tests/test_error_estimates.py"],
+    "numerics/fixedpoint.py": ["tests/test_error_estimates.py", "tests/test_rg.py"],
+    "numerics/singlesite.py": ["tests/test_error_estimates.py", "tests/test_numerics_claims.py"],
+    "proofs/gaussian.py": ["tests/test_exact.py", "tests/test_gaussian_closed_forms.py", "tests/test_derivations.py"],
+    "proofs/ising.py": ["tests/test_exact.py", "tests/test_derivations.py"],
+    "proofs/laplace.py": ["tests/test_laplace.py", "tests/test_derivations.py"],
+    "proofs/blockspin.py": ["tests/test_numerics_claims.py"],
+    "proofs/optimal_weights.py": ["tests/test_optimal_weights.py"],
+}
+
+
+# claims that exercise each module, run first for its mutants (a survivor still runs every claim)
+CLAIMS_FIRST = {
+    "numerics/exact.py": ["foundation.u-power-b", "foundation.ising-recursion", "numerics.symbolic-equals-transfer"],
+    "numerics/transfer.py": ["numerics.symbolic-equals-transfer", "numerics.projection-unique"],
+    "numerics/blockspin.py": ["numerics.block-spin-gaussian-map", "numerics.block-spin-variance"],
+    "numerics/decimation.py": ["numerics.theorem-r-sextic", "numerics.theorem-r-decimation"],
+    "numerics/projection.py": ["numerics.projection-unique", "numerics.theorem-r-sextic"],
+    "numerics/fixedpoint.py": ["numerics.block-spin-gaussian-map", "numerics.theorem-r-sextic", "numerics.block-spin-limit"],
+    "numerics/singlesite.py": ["numerics.theorem-r-sextic", "numerics.theorem-r-decimation"],
+    "proofs/gaussian.py": ["foundation.u-power-b", "numerics.symbolic-equals-transfer", "foundation.gaussian-fixed-points"],
+    "proofs/ising.py": ["foundation.ising-recursion", "numerics.symbolic-equals-transfer"],
+    "proofs/laplace.py": ["numerics.symbolic-equals-transfer", "foundation.laplace-decimation"],
+    "proofs/blockspin.py": ["numerics.block-spin-gaussian-map", "numerics.block-spin-limit"],
+    "proofs/optimal_weights.py": ["network.infomax-optimum", "network.decimate-optimum", "network.autoencoder-optimum"],
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    path: str
+    old: str                  # must occur exactly once in the file
+    new: str
+    what: str
+    survivor_note: str = ""   # why it may survive (printed when it does)
+
+
+MUTANTS = [
+    # -- numerics/exact.py: closed forms evaluated at dps ------------------------------------------
+    Mutant("E1", "numerics/exact.py", "t = t ** b                       # t = u^(b^m)",
+           "t = t ** (b + 1)                 # t = u^(b^m)", "Gaussian orbit u' = u^(b+1) (off-by-one power)"),
+    Mutant("E2", "numerics/exact.py",
+           "errs = [abs(x - y) + abs(y) * mpmath.mpf(10) ** (1 - p1) for x, y in zip(v1, v2)]",
+           "errs = [0 * abs(x - y) for x, y in zip(v1, v2)]", "closed-form error estimates set to 0"),
+    Mutant("E3", "numerics/exact.py", "sign = 1 if (Kc > 0 or b % 2 == 0) else -1", "sign = 1",
+           "Ising step for large |K|: sign of K' lost for K < 0, odd b"),
+    # -- numerics/transfer.py: the transfer operator -----------------------------------------------
+    Mutant("T1", "numerics/transfer.py", "for k in range(1, p.n + 1)), arb(0)) - 2 * to_arb(p.K) * C[0] - 1",
+           "for k in range(1, p.n + 1)), arb(0)) + 2 * to_arb(p.K) * C[0] - 1", "virial residual with the wrong sign of K C(1)"),
+    Mutant("T2", "numerics/transfer.py", "    return (abs(v - arb_to_mpf(coarse)) + arb_rad(fine)",
+           "    return 0 * (abs(v - arb_to_mpf(coarse)) + arb_rad(fine)", "refinement error estimate set to 0"),
+    Mutant("T3", "numerics/transfer.py", "            u = (Mo * u) * inv\n", "            u = (Mo * u) * inv * inv\n",
+           "C(r) divided by lambda^(2r) instead of lambda^r"),
+    Mutant("T4", "numerics/transfer.py", "m.append(sum((xs[j] ** (2 * k) * c[j + off] ** 2",
+           "m.append(sum((xs[j] ** (2 * k - 1) * c[j + off] ** 2", "m_2k with x^(2k-1) (off-by-one power)"),
+    Mutant("T5", "numerics/transfer.py", "lam.log() + log_shift(p, grid), m, C, S, tail, vir)",
+           "lam.log() - log_shift(p, grid), m, C, S, tail, vir)", "A = log lambda with the scaling shift of the wrong sign"),
+    Mutant("T6", "numerics/transfer.py", "    return {p: _dot(cvec, _col(ser[p])) * facts[p] for p",
+           "    return {p: _dot(cvec, _col(ser[p])) * facts[p - 1] for p", "block-sum moments with p!/p (wrong factorial)"),
+    Mutant("T7", "numerics/transfer.py", "    w_bond = 2 / (1 - t[1:])", "    w_bond = 1 / (1 - t[1:])",
+           "asymptotic covariance: bond weight 1/(1-t) instead of 2/(1-t)"),
+    # -- numerics/blockspin.py, decimation.py: the RG steps ------------------------------------------
+    Mutant("B1", "numerics/blockspin.py", "w = [min(r, 2 * b - r) for r in range(1, 2 * b)]",
+           "w = [min(r, 2 * b - r - 1) for r in range(1, 2 * b)]", "block covariance weights min(r, 2b - r - 1)"),
+    Mutant("B2", "numerics/blockspin.py", "t = [z2 * cov] + [z2 ** k * v.S[2 * k] for k in range(1, n + 1)]",
+           "t = [z2 * cov] + [z2 ** (k + 1) * v.S[2 * k] for k in range(1, n + 1)]", "zeta^(2k+2) instead of zeta^(2k)"),
+    Mutant("B3", "numerics/blockspin.py", "err = [abs(t[0]) * rel_z2 + z2 * cov_err]",
+           "err = [0 * abs(t[0]) * rel_z2 + 0 * z2 * cov_err]", "block target error of E[y_0 y_1] set to 0",
+           "equivalent in practice: the target error enters the projection's error through H^-1 next to the "
+           "refinement correction and the moments' own errors, which are 10-100x larger, so the estimate still covers "
+           "the true error (measured ~1e-2 of it) with or without the dropped term; no reference resolves it"),
+    Mutant("D1", "numerics/decimation.py", "return [v.C[b - 1]] + list(v.m[:n])", "return [v.C[b - 2]] + list(v.m[:n])",
+           "decimation target C(b - 1) instead of C(b) (off-by-one lag)"),
+    # -- numerics/projection.py, fixedpoint.py -------------------------------------------------------
+    Mutant("P1", "numerics/projection.py", "        err = max(abs(corr[i]) + prop[i] for i in range(n + 1)) + last",
+           "        err = 0 * last", "projection (chi) error estimate set to 0"),
+    Mutant("P2", "numerics/projection.py", "g = [vals.C[0] - t[0]] + [t[k + 1] - vals.m[k] for k in range(n)]",
+           "g = [vals.C[0] - t[0]] + [vals.m[k] - t[k + 1] for k in range(n)]",
+           "final refinement step with the single-site residual's sign swapped"),
+    Mutant("F1", "numerics/fixedpoint.py", "        err = err + e        # the projected maps",
+           "        err = e        # the projected maps", "flow errors not accumulated (only the last step's)",
+           "check --quick: the last step's error is of the size of the sum (the per-step errors are similar), so "
+           "every claim's estimate still covers its true error and stays positive; only the test that bounds "
+           "must not shrink along a flow with a marginal direction (tests/test_error_estimates.py) sees it"),
+    Mutant("F2", "numerics/fixedpoint.py",
+           "err = max(abs(x) for x in corr) + max(abs(x) for x in dx) + max(abs(Jinv[i, n])",
+           "err = 0 * max(abs(x) for x in corr) + 0 * max(abs(x) for x in dx) + 0 * max(abs(Jinv[i, n])",
+           "block-spin fixed-point error estimate set to 0"),
+    # -- numerics/singlesite.py: the independent quadrature route -------------------------------------
+    Mutant("S1", "numerics/singlesite.py", "return [mpmath.quad(lambda x: x ** (2 * k) * w(x), pts) / z",
+           "return [mpmath.quad(lambda x: x ** (2 * k + 2) * w(x), pts) / z", "quadrature moments m_(2k+2) for m_2k"),
+    # -- proofs: exact derivations --------------------------------------------------------------------
+    Mutant("G1", "proofs/gaussian.py", "    return (K ** bb / D1, a - K ** 2 * D2 / D1)",
+           "    return (K ** bb / D1, a + K ** 2 * D2 / D1)", "Gaussian recursion a' = a + K^2 D_(b-2)/D_(b-1) (sign)"),
+    Mutant("G2", "proofs/gaussian.py", "COVARIANCE = u ** r / (2 * rho)", "COVARIANCE = u ** (r + 1) / (2 * rho)",
+           "C(r) = u^(r+1) / (2 rho) (off-by-one power)"),
+    Mutant("G3", "proofs/gaussian.py", "    return sp.factorial2(2 * k - 1) / (2 * rho) ** k",
+           "    return sp.factorial2(2 * k + 1) / (2 * rho) ** k", "m_2k = (2k+1)!! / (2 rho)^k"),
+    Mutant("G4", "proofs/gaussian.py", "FREE_ENERGY = sp.log(2 * sp.pi / (a + rho)) / 2",
+           "FREE_ENERGY = sp.log(2 * sp.pi / (a - rho)) / 2", "A = (1/2) log(2 pi / (a - rho)) (sign)"),
+    Mutant("G5", "proofs/gaussian.py", "return sp.expand(2 * a * determinant(n - 1) - K ** 2 * determinant(n - 2))",
+           "return sp.expand(2 * a * determinant(n - 1) + K ** 2 * determinant(n - 2))", "tridiagonal determinant recursion sign"),
+    Mutant("I1", "proofs/ising.py", "    return sp.atanh(sp.tanh(K) ** int(bb))", "    return sp.atanh(sp.tanh(K) ** int(bb + 1))",
+           "Ising tanh K' = tanh^(b+1) K (off-by-one power)"),
+    Mutant("I2", "proofs/ising.py", "CORRELATION = sp.tanh(K) ** r", "CORRELATION = sp.tanh(K) ** (r + 1)",
+           "Ising C(r) = tanh^(r+1) K"),
+    Mutant("L1", "proofs/laplace.py", "        return sp.sqrt(sp.pi / A) * sp.exp(s ** 2 / (4 * A))",
+           "        return sp.sqrt(sp.pi / A) * sp.exp(s ** 2 / (2 * A))", "Gaussian Laplace transform exp(s^2 / (2a))"),
+    Mutant("K1", "proofs/blockspin.py", "[sp.Rational(1, b ** (k - 1)) for k in range(2, n + 1)]",
+           "[sp.Rational(1, b ** k) for k in range(2, n + 1)]", "cumulant eigenvalues b^(-k) instead of b^(1-k)"),
+    Mutant("W1", "proofs/optimal_weights.py", "return theta_of(sp.simplify(C1 / C0), sp.simplify(1 / (2 * C0)))",
+           "return theta_of(sp.simplify(C1 / C0), sp.simplify(1 / C0))", "chi of an output covariance: a = 1/C0 (factor 2)"),
+]
+
+
+def make_copy(mutant=None):
+    """A private copy of the checkout (source, tests, benchmarks) with ``mutant`` applied."""
+    d = tempfile.mkdtemp(prefix="rgdnn-mutant-")
+    for name in COPY:
+        src = os.path.join(ROOT, name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(d, name), ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+        elif os.path.exists(src):
+            shutil.copy(src, d)
+    if mutant is not None:
+        path = os.path.join(d, mutant.path)
+        with open(path) as fh:
+            text = fh.read()
+        if text.count(mutant.old) != 1:
+            shutil.rmtree(d)
+            raise ValueError(f"mutant {mutant.id}: its snippet occurs {text.count(mutant.old)} times in {mutant.path}")
+        with open(path, "w") as fh:
+            fh.write(text.replace(mutant.old, mutant.new))
+    return d
+
+
+def _env(d):
+    env = dict(os.environ, PYTHONPATH=d, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1")
+    return env
+
+
+def run_tests(d, module, timeout):
+    """('killed' | 'survived' | 'timeout', seconds, the first failing test) for the module's mapped tests."""
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+           "--doctest-modules", module, *TESTS[module]]
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=d, env=_env(d), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", time.perf_counter() - t0, ""
+    first = next((ln.split(" ")[1] for ln in p.stdout.splitlines() if ln.startswith(("FAILED ", "ERROR "))), "")
+    return ("killed" if p.returncode not in (0, 5) else "survived"), time.perf_counter() - t0, first
+
+
+def run_checks(d, order, timeout):
+    """('killed' | 'survived' | 'timeout', seconds, the first failing claim, {claim: seconds}) of check --quick."""
+    cmd = [sys.executable, os.path.join(d, "benchmarks", "mutation.py"), "--run-checks", json.dumps(order)]
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=d, env=_env(d), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", time.perf_counter() - t0, "", {}
+    try:
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        out = {"failed": f"runner crashed: {p.stderr.strip().splitlines()[-1:] }", "seconds": {}}
+    status = "killed" if (p.returncode != 0 or out.get("failed")) else "survived"
+    return status, time.perf_counter() - t0, out.get("failed") or "", out.get("seconds", {})
+
+
+def check_runner(order):
+    """In the mutant's copy: run the --quick claims (cheapest first), stop at the first that fails the run."""
+    sys.path.insert(0, os.getcwd())
+    from paper_checks import engine
+    from paper_checks.registry import Context
+    claims = [c for c in engine.select(quick=True) if not c.slow]
+    rank = {cid: i for i, cid in enumerate(order)}
+    claims.sort(key=lambda c: rank.get(c.id, len(rank)))      # claims the order does not name run last
+    ctx, seconds = Context(dps=30, quick=True, artifacts={}), {}
+    for c in claims:
+        r = engine.run_claim(c, ctx)
+        seconds[c.id] = r.seconds
+        if r.fails_run:
+            print(json.dumps({"failed": f"{c.id}: {r.verdict}", "seconds": seconds}))
+            return 1
+    print(json.dumps({"failed": "", "seconds": seconds}))
+    return 0
+
+
+def one(mutant, order, timeout, skip_tests, skip_checks):
+    d = make_copy(mutant)
+    try:
+        t = run_tests(d, mutant.path, timeout) if not skip_tests else ("-", 0.0, "")
+        first = CLAIMS_FIRST.get(mutant.path, [])
+        c = (run_checks(d, first + [x for x in order if x not in first], timeout) if not skip_checks
+             else ("-", 0.0, "", {}))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return mutant, t, c
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=2, help="mutants run in parallel (default 2)")
+    ap.add_argument("--only", nargs="+", metavar="ID", help="run only these mutants")
+    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    ap.add_argument("--timeout", type=float, default=300, help="seconds per test run and per check run")
+    ap.add_argument("--skip-tests", action="store_true")
+    ap.add_argument("--skip-checks", action="store_true")
+    ap.add_argument("--control-tests", action="store_true", help="also run every mapped test file unmutated first")
+    ap.add_argument("--run-checks", metavar="ORDER", help=argparse.SUPPRESS)
+    opts = ap.parse_args(argv)
+    if opts.run_checks is not None:
+        return check_runner(json.loads(opts.run_checks))
+    mutants = [m for m in MUTANTS if not opts.only or m.id in opts.only]
+    if opts.list:
+        for m in mutants:
+            print(f"{m.id:3} {m.path:28} {m.what}")
+        return 0
+    t0 = time.perf_counter()
+    # control: the unmutated copy must pass check --quick; its claim times order the mutant runs (cheapest first)
+    order = []
+    if not opts.skip_checks:
+        d = make_copy()
+        try:
+            status, secs, failed, seconds = run_checks(d, [], opts.timeout)
+            if opts.control_tests:
+                for module in sorted({m.path for m in mutants}):
+                    st, s, first = run_tests(d, module, opts.timeout)
+                    if st != "survived":
+                        print(f"control: the unmutated tests of {module} fail ({first}): fix them first")
+                        return 2
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        if status != "survived":
+            print(f"control: unmutated `rgdnn check --quick` fails ({failed}): no score is meaningful")
+            return 2
+        order = sorted(seconds, key=seconds.get)
+        print(f"control: check --quick passes unmutated ({secs:.0f} s; {len(seconds)} claims)", flush=True)
+    results = []
+    with cf.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        futs = [pool.submit(one, m, order, opts.timeout, opts.skip_tests, opts.skip_checks) for m in mutants]
+        for f in cf.as_completed(futs):
+            m, t, c = f.result()
+            results.append((m, t, c))
+            print(f"{m.id:3} tests {t[0]:8} ({t[1]:5.0f} s) {t[2][:60]:60}  check {c[0]:8} ({c[1]:5.0f} s) "
+                  f"{c[2][:50]}  | {m.what}", flush=True)
+    results.sort(key=lambda r: [x.id for x in MUTANTS].index(r[0].id))
+    n = len(results)
+    kt = sum(t[0] in ("killed", "timeout") for _, t, _ in results)
+    kc = sum(c[0] in ("killed", "timeout") for _, _, c in results)
+    ka = sum(t[0] in ("killed", "timeout") or c[0] in ("killed", "timeout") for _, t, c in results)
+    print()
+    print(f"{'id':3}  {'module':26} {'tests':9} {'check':9} mutation")
+    for m, t, c in results:
+        print(f"{m.id:3}  {m.path:26} {t[0]:9} {c[0]:9} {m.what}")
+    if not opts.skip_tests:
+        print(f"\nscore, mapped non-slow tests: {kt}/{n} killed = {100 * kt / n:.0f}% (goal >= 95%)")
+    if not opts.skip_checks:
+        print(f"score, rgdnn check --quick:   {kc}/{n} killed = {100 * kc / n:.0f}% (goal >= 80%)")
+    print(f"score, either:                {ka}/{n} killed = {100 * ka / n:.0f}%")
+    surv = [(m, t, c) for m, t, c in results if t[0] == "survived" or c[0] == "survived"]
+    for m, t, c in surv:
+        by = ", ".join(x for x, s in (("tests", t[0]), ("check --quick", c[0])) if s == "survived")
+        print(f"survivor {m.id} ({m.what}) survives {by}: {m.survivor_note or 'no explanation recorded'}")
+    print(f"wall time {time.perf_counter() - t0:.0f} s with {opts.jobs} workers")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
