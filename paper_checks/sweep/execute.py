@@ -93,11 +93,43 @@ def local_cluster(workers):
 
     The scheduler's HTTP server (health and metrics routes) would otherwise listen on
     port 8787 of every interface even with the dashboard off: it gets a random loopback port.
+    Dask's own logs are silenced below CRITICAL: a cell's failure is recorded with its traceback
+    in its record, and on Ctrl-C the workers' heartbeat errors against the closing scheduler
+    would otherwise bury the one-line "interrupted".
     """
     from distributed import LocalCluster
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                        silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+    with _sigint_ignored_by_children():
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                            silence_logs=logging.CRITICAL, env=dict(THREAD_ENV))
+
+
+@contextmanager
+def _sigint_ignored_by_children():
+    """Worker processes started inside inherit SIGINT blocked (the mask survives exec).
+
+    Ctrl-C on a terminal signals the whole process group: without this every worker
+    would print its own KeyboardInterrupt traceback. The client alone handles it: it
+    cancels the cells, closes the cluster (which stops the workers) and exits with one line.
+    """
+    import signal
+    import threading
+    # Workers stopped mid-cell on Ctrl-C leave their semaphores to multiprocessing's resource
+    # tracker, which removes them and warns once per worker; the tracker reads its warning
+    # filters from ours when it starts (multiprocessing.util._args_from_interpreter_flags).
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    # Blocked, not ignored: the mask is inherited by the threads and processes started here,
+    # while a Ctrl-C during the start stays pending for this process and interrupts it after.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
@@ -124,6 +156,12 @@ def dask_client(scheduler=None, workers=None):
             yield client
         finally:
             client.close()
+    except KeyboardInterrupt:
+        # Ctrl-C: the connections torn down mid-message leave asyncio futures whose errors
+        # would be logged as tracebacks; the interruption is reported once, by the CLI.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        raise
     finally:
         cluster.close()
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import mpmath
@@ -29,6 +30,55 @@ def chain_from_args(args):
     if not args.a:
         raise MalformedInput("arguments", "", "give --a a_1 ... a_n, --potential 'V(x)' or --ising")
     return Chain.polynomial(args.K, args.a)
+
+
+def _creatable(path, name):
+    """The nearest existing ancestor of ``path`` must be a directory we may write into."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise MalformedInput(name, path, f"cannot be created: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise MalformedInput(name, path, f"cannot be created: {parent} is not writable")
+
+
+def output_dir(path, name):
+    """Check, before any work, that ``path`` is or can become a writable directory; returns it.
+
+    >>> output_dir("/dev/null", "checkpoint-dir")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed checkpoint-dir '/dev/null': exists and is not a directory
+    """
+    if path is None:
+        return None
+    if not path.strip() or "\0" in path:
+        raise MalformedInput(name, path, "expected a directory path")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise MalformedInput(name, path, "exists and is not a directory")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise MalformedInput(name, path, "is not writable")
+        return path
+    _creatable(path, name)
+    return path
+
+
+def output_file(path, name):
+    """Check, before any work, that ``path`` can be written as a file; returns it."""
+    if path is None:
+        return None
+    if not path.strip() or "\0" in path or path.endswith(os.sep):
+        raise MalformedInput(name, path, "expected a file path")
+    if os.path.isdir(path):
+        raise MalformedInput(name, path, "is a directory; give a file name")
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            raise MalformedInput(name, path, "is not writable")
+        return path
+    _creatable(path, name)
+    return path
 
 
 def add_precision_arguments(p, default_dps=30):

@@ -49,6 +49,8 @@ def run(args):
         bad = [s for s in args.only if s not in known]
         if bad:
             raise MalformedInput("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
+    from rgdnn.commands._common import output_dir
+    output_dir(args.out, "out")              # before the derivations run, not after
     files = build(args.only)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
