@@ -40,6 +40,7 @@ class FixedPoint:
     exponents: tuple = ()       # y = log|lambda| / log b
     enclosure: object = None    # certified interval box, or None
     note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
+    eigenvalues_error: object = None    # absolute error estimate of the eigenvalues (None: unknown)
 
 
 @dataclass(frozen=True)

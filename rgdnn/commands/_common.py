@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+from contextlib import contextmanager
 
 import mpmath
 from mpmath import mp
@@ -104,6 +106,45 @@ def num(x, dps):
     """
     with mp.workdps(dps):
         return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
+
+
+def num_within(x, err, dps):
+    """``x`` with only the significant digits its absolute error ``err`` supports (at most ``dps``).
+
+    >>> num_within("0.123456789", "1e-4", 30), num_within(0, "1e-4", 30), num_within("2", 0, 5)
+    ('0.1235', '0.0', '2.0000')
+    """
+    with mp.workdps(dps + 10):
+        x, digits = mpmath.mpf(x), dps
+        if x == 0:
+            return "0.0"
+        if err is not None and mpmath.mpf(err) > 0:
+            digits = int(mpmath.floor(mpmath.log10(abs(x) / mpmath.mpf(err))))
+        return num(x, max(1, min(dps, digits)))
+
+
+@contextmanager
+def working(desc):
+    """On a terminal, an elapsed-time line on stderr while one long computation runs (no-op otherwise)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from tqdm import tqdm
+    stop = threading.Event()
+    bar = tqdm(desc=desc, bar_format="{desc}: {elapsed} elapsed", file=sys.stderr, leave=False)
+
+    def tick():
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+        bar.close()
 
 
 def emit_json(obj):
