@@ -45,6 +45,14 @@ class MalformedInput(RGDNNError, ValueError):
         super().__init__(f"malformed {what} {shown!r}: {rule}")
 
 
+class UnknownName(MalformedInput):
+    """A well-formed name that names nothing known (a claim id, a derivation slug)."""
+
+    def __init__(self, what, text, rule):
+        RGDNNError.__init__(self, f"unknown {what} {str(text)[:60]!r}: {rule}")
+        self.what, self.text, self.rule = what, text, rule
+
+
 class NotSupported(RGDNNError, NotImplementedError):
     """A request the current build of rgdnn does not handle (yet)."""
 

@@ -119,7 +119,8 @@ def num_within(x, err, dps):
         if x == 0:
             return "0.0"
         if err is not None and mpmath.mpf(err) > 0:
-            digits = int(mpmath.floor(mpmath.log10(abs(x) / mpmath.mpf(err))))
+            # down to the decimal place of the error's leading digit: the last digit shown is uncertain
+            digits = int(mpmath.floor(mpmath.log10(abs(x))) - mpmath.floor(mpmath.log10(mpmath.mpf(err)))) + 1
         return num(x, max(1, min(dps, digits)))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from proofs.catalogue import CATALOGUE
-from proofs.errors import MalformedInput
+from proofs.errors import UnknownName
 
 HELP = "regenerate the verified symbolic derivations (Markdown + LaTeX) into --out DIR"
 INDEX = "README.md"
@@ -48,7 +48,7 @@ def run(args):
     if args.only:
         bad = [s for s in args.only if s not in known]
         if bad:
-            raise MalformedInput("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
+            raise UnknownName("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
     from rgdnn.commands._common import output_dir
     output_dir(args.out, "out")              # before the derivations run, not after
     files = build(args.only)
