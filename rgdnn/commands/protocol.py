@@ -55,7 +55,8 @@ def run(args):
         overrides = {"N": args.N, "M": args.M, "layers": args.layers, "eval_samples": args.eval_samples,
                      "margin": margin, **({"steps": args.steps} if args.steps else {})}
         from numerics.network.config import TrainConfig
-        TrainConfig(K="0.5", a=("1",), objective="decimate", **overrides)      # bad sizes fail before any training
+        known = {k: v for k, v in overrides.items() if k in TrainConfig.__dataclass_fields__}
+        TrainConfig(K="0.5", a=("1",), objective="decimate", **known)      # bad sizes fail before any training
         rows = protocol.run(examples_from_keys(args.examples), args.objectives, inits=args.inits,
                             seeds=args.seeds, workers=args.workers, progress=not args.no_progress,
                             overrides=overrides)
