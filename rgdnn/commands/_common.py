@@ -18,7 +18,7 @@ from proofs.potential import parse_potential
 def add_chain_arguments(p, required=True):
     """--K, and one of --a / --potential / --ising."""
     p.add_argument("--K", required=required, metavar="K", help="nearest-neighbour coupling (exact decimal, e.g. 0.5)")
-    g = p.add_mutually_exclusive_group(required=False)
+    g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--a", nargs="+", metavar="a_k", help="coefficients a_1 .. a_n of V(x) = sum a_k x^(2k)")
     g.add_argument("--potential", metavar="V", help="V(x) as text, e.g. '0.5*x**2 + 0.1*x**4' (restricted parser)")
     g.add_argument("--ising", action="store_true", help="the Ising chain (spins +-1)")
