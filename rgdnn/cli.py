@@ -70,7 +70,7 @@ def main(argv=None):
         except SystemExit as exc:            # --help, --version, a usage error: already printed
             return exc.code if isinstance(exc.code, int) else 2
         if not getattr(args, "_run", None):
-            parser.print_help()
+            print(f"rgdnn: error: give a command: {', '.join(COMMANDS)} (rgdnn --help)", file=sys.stderr)
             return 2
         command = f"rgdnn {args.command}"
         return args._run(args)

@@ -402,3 +402,10 @@ def test_negative_numbers_are_values_not_options(argv, want, capsys):
         assert row["K"].startswith(want["K"])
     if "a0" in want:
         assert row["a"][0].startswith(want["a0"])
+
+
+@pytest.mark.parametrize("argv", [[], ["nope"], ["-"], ["--"], ["--version"], ["--help"], ["flow", "--help"],
+                                  ["FLOW"], ["flow", "-1"], ["--K", "0.5"]])
+def test_top_level(argv, capsys):
+    outcome, seconds, out, err = call(argv, capsys)
+    check_contract(argv, outcome, seconds, out, err)
