@@ -204,6 +204,11 @@ FLAGS = {   # other flags, valid or not, drawn around the poison
 }
 
 
+# a valid start, so that the drawn flags (and not a missing --K) decide
+BASE = {"train": ["--K", "0.5", "--a", "1", "--objective", "decimate", "--N", "16", "--M", "4", "--layers", "2"],
+        "sweep": ["--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "--seeds", "0"]}
+
+
 @st.composite
 def guarded_argv(draw):
     """(argv with path kinds unresolved, poisoned): a guarded command, with or without a poison flag."""
@@ -212,7 +217,7 @@ def guarded_argv(draw):
     poison = draw(st.one_of(st.none(), st.sampled_from(POISON[cmd])))
     if poison is not None:       # last: a later repetition of its flag would override it
         flags.append(poison)
-    argv = [cmd]
+    argv = [cmd] + (BASE.get(cmd, []) if draw(st.booleans()) else [])
     for flag, value in flags:
         if value is None:
             value = draw(st.one_of(small_valid_numbers(), numbers(), POTENTIALS)) if flag != "--a" else \
