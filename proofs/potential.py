@@ -11,6 +11,8 @@ constant term.
 (1/2, 1/10)
 >>> parse_potential("x**2/2 - (x**2)**2 + x**6/4")
 (1/2, -1, 1/4)
+>>> len(parse_potential("+".join(["x**2"] * 150)))     # a long sum is not deep nesting
+1
 >>> parse_potential("x**3")
 Traceback (most recent call last):
 ...
@@ -97,6 +99,19 @@ class _Walker:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
             p = self.visit(node.operand)
             return p if isinstance(node.op, ast.UAdd) else {k: -c for k, c in p.items()}
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+            # a long sum or product is a left-leaning chain: walk it in a loop, so that only
+            # real nesting (parentheses, unary signs, powers) counts against MAX_NESTING
+            chain = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+                chain.append((node.op, node.right))
+                node = node.left
+            out = self.visit(node)
+            for op, right in reversed(chain):
+                r = self.visit(right)
+                out = (self.check_size(self.check_degree(_mul(out, r))) if isinstance(op, ast.Mult)
+                       else self.check_size(_add(out, r, 1 if isinstance(op, ast.Add) else -1)))
+            return out
         if isinstance(node, ast.BinOp):
             left, right = self.visit(node.left), self.visit(node.right)
             if isinstance(node.op, ast.Add):
