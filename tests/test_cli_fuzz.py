@@ -382,6 +382,9 @@ def test_degree_limit_is_the_same_for_a_and_potential():
     (["train", "--K", "0.5", "--a", "1", "--checkpoint-dir", "/dev/null"], "not a directory"),
     (["check", "--only", "no.such"], "unknown claim id 'no.such'"),
     (["derive", "--out", "/dev/null"], "not a directory"),
+    # found by this fuzz (thorough profile): a singular Newton system in block-spin RG was a traceback
+    (["fixed-point", "--K", "5.00", "--a", "5/100", "84/100", "4.32", "--dps", "5", "--scheme", "block"],
+     "numerically singular"),
     (["check", "--report", "/dev/null"], "not a directory"),
 ])
 def test_reported_inputs_are_refused_in_one_line(argv, needle, capsys, monkeypatch):
