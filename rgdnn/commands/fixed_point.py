@@ -3,7 +3,7 @@ import mpmath
 
 from numerics import api
 from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    add_rg_arguments, chain_from_args, emit_json, num, num_within)
+                                    add_rg_arguments, chain_from_args, emit_json, num, num_within, working)
 
 HELP = "fixed point reached by the RG flow from theta, with Jacobian eigenvalues in (K, a) coordinates"
 
@@ -18,7 +18,8 @@ def add_arguments(p):
 
 def run(args):
     chain = chain_from_args(args)
-    fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)
+    with working(f"{args.scheme} fixed point at {args.dps} digits"):
+        fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)
     d = args.dps
     # Eigenvalues come from a Jacobian known to eigenvalues_error, not to dps digits: print the
     # digits that error supports.  Exponent y = log|lambda| / log b has error err / (|lambda| log b).
