@@ -8,9 +8,10 @@ and block-spin RG). Both modules implement the same three functions.
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from proofs.errors import MalformedInput, NotSupported
+from proofs.errors import MalformedInput, NotConverged, NotSupported
 from numerics.precision import check_dps
 
 SCHEMES = ("decimation", "block")
@@ -40,6 +41,7 @@ class FixedPoint:
     exponents: tuple = ()       # y = log|lambda| / log b
     enclosure: object = None    # certified interval box, or None
     note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
+    eigenvalues_error: object = None    # absolute error estimate of the eigenvalues (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,33 @@ def _backend(chain, scheme):
                            f"(needs {name})") from None
 
 
+def _singular_as_not_converged(what, chain, scheme, dps):
+    """Newton and Jacobian steps solve linear systems; mpmath raises ZeroDivisionError when one is
+    numerically singular. That is the method failing on this chain, reported as NotConverged."""
+    @contextmanager
+    def guard():
+        try:
+            yield
+        except ZeroDivisionError as exc:
+            if "singular" not in str(exc):
+                raise
+            raise NotConverged(f"{what} ({scheme}) from {chain!r}: a linear system of the method is numerically "
+                               f"singular at {dps} digits, so no result; try another --scheme, --b or --dps") from None
+    return guard()
+
+
 def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
     """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input."""
     _validate(scheme, b, steps, dps)
-    return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+    with _singular_as_not_converged("flow", chain, scheme, dps):
+        return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
 
 
 def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     """The fixed point the flow from ``chain`` reaches, with Jacobian eigenvalues."""
     _validate(scheme, b, 0, dps)
-    return _backend(chain, scheme).fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+    with _singular_as_not_converged("fixed point", chain, scheme, dps):
+        return _backend(chain, scheme).fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
 
 
 def moments(chain, *, dps=30, lags=4):

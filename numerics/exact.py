@@ -139,7 +139,8 @@ def _gaussian_fixed_point(chain, b, dps, certify=False):
         enclosure = {"K": ["0", "0"], "a": [_outward(*_certified_rho(chain, dps), dps)] + [["0", "0"]] * (chain.n - 1),
                      "method": "closed form (0; sqrt(a_1^2 - K^2)) in interval arithmetic (mpmath.iv), widened outward"}
     return FixedPoint(K=mpmath.mpf(0), a=(rh,) + zeros, error=err, eigenvalues=eigenvalues, dps=dps,
-                      scheme="decimation", b=b, exponents=exponents, enclosure=enclosure, note=note)
+                      scheme="decimation", b=b, exponents=exponents, enclosure=enclosure, note=note,
+                      eigenvalues_error=_rounding_error(eigenvalues, dps))
 
 
 def _gaussian_moments(chain, dps, lags):
@@ -188,7 +189,14 @@ def _ising_fixed_point(chain, b, dps, certify=False):
             "K* = infinity (zero temperature) is the other fixed point, unstable")
     enclosure = {"K": ["0", "0"], "a": [], "method": "exact: K* = 0 solves atanh(tanh(K)^b) = K"} if certify else None
     return FixedPoint(K=mpmath.mpf(0), a=(), error=mpmath.mpf(0), eigenvalues=(lam,), dps=dps,
-                      scheme="decimation", b=b, exponents=(None,), enclosure=enclosure, note=note)
+                      scheme="decimation", b=b, exponents=(None,), enclosure=enclosure, note=note,
+                      eigenvalues_error=_rounding_error((lam,), dps))
+
+
+def _rounding_error(values, dps):
+    """Closed-form eigenvalues are exact; their only error is rounding to dps + GUARD_DIGITS digits."""
+    with mp.workdps(dps + GUARD_DIGITS):
+        return max([mpmath.mpf(1)] + [abs(v) for v in values]) * mpmath.mpf(10) ** -(dps + GUARD_DIGITS)
 
 
 def _ising_moments(chain, dps, lags):

@@ -85,4 +85,4 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     with mp.workdps(dps + 10):
         return FixedPoint(K=+mpmath.mpf(fp.K), a=tuple(+mpmath.mpf(x) for x in fp.a), error=+err,
                           eigenvalues=eig, dps=dps, scheme=scheme, b=b, exponents=exps,
-                          enclosure=enclosure, note="; ".join(notes))
+                          enclosure=enclosure, note="; ".join(notes), eigenvalues_error=+jerr)

@@ -27,12 +27,13 @@ Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 
-from proofs.errors import MalformedInput
+from proofs.errors import MalformedInput, UnknownName
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
 
 FAILING = ("FAILS", "ERROR", "open: error")
@@ -87,7 +88,10 @@ def select(only=None, quick=False, registry=None):
             if i not in reg:
                 near = difflib.get_close_matches(i, list(reg), n=3, cutoff=0.4)
                 hint = f"; did you mean {', '.join(near)}?" if near else f"; {len(reg)} claims are registered (rgdnn check --list)"
-                raise MalformedInput("claim id", i, f"no claim with this id{hint}")
+                if not isinstance(i, str) or not re.fullmatch(r"[\w.\-]+", i):
+                    raise MalformedInput("claim id", i, "ids are dotted names such as gaussian.fixed_point "
+                                         "(rgdnn check --list)")
+                raise UnknownName("claim id", i, f"no claim with this id{hint}")
         return [reg[i] for i in sorted(set(ids))]
     return [reg[i] for i in sorted(reg)]
 

@@ -5,6 +5,25 @@ CLI can print it as one line and exit with status 2.
 """
 
 
+def brief(value, width=24):
+    """``value`` as text short enough for a one-line message: a long exact number in scientific form.
+
+    >>> brief(10 ** 40), brief("0.5")
+    ('1.00000e+40', '0.5')
+    """
+    text = str(value)
+    if len(text) <= width:
+        return text
+    try:
+        import sympy as sp
+        q = sp.Rational(value) if not isinstance(value, str) else None
+        if q is not None:
+            return str(sp.Float(q, 6))
+    except (TypeError, ValueError, sp.SympifyError):
+        pass
+    return text[:width - 3] + "..."
+
+
 class RGDNNError(Exception):
     """Base class: a user-facing error with a one-line message."""
 
@@ -14,7 +33,7 @@ class InadmissibleParameter(RGDNNError, ValueError):
 
     def __init__(self, parameter, value, rule):
         self.parameter, self.value, self.rule = parameter, value, rule
-        super().__init__(f"inadmissible {parameter} = {value}: {rule}")
+        super().__init__(f"inadmissible {parameter} = {brief(value)}: {rule}")
 
 
 class MalformedInput(RGDNNError, ValueError):
@@ -22,7 +41,16 @@ class MalformedInput(RGDNNError, ValueError):
 
     def __init__(self, what, text, rule):
         self.what, self.text, self.rule = what, text, rule
-        super().__init__(f"malformed {what} {text!r}: {rule}")
+        shown = text if not isinstance(text, str) or len(text) <= 60 else text[:57] + "..."
+        super().__init__(f"malformed {what} {shown!r}: {rule}")
+
+
+class UnknownName(MalformedInput):
+    """A well-formed name that names nothing known (a claim id, a derivation slug)."""
+
+    def __init__(self, what, text, rule):
+        RGDNNError.__init__(self, f"unknown {what} {str(text)[:60]!r}: {rule}")
+        self.what, self.text, self.rule = what, text, rule
 
 
 class NotSupported(RGDNNError, NotImplementedError):

@@ -17,13 +17,74 @@ proofs.errors.InadmissibleParameter: inadmissible a_1 = 9/10: the Gaussian chain
 from __future__ import annotations
 
 import fractions
+import re
 from dataclasses import dataclass
 
 import sympy as sp
 
-from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.errors import InadmissibleParameter, MalformedInput, brief
 
 _MAX_NUMBER_TEXT = 200
+# Literals are bounded before any exact arithmetic: '1e999999999' would otherwise build a
+# billion-digit integer.  |exponent| <= 100 and <= 100 digits keep every input rational's numerator
+# and denominator below ~10^200, far outside the range the numerics can use anyway.
+MAX_EXPONENT = 100
+MAX_DIGITS = 100
+# Highest number of coefficients n of V_a = sum_{k<=n} a_k x^(2k); one limit for --a and --potential.
+# The projection cost grows steeply with n (n = 10: ~13 s for a 6-step flow at 30 digits; n = 20 ran
+# for minutes and did not reach its tolerance).
+MAX_COEFFICIENTS = 10
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+_RATIO = re.compile(r"([+-]?)(\d+)\s*/\s*(\d+)")
+NUMBER_RULE = (f"expected a decimal or rational number such as 0.5, -1, 1/10 or 2.5e-3 "
+               f"(at most {MAX_DIGITS} digits, |exponent| <= {MAX_EXPONENT})")
+
+
+def read_rational(text, name="value"):
+    """Exact Fraction of a decimal ('-2.5e-3') or ratio ('-1/4') literal, bounded before it is built.
+
+    Only decimal digits are read (no 0x/0o/0b, no underscores, no inf/nan); the exponent and
+    the digit count are checked on the text, so no huge integer is ever formed.
+
+    >>> read_rational("-2.5e-3"), read_rational(" 3/6 ")
+    (Fraction(-1, 400), Fraction(1, 2))
+    >>> read_rational("1e999999999", "K")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed K '1e999999999': exponent 999999999 out of range: |exponent| <= 100
+    """
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise MalformedInput(name, text[:20] + "...", f"longer than {_MAX_NUMBER_TEXT} characters")
+    t = text.strip()
+    m = _RATIO.fullmatch(t)
+    if m:
+        sign, p, q = m.groups()
+        if max(len(p.lstrip("0")), len(q.lstrip("0"))) > MAX_DIGITS:
+            raise MalformedInput(name, _brief(t), f"more than {MAX_DIGITS} digits")
+        if int(q) == 0:
+            raise MalformedInput(name, t, "division by zero")
+        return fractions.Fraction(int(sign + p), int(q))
+    m = _DECIMAL.fullmatch(t)
+    if not m or not (m.group(2) or m.group(3)):
+        rule = NUMBER_RULE
+        if re.match(r"[+-]?0[xXoObB]", t):
+            rule = "only decimal literals are read (no 0x, 0o or 0b)"
+        raise MalformedInput(name, _brief(t), rule)
+    sign, whole, frac, exp = m.groups()
+    frac = frac or ""
+    if exp is not None and (len(exp.lstrip("+-").lstrip("0")) > 3 or abs(int(exp)) > MAX_EXPONENT):
+        raise MalformedInput(name, _brief(t), f"exponent {_brief(exp.lstrip('+'))} out of range: "
+                             f"|exponent| <= {MAX_EXPONENT}")
+    if len((whole + frac).lstrip("0")) > MAX_DIGITS:
+        raise MalformedInput(name, _brief(t), f"more than {MAX_DIGITS} digits")
+    e = (int(exp) if exp else 0) - len(frac)
+    mant = int(sign + (whole + frac or "0"))
+    return fractions.Fraction(mant * 10 ** e) if e >= 0 else fractions.Fraction(mant, 10 ** -e)
+
+
+def _brief(text, width=30):
+    """``text`` cut to ``width`` characters for an error message."""
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def exact_rational(value, name="value"):
@@ -50,14 +111,7 @@ def exact_rational(value, name="value"):
         raise MalformedInput(name, repr(value), "floats are not exact (0.1 is not 1/10); "
                              "pass a decimal string such as '0.1' or a Fraction")
     if isinstance(value, str):
-        text = value.strip()
-        if len(text) > _MAX_NUMBER_TEXT:
-            raise MalformedInput(name, text[:20] + "...", f"longer than {_MAX_NUMBER_TEXT} characters")
-        try:
-            f = fractions.Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            raise MalformedInput(name, value, "expected a decimal or rational number "
-                                 "such as 0.5, -1, 1/10 or 2.5e-3") from None
+        f = read_rational(value, name)
         return sp.Rational(f.numerator, f.denominator)
     raise MalformedInput(name, repr(value), f"expected a number, got {type(value).__name__}")
 
@@ -106,6 +160,10 @@ class Chain:
         """Chain with V_a(x) = sum a_k x^(2k); K and a_k as strings, ints or Fractions."""
         if isinstance(a, (str, int, fractions.Fraction, sp.Rational, float)):
             a = [a]
+        a = list(a)
+        if len(a) > MAX_COEFFICIENTS:
+            raise MalformedInput("a", f"({len(a)} coefficients)", f"at most {MAX_COEFFICIENTS} coefficients "
+                                 f"a_1 .. a_{MAX_COEFFICIENTS} (degree x^{2 * MAX_COEFFICIENTS})")
         a = tuple(exact_rational(ak, f"a_{k}") for k, ak in enumerate(a, 1))
         if not a:
             raise MalformedInput("a", "()", "give at least a_1 (V_a(x) = a_1 x^2 + a_2 x^4 + ...)")
@@ -159,6 +217,8 @@ def _check_admissible(K, mu):
         raise MalformedInput("mu", repr(mu), "must be a PolynomialMeasure or TwoPointMeasure")
     if not mu.a:
         raise MalformedInput("a", "()", "give at least a_1")
+    if len(mu.a) > MAX_COEFFICIENTS:
+        raise MalformedInput("a", f"({len(mu.a)} coefficients)", f"at most {MAX_COEFFICIENTS} coefficients")
     for k, ak in enumerate(mu.a, 1):
         if not isinstance(ak, sp.Rational):
             raise MalformedInput(f"a_{k}", repr(ak), "must be an exact rational")
@@ -171,5 +231,5 @@ def _check_admissible(K, mu):
         raise InadmissibleParameter(f"a_{m}", am, "the highest non-zero coefficient must be positive, "
                                     f"else exp(-V) is not integrable")
     if m == 1 and not am > abs(K):
-        raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {abs(K)} "
+        raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {brief(abs(K))} "
                                     "(a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)")

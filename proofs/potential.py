@@ -11,6 +11,8 @@ constant term.
 (1/2, 1/10)
 >>> parse_potential("x**2/2 - (x**2)**2 + x**6/4")
 (1/2, -1, 1/4)
+>>> len(parse_potential("+".join(["x**2"] * 150)))     # a long sum is not deep nesting
+1
 >>> parse_potential("x**3")
 Traceback (most recent call last):
 ...
@@ -24,9 +26,12 @@ import fractions
 import sympy as sp
 
 from proofs.errors import MalformedInput
+from proofs.family import MAX_COEFFICIENTS, read_rational
 
 MAX_LENGTH = 1000
-MAX_DEGREE = 40
+MAX_DEGREE = 2 * MAX_COEFFICIENTS      # the same limit as for a_1 .. a_n given directly
+MAX_NESTING = 100                      # operator depth; deeper text is refused before recursion runs out
+MAX_COEFFICIENT_BITS = 2048            # |numerator|, denominator of every intermediate coefficient
 
 
 def parse_potential(text):
@@ -41,6 +46,8 @@ def parse_potential(text):
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise MalformedInput("potential", text, f"not an expression ({exc.msg})") from None
+    except (RecursionError, MemoryError):
+        raise MalformedInput("potential", text, f"nested deeper than {MAX_NESTING} operators") from None
     poly = _Walker(text).visit(tree.body)
     poly = {p: c for p, c in poly.items() if c != 0}
     if not poly:
@@ -60,17 +67,31 @@ class _Walker:
 
     def __init__(self, text):
         self.text = text
+        self.depth = 0
 
     def fail(self, rule):
         raise MalformedInput("potential", self.text, rule)
 
     def visit(self, node):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.fail(f"nested deeper than {MAX_NESTING} operators")
+        try:
+            return self.check_size(self._visit(node))
+        finally:
+            self.depth -= 1
+
+    def _visit(self, node):
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 self.fail(f"unexpected constant {node.value!r}")
-            # Read the literal's own text so 0.1 is exactly 1/10, not the float.
+            # Read the literal's own text so 0.1 is exactly 1/10, not the float; the reader bounds
+            # exponent and digits before building the number (1e999999999 is refused, not built).
             src = ast.get_source_segment(self.text.strip(), node)
-            return {0: fractions.Fraction(src)}
+            try:
+                return {0: read_rational(src, "literal")}
+            except MalformedInput as exc:
+                self.fail(f"literal {src[:30]!r}: {exc.rule}")
         if isinstance(node, ast.Name):
             if node.id != "x":
                 self.fail(f"unknown name {node.id!r}: the only variable is x")
@@ -78,6 +99,19 @@ class _Walker:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
             p = self.visit(node.operand)
             return p if isinstance(node.op, ast.UAdd) else {k: -c for k, c in p.items()}
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+            # a long sum or product is a left-leaning chain: walk it in a loop, so that only
+            # real nesting (parentheses, unary signs, powers) counts against MAX_NESTING
+            chain = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+                chain.append((node.op, node.right))
+                node = node.left
+            out = self.visit(node)
+            for op, right in reversed(chain):
+                r = self.visit(right)
+                out = (self.check_size(self.check_degree(_mul(out, r))) if isinstance(op, ast.Mult)
+                       else self.check_size(_add(out, r, 1 if isinstance(op, ast.Add) else -1)))
+            return out
         if isinstance(node, ast.BinOp):
             left, right = self.visit(node.left), self.visit(node.right)
             if isinstance(node.op, ast.Add):
@@ -93,12 +127,12 @@ class _Walker:
             if isinstance(node.op, ast.Pow):
                 if set(right) - {0} or right.get(0, 0).denominator != 1 or right.get(0, 0) < 0:
                     self.fail("exponents must be non-negative integers")
+                if right.get(0, 0) > MAX_DEGREE:
+                    self.fail(f"degree above {MAX_DEGREE} (exponent {right[0]})")
                 e = int(right.get(0, 0))
-                if e > MAX_DEGREE:
-                    self.fail(f"degree above {MAX_DEGREE}")
                 out = {0: fractions.Fraction(1)}
                 for _ in range(e):
-                    out = self.check_degree(_mul(out, left))
+                    out = self.check_size(self.check_degree(_mul(out, left)))
                 return out
         if isinstance(node, ast.Call):
             self.fail("function calls are not allowed: V must be a polynomial in x")
@@ -106,7 +140,15 @@ class _Walker:
 
     def check_degree(self, p):
         if p and max(p) > MAX_DEGREE:
-            self.fail(f"degree above {MAX_DEGREE}")
+            self.fail(f"degree above {MAX_DEGREE} (at most {MAX_COEFFICIENTS} coefficients a_1 .. "
+                      f"a_{MAX_COEFFICIENTS})")
+        return p
+
+    def check_size(self, p):
+        # Products and powers of bounded literals can still grow without bound ((10**20)**20)**20.
+        for c in p.values():
+            if max(abs(c.numerator).bit_length(), c.denominator.bit_length()) > MAX_COEFFICIENT_BITS:
+                self.fail(f"a coefficient exceeds {MAX_COEFFICIENT_BITS} bits (about 10^616)")
         return p
 
 

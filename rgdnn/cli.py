@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from proofs.errors import RGDNNError
@@ -26,11 +27,24 @@ COMMANDS = {
 }
 
 
+# What an option looks like: -x, --name, --name=value.  Anything else that starts with '-' is a value.
+_OPTION = re.compile(r"--?[A-Za-z][\w-]*(=.*)?", re.S)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+    """argparse, but a usage error is one line on stderr and exit status 2, and negative values parse.
+
+    argparse reads only '-1' and '-.5' as negative numbers; '-1/2', '-2.5e-1' and '-x**2 + x**4'
+    would be taken for unknown options.  Text that cannot be an option name is a value here.
+    """
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}\n")
+
+    def _parse_optional(self, arg_string):
+        if len(arg_string) > 1 and arg_string[0] == "-" and not _OPTION.fullmatch(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def build_parser():
@@ -47,22 +61,28 @@ def build_parser():
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 2
+    """Run one command; returns the exit status (0, 1 for a failed check, 2 usage, 130 interrupted)."""
+    command = "rgdnn"
     try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:            # --help, --version, a usage error: already printed
+            return exc.code if isinstance(exc.code, int) else 2
+        if not getattr(args, "_run", None):
+            print(f"rgdnn: error: give a command: {', '.join(COMMANDS)} (rgdnn --help)", file=sys.stderr)
+            return 2
+        command = f"rgdnn {args.command}"
         return args._run(args)
     except RGDNNError as exc:
-        print(f"rgdnn {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader (e.g. `| head`) closed the pipe: not an error of ours; silence the final flush
         sys.stdout = open(os.devnull, "w")
         return 0
     except KeyboardInterrupt:
-        print(f"rgdnn {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
 
 

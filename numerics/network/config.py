@@ -161,7 +161,9 @@ class TrainConfig:
         if self.objective not in OBJECTIVES:
             raise MalformedInput("objective", self.objective, f"choose one of {', '.join(OBJECTIVES)}")
         _int("N", self.N, 3, 4096)
-        _int("M", self.M, 3, self.N)
+        _int("M", self.M, 3, 4096)
+        if self.M > self.N:
+            raise MalformedInput("M", repr(self.M), f"feature units must not exceed the input sites N = {self.N}")
         _int("layers", self.layers, 1, 12)
         if self.hidden is not None:
             set_("hidden", tuple(self.hidden))

@@ -38,6 +38,12 @@ def _slim(r):
     return {k: v for k, v in r.items() if k not in ("manifest", "history")} | {"history": r["history"][::5]}
 
 
+def _ignore_sigint():
+    """Pool initializer: Ctrl-C is handled once, by the parent process."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_one(d):
     return _slim(train_and_compare(d, progress=False))
 
@@ -51,10 +57,18 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
     rows = []
     bar = tqdm(total=len(jobs), disable=not progress, desc="results")
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            for (name, obj, s, d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
-                rows.append({"example": name, **r})
-                bar.update()
+        with ProcessPoolExecutor(workers, initializer=_ignore_sigint) as pool:
+            try:
+                for (name, obj, s, d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
+                    rows.append({"example": name, **r})
+                    bar.update()
+            except KeyboardInterrupt:
+                # Ctrl-C: the workers ignore it (no traceback from each); stop them now rather than
+                # letting the pool wait for their trainings to finish
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         for name, obj, s, d in jobs:
             rows.append({"example": name, **_run_one(d)})

@@ -41,11 +41,19 @@ def train_config(cell):
     (docs/theory.md 4.1); M is the [train] option or TrainConfig's default.
     """
     from numerics.network.config import TrainConfig
+    from proofs.errors import MalformedInput
     d = dict(cell.get("train", {}))
     d.update(K=cell["K"], a=list(cell["a"]), objective=cell["objective"], layers=cell["L"], seed=cell["seed"])
     if cell.get("ising") is True:
         d["ising"] = True
     M = d.get("M", TrainConfig.__dataclass_fields__["M"].default)
+    if isinstance(M, int) and not isinstance(M, bool):
+        # N is derived from M: report a bad M as M, not as the N it would give
+        if not 3 <= M <= 4096:
+            raise MalformedInput("M", repr(M), "must be an integer between 3 and 4096")
+        N = M * cell.get("b", 2) ** cell["L"]
+        if N > 4096:
+            raise MalformedInput("M", repr(M), f"N = M b^L = {N} input sites; at most 4096")
     d["N"] = M * cell.get("b", 2) ** cell["L"] if isinstance(M, int) else M
     return TrainConfig.from_dict(d)
 

@@ -88,20 +88,64 @@ def cores():
         return os.cpu_count() or 1
 
 
-def local_cluster(workers):
+def local_cluster(workers, log=None):
     """A LocalCluster of ``workers`` one-thread processes, every socket on 127.0.0.1.
 
     The scheduler's HTTP server (health and metrics routes) would otherwise listen on
     port 8787 of every interface even with the dashboard off: it gets a random loopback port.
+    Dask's own logs are silenced below CRITICAL: a cell's failure is recorded with its traceback
+    in its record, and on Ctrl-C the workers' heartbeat errors against the closing scheduler
+    would otherwise bury the one-line "interrupted".
     """
     from distributed import LocalCluster
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                        silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+    with _quiet_children(log):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                            silence_logs=logging.CRITICAL, env=dict(THREAD_ENV))
 
 
 @contextmanager
-def dask_client(scheduler=None, workers=None):
+def _quiet_children(log=None):
+    """Worker processes started inside inherit SIGINT blocked (the mask survives exec), and
+    their stderr goes to the file ``log`` (when given) instead of the terminal.
+
+    Ctrl-C on a terminal signals the whole process group: without this every worker
+    would print its own KeyboardInterrupt traceback. The client alone handles it: it
+    cancels the cells, closes the cluster (which stops the workers) and exits with one line.
+    A process started from a thread that existed before may miss the mask; its stderr, and
+    any worker's crash report, still goes to ``log``.
+    """
+    import signal
+    import threading
+    # Workers stopped mid-cell on Ctrl-C leave their semaphores to multiprocessing's resource
+    # tracker, which removes them and warns once per worker; the tracker reads its warning
+    # filters from ours when it starts (multiprocessing.util._args_from_interpreter_flags).
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    # Blocked, not ignored: the mask is inherited by the threads and processes started here,
+    # while a Ctrl-C during the start stays pending for this process and interrupts it after.
+    saved = None
+    if log is not None:
+        sys.stderr.flush()
+        with open(log, "a") as f:
+            saved = os.dup(2)
+            os.dup2(f.fileno(), 2)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def dask_client(scheduler=None, workers=None, log=None):
     """A Dask client: to ``scheduler`` if given, else to a new loopback LocalCluster of ``workers`` processes."""
     from distributed import Client
     if scheduler:
@@ -117,13 +161,19 @@ def dask_client(scheduler=None, workers=None):
     n = cores() if workers is None else workers
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
         raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
-    cluster = local_cluster(n)
+    cluster = local_cluster(n, log)
     try:
         client = Client(cluster)
         try:
             yield client
         finally:
             client.close()
+    except KeyboardInterrupt:
+        # Ctrl-C: the connections torn down mid-message leave asyncio futures whose errors
+        # would be logged as tracebacks; the interruption is reported once, by the CLI.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        raise
     finally:
         cluster.close()
 
@@ -154,7 +204,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress
     status = "interrupted"             # unless it finishes or fails below (Ctrl-C, SIGTERM)
     try:
         if pending:
-            with dask_client(scheduler, workers) as client:
+            with dask_client(scheduler, workers, log=store.root / "workers.log") as client:
                 client.register_plugin(WorkerSetup(TRAIN_PRELOAD if cell_fn is None else ()))
                 info = client.scheduler_info()
                 n_workers = len(info.get("workers", {}))

@@ -198,15 +198,24 @@ def load_spec_file(path):
     """Read a TOML spec; floats are read as exact decimals (0.1 stays 1/10)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8") if p.stat().st_size <= MAX_SPEC_BYTES else None
+        if not p.is_file():         # a directory, /dev/zero or a FIFO would fail late or never end
+            raise MalformedInput("spec file", str(path), "is not a regular file" if p.exists() else "does not exist")
+        with open(p, "rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise MalformedInput("spec file", str(path), f"cannot be read ({exc.strerror})") from None
-    if text is None:
+    if len(data) > MAX_SPEC_BYTES:
         raise MalformedInput("spec file", str(path), f"larger than {MAX_SPEC_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput("spec file", str(path), f"is not UTF-8 text (byte {exc.start})") from None
     try:
         return tomllib.loads(text, parse_float=decimal.Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise MalformedInput("spec file", str(path), f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise MalformedInput("spec file", str(path), "is nested too deeply") from None
 
 
 def _text(x, name):

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+from contextlib import contextmanager
 
 import mpmath
 from mpmath import mp
@@ -15,7 +18,7 @@ from proofs.potential import parse_potential
 def add_chain_arguments(p, required=True):
     """--K, and one of --a / --potential / --ising."""
     p.add_argument("--K", required=required, metavar="K", help="nearest-neighbour coupling (exact decimal, e.g. 0.5)")
-    g = p.add_mutually_exclusive_group(required=False)
+    g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--a", nargs="+", metavar="a_k", help="coefficients a_1 .. a_n of V(x) = sum a_k x^(2k)")
     g.add_argument("--potential", metavar="V", help="V(x) as text, e.g. '0.5*x**2 + 0.1*x**4' (restricted parser)")
     g.add_argument("--ising", action="store_true", help="the Ising chain (spins +-1)")
@@ -29,6 +32,55 @@ def chain_from_args(args):
     if not args.a:
         raise MalformedInput("arguments", "", "give --a a_1 ... a_n, --potential 'V(x)' or --ising")
     return Chain.polynomial(args.K, args.a)
+
+
+def _creatable(path, name):
+    """The nearest existing ancestor of ``path`` must be a directory we may write into."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise MalformedInput(name, path, f"cannot be created: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise MalformedInput(name, path, f"cannot be created: {parent} is not writable")
+
+
+def output_dir(path, name):
+    """Check, before any work, that ``path`` is or can become a writable directory; returns it.
+
+    >>> output_dir("/dev/null", "checkpoint-dir")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed checkpoint-dir '/dev/null': exists and is not a directory
+    """
+    if path is None:
+        return None
+    if not path.strip() or "\0" in path:
+        raise MalformedInput(name, path, "expected a directory path")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise MalformedInput(name, path, "exists and is not a directory")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise MalformedInput(name, path, "is not writable")
+        return path
+    _creatable(path, name)
+    return path
+
+
+def output_file(path, name):
+    """Check, before any work, that ``path`` can be written as a file; returns it."""
+    if path is None:
+        return None
+    if not path.strip() or "\0" in path or path.endswith(os.sep):
+        raise MalformedInput(name, path, "expected a file path")
+    if os.path.isdir(path):
+        raise MalformedInput(name, path, "is a directory; give a file name")
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            raise MalformedInput(name, path, "is not writable")
+        return path
+    _creatable(path, name)
+    return path
 
 
 def add_precision_arguments(p, default_dps=30):
@@ -54,6 +106,46 @@ def num(x, dps):
     """
     with mp.workdps(dps):
         return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
+
+
+def num_within(x, err, dps):
+    """``x`` with only the significant digits its absolute error ``err`` supports (at most ``dps``).
+
+    >>> num_within("0.123456789", "1e-4", 30), num_within(0, "1e-4", 30), num_within("2", 0, 5)
+    ('0.1235', '0.0', '2.0000')
+    """
+    with mp.workdps(dps + 10):
+        x, digits = mpmath.mpf(x), dps
+        if x == 0:
+            return "0.0"
+        if err is not None and mpmath.mpf(err) > 0:
+            # down to the decimal place of the error's leading digit: the last digit shown is uncertain
+            digits = int(mpmath.floor(mpmath.log10(abs(x))) - mpmath.floor(mpmath.log10(mpmath.mpf(err)))) + 1
+        return num(x, max(1, min(dps, digits)))
+
+
+@contextmanager
+def working(desc):
+    """On a terminal, an elapsed-time line on stderr while one long computation runs (no-op otherwise)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from tqdm import tqdm
+    stop = threading.Event()
+    bar = tqdm(desc=desc, bar_format="{desc}: {elapsed} elapsed", file=sys.stderr, leave=False)
+
+    def tick():
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+        bar.close()
 
 
 def emit_json(obj):

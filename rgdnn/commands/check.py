@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 from paper_checks import engine
-from rgdnn.commands._common import add_json_argument, add_precision_arguments
+from rgdnn.commands._common import add_json_argument, add_precision_arguments, output_dir
 
 HELP = "check every claim of the paper with evidence (table, --json, --report DIR)"
 
@@ -30,6 +30,7 @@ def add_arguments(p):
 def run(args):
     from numerics.precision import check_dps
     check_dps(args.dps)
+    output_dir(args.report, "report")
     if args.list:
         return _list(args)
     artifacts = {}

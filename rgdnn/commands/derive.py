@@ -7,7 +7,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from proofs.catalogue import CATALOGUE
-from proofs.errors import MalformedInput
+from proofs.errors import UnknownName
 
 HELP = "regenerate the verified symbolic derivations (Markdown + LaTeX) into --out DIR"
 INDEX = "README.md"
@@ -40,15 +40,18 @@ def build(slugs=None, progress=True):
 
 
 def run(args):
-    if args.list:
-        for slug, builder in CATALOGUE:
-            print(f"{slug:24s} {builder.__doc__.splitlines()[0]}")
-        return 0
     known = {s for s, _ in CATALOGUE}
     if args.only:
         bad = [s for s in args.only if s not in known]
         if bad:
-            raise MalformedInput("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
+            raise UnknownName("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
+    if args.list:
+        for slug, builder in CATALOGUE:
+            if not args.only or slug in args.only:
+                print(f"{slug:24s} {builder.__doc__.splitlines()[0]}")
+        return 0
+    from rgdnn.commands._common import output_dir
+    output_dir(args.out, "out")              # before the derivations run, not after
     files = build(args.only)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """rgdnn fixed-point: the fixed point the flow from theta reaches, with its stability."""
+import mpmath
+
 from numerics import api
 from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    add_rg_arguments, chain_from_args, emit_json, num)
+                                    add_rg_arguments, chain_from_args, emit_json, num, num_within, working)
 
 HELP = "fixed point reached by the RG flow from theta, with Jacobian eigenvalues in (K, a) coordinates"
 
@@ -16,12 +18,20 @@ def add_arguments(p):
 
 def run(args):
     chain = chain_from_args(args)
-    fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)
+    with working(f"{args.scheme} fixed point at {args.dps} digits"):
+        fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)
     d = args.dps
+    # Eigenvalues come from a Jacobian known to eigenvalues_error, not to dps digits: print the
+    # digits that error supports.  Exponent y = log|lambda| / log b has error err / (|lambda| log b).
+    ev_err = fp.eigenvalues_error
+    with mpmath.workdps(d + 10):
+        y_err = [None if ev_err is None or lam == 0 else ev_err / (abs(lam) * mpmath.log(fp.b))
+                 for lam in fp.eigenvalues]
     out = {"K": num(fp.K, d), "a": [num(x, d) for x in fp.a], "error": num(fp.error, 3),
-           "eigenvalues": [num(x, d) for x in fp.eigenvalues], "dps": d,
+           "eigenvalues": [num_within(x, ev_err, d) for x in fp.eigenvalues],
+           "eigenvalues_error": None if ev_err is None else num(ev_err, 3), "dps": d,
            "scheme": fp.scheme, "b": fp.b,
-           "exponents": [num(y, d) if y is not None else None for y in fp.exponents]}
+           "exponents": [num_within(y, e, d) if y is not None else None for y, e in zip(fp.exponents, y_err)]}
     if fp.enclosure is not None:
         out["enclosure"] = fp.enclosure
     if fp.note:
@@ -34,7 +44,8 @@ def run(args):
     for k, ak in enumerate(out["a"], 1):
         print(f"  a_{k}* = {ak}")
     print(f"  error estimate {out['error']}")
-    print(f"  Jacobian eigenvalues in (K, a): {', '.join(out['eigenvalues'])}")
+    print(f"  Jacobian eigenvalues in (K, a): {', '.join(out['eigenvalues'])}"
+          + (f"  (+- {out['eigenvalues_error']})" if ev_err is not None else ""))
     if fp.enclosure is not None:
         print(f"  certified enclosure: {fp.enclosure}")
     if fp.note:

@@ -1,7 +1,7 @@
 """rgdnn flow: the RG flow theta_0, R(theta_0), ..., R^steps(theta_0)."""
 from numerics import api
 from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    add_rg_arguments, chain_from_args, emit_json, num)
+                                    add_rg_arguments, chain_from_args, emit_json, num, working)
 
 HELP = "RG flow of a chain (decimation or block-spin), evaluated at --dps digits"
 
@@ -16,7 +16,8 @@ def add_arguments(p):
 
 def run(args):
     chain = chain_from_args(args)
-    points = api.flow(chain, scheme=args.scheme, b=args.b, steps=args.steps, dps=args.dps)
+    with working(f"{args.scheme} flow at {args.dps} digits"):     # one transfer-operator solve can take minutes
+        points = api.flow(chain, scheme=args.scheme, b=args.b, steps=args.steps, dps=args.dps)
     d = args.dps
     rows = [{"K": num(p.K, d), "a": [num(x, d) for x in p.a], "error": num(p.error, 3)} for p in points]
     for row, p in zip(rows, points):

@@ -1,7 +1,7 @@
 """rgdnn moments: A(theta), single-site moments and correlations of the infinite chain."""
 from numerics import api
 from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    chain_from_args, emit_json, num)
+                                    chain_from_args, emit_json, num, working)
 
 HELP = "log-partition per site A, moments m_2k and correlations C(1..4) of the infinite chain"
 
@@ -14,7 +14,8 @@ def add_arguments(p):
 
 def run(args):
     chain = chain_from_args(args)
-    mo = api.moments(chain, dps=args.dps, lags=4)
+    with working(f"moments at {args.dps} digits"):
+        mo = api.moments(chain, dps=args.dps, lags=4)
     d = args.dps
     out = {"A": num(mo.A, d), "m": [num(x, d) for x in mo.m], "corr": [num(x, d) for x in mo.corr],
            "error": num(mo.error, 3), "dps": d}

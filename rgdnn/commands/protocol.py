@@ -7,6 +7,7 @@ import sys
 
 from proofs.errors import MalformedInput
 from numerics.network.config import INITS, OBJECTIVES
+from rgdnn.commands._common import output_file
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = "optimum vs optimizer: train each objective from random and near-RG starts; does KL(theta*) -> 0 as the gap -> 0?"
@@ -40,6 +41,8 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     if not 0 < args.margin < 10:
         raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
+    for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
+        output_file(path, name)                 # before any training, not after it
     if args.from_json:
         try:
             with open(args.from_json) as f:

@@ -7,6 +7,7 @@ import sys
 
 from proofs.errors import MalformedInput
 from numerics.network.config import OBJECTIVES
+from rgdnn.commands._common import output_file
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
@@ -37,9 +38,17 @@ def add_arguments(p):
 
 
 def run(args):
-    from numerics.network import results
     if args.workers < 1 or args.workers > 64:
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
+    # Every flag and output path is checked before torch loads and before the first training.
+    for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
+        output_file(path, name)
+    if not args.from_json:
+        from numerics.network.config import TrainConfig
+        extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
+        for seed in args.seeds:
+            TrainConfig(K="0.5", a=("1",), objective="decimate", seed=seed, **extra)
+    from numerics.network import results
     if args.from_json:
         try:
             with open(args.from_json) as f:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, RBM_GRADIENTS, TrainConfig
-from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
+from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json, output_dir
 
 HELP = ("train a network (decimate / infomax / autoencoder / regress-theta / rsmi / rbm) on a continuous or Ising "
         "chain and compare chi(features) with theta*")
@@ -84,8 +84,9 @@ def _json_safe(obj):
 
 
 def run(args):
+    cfg = config_from_args(args)                            # every flag is checked before torch loads
+    output_dir(args.checkpoint_dir, "checkpoint-dir")
     from numerics.network.train import train_and_compare
-    cfg = config_from_args(args)
     res = train_and_compare(cfg, progress=not args.no_progress, checkpoint_dir=args.checkpoint_dir)
     if not args.history:
         res.pop("history")
