@@ -46,7 +46,7 @@ def run(args):
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
         for seed in args.seeds:
-            TrainConfig(K="0.5", a=("1",), objective="decimate", seed=seed, **extra)
+            TrainConfig.from_dict({**BY_KEY["gaussian"].fields, "objective": "decimate", "seed": seed, **extra})
     from numerics.network import results
     if args.from_json:
         try:
