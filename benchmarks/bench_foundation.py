@@ -63,9 +63,9 @@ def main(argv=None):
     import sympy as sp
     from numerics import api
     from proofs import gaussian as G
-    from proofs.family import Chain
+    from proofs.examples import GAUSSIAN as EXAMPLE
 
-    chain = Chain.gaussian(1, "0.5")
+    chain = EXAMPLE.chain
     for steps in (6, 16):
         api.flow(chain, steps=steps, dps=50)          # warm the lambdify cache once, as a long-running process would
         t_flow = best(lambda: api.flow(chain, steps=steps, dps=50), r)

@@ -38,9 +38,10 @@ import numerics.transfer as transfer  # noqa: E402
 from numerics import api  # noqa: E402
 from numerics.arbtools import arb_precision, digits_to_bits, to_arb  # noqa: E402
 from numerics.blas import eigh  # noqa: E402
+from proofs import examples as EX  # noqa: E402
 from proofs.family import Chain  # noqa: E402
 
-WELLS = [("single well", "0.4", ["0.5", "0.1"]), ("double well", "0.5", ["-1", "0.25"])]
+WELLS = [(label, e.K, list(e.a)) for label, e in (("single well", EX.SINGLE_WELL), ("double well", EX.DOUBLE_WELL))]
 FAST_SOLVE = transfer.solve
 
 

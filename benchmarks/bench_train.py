@@ -37,18 +37,19 @@ from numerics.network.config import TrainConfig  # noqa: E402
 from numerics.network.estimator import chi_hat  # noqa: E402
 from numerics.network.sampler import make_sampler  # noqa: E402
 from numerics.network.train import train_and_compare  # noqa: E402
+from proofs import examples as EX  # noqa: E402
 
+GAUSSIAN, QUARTIC = EX.GAUSSIAN.fields, EX.SINGLE_WELL.fields
 CASES = [
-    ("gaussian decimate", {"K": "0.5", "a": ["1"], "objective": "decimate"}, 30),
-    ("gaussian infomax", {"K": "0.5", "a": ["1"], "objective": "infomax"}, 30),
+    ("gaussian decimate", {**GAUSSIAN, "objective": "decimate"}, 30),
+    ("gaussian infomax", {**GAUSSIAN, "objective": "infomax"}, 30),
     # n = 2: the projection's a_1 error is ~2x the Gaussian one; 40000 samples bring it under 1% of a*_1
-    ("quartic decimate", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "decimate", "eval_samples": 40000}, 120),
-    ("quartic infomax tanh", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax", "activation": "tanh",
-                              "eval_samples": 40000}, 120),
-    ("quartic infomax linear", {"K": "0.4", "a": ["0.5", "0.1"], "objective": "infomax", "eval_samples": 40000}, 120),
+    ("quartic decimate", {**QUARTIC, "objective": "decimate", "eval_samples": 40000}, 120),
+    ("quartic infomax tanh", {**QUARTIC, "objective": "infomax", "activation": "tanh", "eval_samples": 40000}, 120),
+    ("quartic infomax linear", {**QUARTIC, "objective": "infomax", "eval_samples": 40000}, 120),
 ]
-ISING = {"K": "0.8", "a": [], "ising": True, "N": 32, "M": 16, "layers": 1}
-DECIDED_CASES = [("gaussian rsmi", {"K": "0.5", "a": ["1"], "objective": "rsmi"}, 60),
+ISING = {**EX.ISING.fields, "N": 32, "M": 16, "layers": 1}
+DECIDED_CASES = [("gaussian rsmi", {**GAUSSIAN, "objective": "rsmi"}, 60),
                  ("ising decimate", {**ISING, "objective": "decimate"}, 60),
                  ("ising rbm", {**ISING, "objective": "rbm"}, 60)]
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
+from proofs.family import ALL_ZERO, TOP_NOT_POSITIVE, admissibility_violation
 
 KINDS = ("continuous", "ising")
 ROUTES = ("auto", "closed", "grid")
@@ -78,19 +79,23 @@ def check_theta(theta, kind="continuous", name="theta"):
     if len(t) < 2:
         raise MalformedInput(name, repr(theta), "expected (K, a_1, ..., a_n) with n >= 1")
     K, a = t[0], t[1:]
-    nz = [k for k, v in enumerate(a) if v != 0]
-    if not nz:
+    violation = admissibility_violation(K, a)          # the one rule, proofs.family
+    if violation is None:
+        return t
+    m, reason = violation
+    if reason == ALL_ZERO:
         raise InadmissibleParameter(f"{name}.a", a, "all coefficients are zero: exp(-V) is not integrable")
-    top = nz[-1]
-    if a[top] < 0:
-        raise InadmissibleParameter(f"{name}.a_{top + 1}", a[top], "the highest non-zero coefficient must be positive")
-    if top == 0 and not a[0] > abs(K):
-        raise InadmissibleParameter(f"{name}.a_1", a[0], f"a Gaussian chain needs a_1 > |K| = {abs(K)}")
-    return t
+    if reason == TOP_NOT_POSITIVE:
+        raise InadmissibleParameter(f"{name}.a_{m}", a[m - 1], "the highest non-zero coefficient must be positive")
+    raise InadmissibleParameter(f"{name}.a_1", a[0], f"a Gaussian chain needs a_1 > |K| = {abs(K)}")
 
 
-def admissible(theta, kind="continuous"):
-    """True when ``check_theta`` accepts theta (no exception)."""
+def valid_theta(theta, kind="continuous"):
+    """True when ``check_theta`` accepts theta (no exception).
+
+    Well-formed for ``kind`` and, for the continuous kinds, admissible by the one rule of
+    ``proofs.family.admissibility_violation`` (docs/theory.md 1).
+    """
     try:
         check_theta(theta, kind)
         return True

@@ -87,7 +87,14 @@ def check_targets(c1, m):
 
 # -- float64 stage ---------------------------------------------------------------------------
 
-def _admissible(K, a):
+def _interior(K, a):
+    """theta strictly inside the n-family: a_n > 0 (and a_1 > |K| when n = 1).
+
+    Not ``proofs.family.admissible``: that rule accepts a trailing a_n = 0 (the edge of the
+    family, a smaller family's chain). The Newton stage keeps a_n > 0 so that every iterate has
+    the full set of n + 1 sufficient statistics; a minimizer on or beyond the edge a_n = 0 is
+    detected by the step cutting (``_newton_local``) and handled by the KKT edge solution.
+    """
     if a[-1] <= 0:
         return False
     return len(a) > 1 or a[0] > abs(K)
@@ -131,7 +138,7 @@ def _newton_local(theta, t, tol, max_iter):
         s = min(1.0, 0.5 * theta[-1] / -step[-1]) if pushed else 1.0
         while s >= 1e-6:
             trial = theta + s * step
-            if _admissible(trial[0], trial[1:]):
+            if _interior(trial[0], trial[1:]):
                 try:
                     f1, g1, H1 = _objective(trial, t)
                     if resid < 1e-6 or f1 <= f + 1e-4 * s * (g @ step):
@@ -297,7 +304,7 @@ def _project(c1, m, dps, start=None, target_err=None):
             errs = [e + abs(te) for e, te in zip(errs, target_err)]
         prop = mpmath.matrix([[abs(Hinv[i, j]) for j in range(n + 1)] for i in range(n + 1)]) * mpmath.matrix(errs)
         err = max(abs(corr[i]) + prop[i] for i in range(n + 1)) + last
-        if n >= 1 and not _admissible(float(theta[0]), [float(x) for x in theta[1:]]) and theta[-1] <= 0:
+        if n >= 1 and not _interior(float(theta[0]), [float(x) for x in theta[1:]]) and theta[-1] <= 0:
             raise InadmissibleParameter("moments", "..", f"the projection lies outside the family (a_{n} <= 0)")
         details = {"grid": vals.details["grid_fine"], "newton_steps": it + 1, "correction": abs(max(corr, key=abs))}
         return Params(theta[0], tuple(theta[1:])), err, details

@@ -41,6 +41,7 @@ from mpmath import mp
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
 from numerics.blas import eigh
 from proofs.errors import InadmissibleParameter, NotConverged
+from proofs.family import ALL_ZERO, TOP_NOT_POSITIVE, admissibility_violation
 
 FINE_RATIO = fractions.Fraction(3, 2)   # node density of the check grid relative to the coarse one
 EXTRA_DIGITS_FINE = 10                  # the fine grid also runs at higher precision
@@ -72,14 +73,15 @@ class Params:
         """Normalizability of exp(-H): highest a_k > 0 (a_n may be 0 on an edge), Gaussian a_1 > |K|."""
         if self.ising:
             return
-        nz = [k for k, ak in enumerate(self.a, 1) if ak != 0]
-        if not nz:
+        violation = admissibility_violation(self.K, self.a)        # the one rule, proofs.family
+        if violation is None:
+            return
+        m, reason = violation
+        if reason == ALL_ZERO:
             raise InadmissibleParameter("a", tuple(self.a), "all coefficients vanish; exp(-V) is not integrable")
-        m = nz[-1]
-        if not self.a[m - 1] > 0:
+        if reason == TOP_NOT_POSITIVE:
             raise InadmissibleParameter(f"a_{m}", self.a[m - 1], "the highest non-zero coefficient must be positive")
-        if m == 1 and not self.a[0] > abs(self.K):
-            raise InadmissibleParameter("a_1", self.a[0], f"a Gaussian chain needs a_1 > |K| = {abs(self.K)}")
+        raise InadmissibleParameter("a_1", self.a[0], f"a Gaussian chain needs a_1 > |K| = {abs(self.K)}")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs.errors import VerificationError
-from proofs.gaussian import u
+from proofs.symbols import u
 
 B_MAX = 16          # the exact double sums grow like b^2; larger blocks are not needed by any claim
 

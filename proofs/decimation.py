@@ -26,15 +26,7 @@ from proofs.derivation import Derivation
 from proofs.laplace import cumulant_series, cumulants_in_moments, laplace, moment_symbol
 from proofs.family import PolynomialMeasure, TwoPointMeasure
 
-K = sp.Symbol("K", real=True)
-y1, y2 = sp.symbols("y_1 y_2", real=True)
-s = sp.Symbol("s", real=True)
-x = sp.Symbol("x", real=True)
-
-
-def kappa(k):
-    """kappa_(2k): the k-th even cumulant of the normalized single-site law."""
-    return sp.Symbol(f"kappa_{2 * k}", real=True)
+from proofs.symbols import K, a_pos, kappa, s, x, y1, y2  # noqa: F401  (kappa is re-exported)
 
 
 @lru_cache(maxsize=None)
@@ -147,7 +139,7 @@ def derive_b2(order=6):
     d.equal(K * y1 * x + K * x * y2, (K * (y1 + y2)) * x, "The two bonds of x are linear in x, so the integral "
             "over x is the Laplace transform of mu at s = K (y_1 + y_2):",
             show=r"\int e^{K y_1 x + K x y_2}\,\mu(dx) = L\big(K (y_1 + y_2)\big)")
-    aa = sp.Symbol("a", positive=True)
+    aa = a_pos
     Lg = laplace(PolynomialMeasure((aa,)))
     d.equal(sp.integrate(sp.exp(K * (y1 + y2) * x - aa * x ** 2), (x, -sp.oo, sp.oo), conds="none"),
             Lg.subs(s, K * (y1 + y2)), "For the Gaussian measure this is checked by integrating directly:",

@@ -222,14 +222,65 @@ def _check_admissible(K, mu):
     for k, ak in enumerate(mu.a, 1):
         if not isinstance(ak, sp.Rational):
             raise MalformedInput(f"a_{k}", repr(ak), "must be an exact rational")
-    m = mu.degree
-    if m == 0:
+    violation = admissibility_violation(K, mu.a)
+    if violation is None:
+        return
+    m, reason = violation
+    if reason == ALL_ZERO:
         raise InadmissibleParameter("a", tuple(mu.a), "all coefficients are zero, so exp(-V) is not "
                                     "integrable; the highest non-zero a_k must be positive")
     am = mu.a[m - 1]
-    if am < 0:
+    if reason == TOP_NOT_POSITIVE:
         raise InadmissibleParameter(f"a_{m}", am, "the highest non-zero coefficient must be positive, "
                                     f"else exp(-V) is not integrable")
-    if m == 1 and not am > abs(K):
-        raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {brief(abs(K))} "
-                                    "(a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)")
+    raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {brief(abs(K))} "
+                                "(a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)")
+
+
+# The reasons ``admissibility_violation`` gives.
+ALL_ZERO, TOP_NOT_POSITIVE, GAUSSIAN_MASS = "all-zero", "top-not-positive", "gaussian-mass"
+
+
+def admissibility_violation(K, a):
+    """None when exp(-H_theta) is normalizable, else (m, reason): the one admissibility rule.
+
+        admissible  <=>  a_m > 0 for the highest non-zero a_m, and a_1 > |K| when m = 1
+
+    (docs/theory.md 1). Trailing zeros are allowed: a = (a_1, 0) is the Gaussian edge of the
+    quartic family and is admissible when a_1 > |K|. ``m`` is the index of the offending a_m
+    (0 when every a_k vanishes); ``reason`` is ALL_ZERO, TOP_NOT_POSITIVE or GAUSSIAN_MASS.
+    Only comparisons with 0 and |K| are used, so the same rule reads exact rationals
+    (``Chain``) and floats (``admissible_floats``); a NaN a_m or a_1 is never admissible.
+
+    >>> admissibility_violation(sp.Rational(1, 2), (1, 0)), admissibility_violation(0, (-1, sp.Rational(1, 4)))
+    (None, None)
+    >>> admissibility_violation(1, (sp.Rational(9, 10),)), admissibility_violation(0, (1, -1)), admissibility_violation(0, (0, 0))
+    ((1, 'gaussian-mass'), (2, 'top-not-positive'), (0, 'all-zero'))
+    """
+    nonzero = [k for k, ak in enumerate(a, 1) if ak != 0]
+    if not nonzero:
+        return 0, ALL_ZERO
+    m = nonzero[-1]
+    if not a[m - 1] > 0:
+        return m, TOP_NOT_POSITIVE
+    if m == 1 and not a[0] > abs(K):
+        return 1, GAUSSIAN_MASS
+    return None
+
+
+def admissible(K, a):
+    """True when theta = (K; a_1, ..., a_n) is admissible (``admissibility_violation`` is None); exact or float.
+
+    >>> admissible(sp.Rational(1, 2), (sp.Integer(1),)), admissible(1, (1,))
+    (True, False)
+    """
+    return admissibility_violation(K, a) is None
+
+
+def admissible_floats(K, a):
+    """The float view of ``admissible`` for the numerics: the same rule on float(K), float(a_k).
+
+    >>> admissible_floats(0.4, [0.5, 0.1]), admissible_floats(0.5, [0.5]), admissible_floats(0.5, [0.6, 0.0])
+    (True, False, True)
+    """
+    return admissible(float(K), [float(v) for v in a])

@@ -21,13 +21,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-# Symbols. u lies in (-1, 1) on the admissible set; rho > 0 is the invariant.
-K, a = sp.symbols("K a", real=True)
-rho = sp.Symbol("rho", positive=True)
-u = sp.Symbol("u", real=True)
-t = sp.Symbol("t", real=True)                     # t = u^(b^m), the coordinate after m steps
-r = sp.Symbol("r", integer=True, nonnegative=True)
-b = sp.Symbol("b", integer=True, positive=True)
+# Symbols (proofs.symbols). u lies in (-1, 1) on the admissible set; rho > 0 is the invariant;
+# t = u^(b^m) is the coordinate after m steps.
+from proofs.symbols import K, a, a_pos, b, epsilon, r, rho, t, u, u_pos, w, y1, y2
 
 # The invariant and the natural coordinate, as functions of (K, a).
 RHO = sp.sqrt(a ** 2 - K ** 2)
@@ -257,7 +253,7 @@ def _ps(*exps):
     return [(f"power_symbols({', '.join(map(str, exps))})", lambda e: power_symbols(e, *exps))]
 
 
-_up = sp.Symbol("u", positive=True)        # the symbolic-b steps take 0 < u < 1 (K > 0); K < 0 is u -> -u
+_up = u_pos                               # the symbolic-b steps take 0 < u < 1 (K > 0); K < 0 is u -> -u
 _n = sp.Symbol("n", integer=True, positive=True)
 _m = sp.Symbol("m", integer=True, nonnegative=True)
 
@@ -293,7 +289,7 @@ def derive_recursion():
         d.equal(lhs, rhs, f"Completing the square (n = {n} integrated sites), so the integral is "
                 "sqrt((2 pi)^n / det M) exp(J^T M^(-1) J / 2):",
                 show=r"-\tfrac12 x^T M x + J^T x = -\tfrac12 (x - M^{-1}J)^T M (x - M^{-1}J) + \tfrac12 J^T M^{-1} J")
-    y1_, y2_ = sp.symbols("y_1 y_2", real=True)
+    y1_, y2_ = y1, y2
     for bb in (2, 3, 4, 5):
         n = bb - 1
         M = _tridiagonal(n)
@@ -325,7 +321,7 @@ def derive_recursion():
     d.check(sp.cancel(A_OF_U + rho - 2 * rho / (1 - u ** 2)) == 0 and sp.cancel(A_OF_U - rho - 2 * rho * u ** 2 / (1 - u ** 2)) == 0,
             "In these coordinates", r"a + \rho = \frac{2\rho}{1 - u^2},\qquad a - \rho = \frac{2 \rho u^2}{1 - u^2}",
             "substitution, cancel")
-    wq = sp.Symbol("w", positive=True)      # w = 1 - u^2 > 0; the identity below holds for any w
+    wq = w                                  # w = 1 - u^2 > 0; the identity below holds for any w
     Dw = ((2 * rho / wq) ** (_n + 1) - (2 * rho * _up ** 2 / wq) ** (_n + 1)) / (2 * rho)
     d.equal(Dw, (2 * rho) ** _n * (1 - _up ** (2 * _n + 2)) / wq ** (_n + 1), "so that", simplifiers=_ps(_n),
             show=rf"D_n = {sp.latex(_D_u(_n))}")
@@ -395,9 +391,9 @@ def derive_fixed_points():
                 f"y_u = 1, nu_u = 1)" + ("; u = -1 (K = -a, antiferromagnetic critical) for odd b." if bb == 3 else "."),
                 rf"u^* \in \{{{', '.join(map(str, sols))}\}},\quad \frac{{du'}}{{du}}\Big|_{{u=1}} = {bb}",
                 "sympy solve u^b = u, derivative b u^(b-1) at each")
-    ep = sp.Symbol("epsilon", positive=True)
+    ep = epsilon
     u_of_r = rr / (1 + sp.sqrt(1 - rr ** 2))
-    apos = sp.Symbol("a", positive=True)
+    apos = a_pos
     d.check(sp.simplify(U.subs(a, apos).subs(K, rr * apos) - u_of_r) == 0,
             "The two coordinates are related by", rf"u = {sp.latex(u_of_r)}", "substitution K = r a, simplify")
     ser = sp.series(u_of_r.subs(rr, 1 - ep), ep, 0, 1).removeO()
@@ -475,7 +471,7 @@ def derive_free_energy():
             show=r"\frac{1}{2b}\Big[(b-1)\log 2\pi - \log D_{b-1}\Big] = \frac{1}{2b}\Big[(b-1)\log\frac{\pi}{\rho} + b \log(1 - u^2) - \log(1 - u^{2b})\Big]")
     Kp, ap = recursion(2)
     g2 = sp.log(sp.pi / a) / 4
-    apos = sp.Symbol("a", positive=True)
+    apos = a_pos
     ap_rho = ap.subs(K, sp.sqrt(a ** 2 - rho ** 2)).subs(a, apos)     # a' with K^2 = a^2 - rho^2; rho' = rho
     d.equal(FREE_ENERGY.subs(a, apos), FREE_ENERGY.subs(a, ap_rho) / 2 + g2.subs(a, apos),
             "For b = 2 in (K, a): g = (1/4) log(pi/a), since rho' = rho.",

@@ -16,11 +16,11 @@ from functools import lru_cache
 
 import sympy as sp
 
-K = sp.Symbol("K", real=True)
-q = sp.Symbol("q", positive=True)          # q = exp(-2|K|), in (0, 1]
-r = sp.Symbol("r", integer=True, nonnegative=True)
+from proofs.symbols import K, b, r, s, t, w, y1, y2
 
-LAPLACE = 2 * sp.cosh(sp.Symbol("s"))
+q = sp.Symbol("q", positive=True)          # q = exp(-2|K|), in (0, 1]
+
+LAPLACE = 2 * sp.cosh(s)
 FREE_ENERGY = sp.log(2 * sp.cosh(K))
 FREE_ENERGY_Q = -sp.log(q) / 2 + sp.log(1 + q)         # = log(2 cosh |K|) at q = exp(-2|K|)
 CORRELATION = sp.tanh(K) ** r
@@ -60,8 +60,6 @@ def derive():
     d = Derivation("ising", "Ising chain: decimation by the Laplace transform, fixed points and free energy", "2 and 3.1",
                    intro=("Spins x_i in {-1, +1} with counting measure (L(s) = 2 cosh s), H = -K sum_i x_i x_(i+1). "
                           "Write w = e^K > 0 so that every identity is a rational identity in w."))
-    w = sp.Symbol("w", positive=True)
-    y1, y2 = sp.symbols("y_1 y_2")
     ch = lambda z: (w ** z + w ** (-z)) / 2                     # cosh(z K) as a function of w = e^K
     d.equal(sp.exp(K * (y1 + y2)) + sp.exp(-K * (y1 + y2)), 2 * sp.cosh(K * (y1 + y2)),
             "Summing out the middle spin x of y_1 - x - y_2 is the Laplace transform at s = K (y_1 + y_2):",
@@ -102,7 +100,7 @@ def derive():
         d.equal((1 - tq ** bb) / (1 + tq ** bb), recursion_q(bb),
                 f"b = {bb}: in q = e^(-2K) (K > 0) the same recursion has no cancellation near K = infinity:",
                 show=rf"q' = {sp.latex(recursion_q(bb))}")
-    tt = sp.Symbol("t", real=True)
+    tt = t
     for bb in (2, 3):
         sols = sorted(sp.solve(sp.Eq(tt ** bb, tt), tt))
         d.check(sols == ([0, 1] if bb == 2 else [-1, 0, 1]) and sp.diff(tt ** bb, tt).subs(tt, 1) == bb
@@ -114,7 +112,7 @@ def derive():
     d.say(r"The top eigenvalue of $T$ is $2\cosh K$, so the free energy per site is $A(K) = \log(2\cosh K)$, and the "
           r"correlation is $C(r) = (\Lambda_1/\Lambda_0)^{r} = \tanh^r K$ (ratio of eigenvalues to the power r).")
     Cb, Sb = sp.symbols("C_b S_b", positive=True)                 # cosh^b K, sinh^b K (K > 0, C_b > S_b)
-    bsym = sp.Symbol("b", integer=True, positive=True)
+    bsym = b
     cosh_Kp = Cb / sp.sqrt(Cb ** 2 - Sb ** 2)                     # 1 / sqrt(1 - tanh^2 K'), tanh K' = S_b / C_b
     g = (sp.log(2 ** (bsym - 1)) + sp.log(Cb ** 2 - Sb ** 2) / 2) / bsym
     d.equal(sp.log(2 ** bsym * Cb) / bsym, sp.log(2 * cosh_Kp) / bsym + g,

@@ -21,18 +21,11 @@ import sympy as sp
 from proofs.derivation import Derivation
 from proofs.family import PolynomialMeasure, TwoPointMeasure
 
-s = sp.Symbol("s", real=True)
-x = sp.Symbol("x", real=True)
-a = sp.Symbol("a", positive=True)                  # Gaussian a_1 (> 0 for mu alone)
+from proofs.symbols import a_pos, epsilon, moment_symbol, s, w, x  # noqa: F401  (moment_symbol is re-exported)
+
 a1, a2 = sp.symbols("a_1 a_2", positive=True)      # quartic, a_1 > 0 branch
 c1 = sp.Symbol("c_1", positive=True)               # quartic, a_1 = -c_1 < 0 branch
-w = sp.Symbol("w", positive=True)
 NU = sp.Rational(1, 4)
-
-
-def moment_symbol(k):
-    """m_(2k): the k-th even moment of the normalized single-site law mu / z."""
-    return sp.Symbol(f"m_{2 * k}", real=True)
 
 
 def laplace(mu):
@@ -127,6 +120,7 @@ def derive_gaussian():
     """Derivation: the Gaussian single-site Laplace transform, its cumulants and moments."""
     d = Derivation("laplace-gaussian", "Laplace transform of the Gaussian single-site measure", "2",
                    intro="The base measure is mu(dx) = exp(-a x^2) dx with a > 0.")
+    a = a_pos                                      # mu = exp(-a x^2) dx alone needs a > 0
     L = laplace(PolynomialMeasure((a,)))
     d.equal(sp.integrate(sp.exp(s * x - a * x ** 2), (x, -sp.oo, sp.oo), conds="none"), L,
             "The Laplace transform, integrated by sympy, equals the closed form.",
@@ -221,7 +215,7 @@ def derive_quartic():
     # compositions returned wrong answers (oo, O(a_1^2)), so the defining series is used instead).
     z0 = sp.integrate(sp.exp(-a2 * x ** 4), (x, -sp.oo, sp.oo))
     slope0 = -sp.integrate(x ** 2 * sp.exp(-a2 * x ** 4), (x, -sp.oo, sp.oo))
-    ep = sp.Symbol("epsilon", positive=True)
+    ep = epsilon
     Kser = sp.pi / 2 * (_bessel_i_series(-NU, W, 2) - _bessel_i_series(NU, W, 2)) / sp.sin(NU * sp.pi)
     zp_ser = (sp.sqrt(a1 / a2) / 2 * sp.exp(W) * Kser).subs(a1, ep)
     zp_lin = sp.series(zp_ser, ep, 0, 2).removeO()

@@ -41,7 +41,9 @@ import sympy as sp
 
 from proofs.errors import VerificationError
 
-u, rho, sigma2 = sp.symbols("u rho sigma2", positive=True)
+from proofs.symbols import rho, t, u  # u is real, shared with proofs.gaussian (proofs.symbols)
+
+sigma2 = sp.Symbol("sigma2", positive=True)
 
 
 def theta_of(u_, rho_):
@@ -125,7 +127,6 @@ def infomax_optimum(M=3):
             pd.append(sol)
     if pd != [{s: 0 for s in off.values()}]:
         raise VerificationError(f"infomax: positive definite stationary points {pd}, expected only Sigma = sigma^2 I")
-    t = sp.Symbol("t", real=True)
     gap = sp.factor(sp.expand(sigma2 ** M - det.subs({s: t for s in off.values()})))
     K_out, a_out = chi_from_covariance(sigma2, 0)
     return InfomaxOptimum(M, sols, pd, gap, K_out, a_out,

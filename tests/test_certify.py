@@ -6,11 +6,11 @@ from numerics import api
 from numerics.certify import krawczyk
 from numerics.general import converged_values
 from numerics.transfer import Params
-from proofs.family import Chain
+from proofs import examples as EX
 
 
 def test_certified_enclosure_contains_fixed_point():
-    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    chain = EX.SINGLE_WELL.chain
     fp = api.fixed_point(chain, dps=20, certify=True)
     assert fp.enclosure is not None, fp.note
     with mp.workdps(30):
@@ -21,7 +21,7 @@ def test_certified_enclosure_contains_fixed_point():
 
 def test_krawczyk_rejects_a_wrong_point():
     """A box of radius 1e-12 around a point 1e-6 off the solution cannot pass the test."""
-    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    chain = EX.SINGLE_WELL.chain
     fp = api.fixed_point(chain, dps=20)
     v = converged_values(Params.from_chain(chain), 20)
     with mp.workdps(30):
@@ -31,5 +31,5 @@ def test_krawczyk_rejects_a_wrong_point():
 
 
 def test_certify_block_scheme_says_why_not():
-    fp = api.fixed_point(Chain.polynomial("0.4", ["0.5", "0.1"]), scheme="block", dps=15, certify=True)
+    fp = api.fixed_point(EX.SINGLE_WELL.chain, scheme="block", dps=15, certify=True)
     assert fp.enclosure is None and "could not certify" in fp.note

@@ -27,6 +27,7 @@ from mpmath import mp
 from numerics import api, exact, general
 from numerics.precision import to_mpf
 from numerics.singlesite import moments_quad, projection_quad
+from proofs import examples as EX
 from proofs.family import Chain
 
 PESSIMISM = mpmath.mpf(10) ** 4
@@ -95,7 +96,7 @@ def schur_b2(K, a):
 @pytest.mark.parametrize("backend", [general, exact])
 def test_decimation_flow_errors_cover_the_exact_recursion(backend):
     dps, steps = 20, 4
-    pts = backend.flow(Chain.gaussian(1, "0.5"), scheme="decimation", b=2, steps=steps, dps=dps)
+    pts = backend.flow(EX.GAUSSIAN.chain, scheme="decimation", b=2, steps=steps, dps=dps)
     K, a = Fraction(1, 2), Fraction(1)
     with mp.workdps(2 * dps + 20):
         for m in range(1, steps + 1):        # step 0 is the input, given exactly
@@ -108,7 +109,7 @@ def test_decimation_flow_errors_cover_the_exact_recursion(backend):
 def test_block_flow_errors_cover_the_covariance_map(b):
     """Block-spin on the Gaussian chain: u' = u s^2 / (b + 2 sum_k (b - k) u^k), s = 1 + .. + u^(b-1), rho kept."""
     dps, steps = 20, 3
-    pts = general.flow(Chain.gaussian(1, "0.5"), scheme="block", b=b, steps=steps, dps=dps)
+    pts = general.flow(EX.GAUSSIAN.chain, scheme="block", b=b, steps=steps, dps=dps)
     with mp.workdps(2 * dps + 20):
         _, rho, u = gauss_ref(1, "0.5")
         for m in range(1, steps + 1):
@@ -131,7 +132,7 @@ def test_gaussian_fixed_point_error_covers_rho(backend, scheme):
 def test_quartic_fixed_point_error_covers_the_quadrature_projection():
     """Theorem R's a* by quadrature + findroot (numerics.singlesite) at 2 dps vs the flow's limit at dps."""
     dps = 20
-    ch = Chain.polynomial("0.4", ["0.5", "0.1"])
+    ch = EX.SINGLE_WELL.chain
     fp = api.fixed_point(ch, dps=dps)
     mo = general.moments(ch, dps=2 * dps, lags=1)
     a_star, _ = projection_quad(mo.m, 2 * dps, [float(x) for x in fp.a])
@@ -166,7 +167,7 @@ def test_virial_residual_beyond_its_error_is_refused():
     """transfer.evaluate checks sum_k 2k a_k m_2k - 2 K C(1) - 1 against its propagated error estimate."""
     from numerics.transfer import Params, check_virial, evaluate, virial_tolerance
     from proofs.errors import NotConverged
-    p = Params.from_chain(Chain.polynomial("0.4", ["0.5", "0.1"]))
+    p = Params.from_chain(EX.SINGLE_WELL.chain)
     v = evaluate(p, 20)
     with mp.workdps(30):
         assert abs(v.details["virial_residual"]) <= virial_tolerance(p, v)
@@ -182,6 +183,6 @@ def test_flow_error_bounds_never_shrink(scheme):
     conserved variance, docs/theory.md 3.3), along which an error of theta_(m-1) is carried into
     theta_m undamped; a bound that shrinks has dropped the earlier steps' errors.
     """
-    pts = general.flow(Chain.polynomial("0.4", ["0.5", "0.1"]), scheme=scheme, b=2, steps=4, dps=20)
+    pts = general.flow(EX.SINGLE_WELL.chain, scheme=scheme, b=2, steps=4, dps=20)
     errs = [p.error for p in pts]
     assert all(e1 >= e0 for e0, e1 in zip(errs, errs[1:])), [mpmath.nstr(e, 3) for e in errs]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mpmath import mp
 
 from numerics import api, exact
+from proofs import examples as EX
 from proofs import gaussian as G
 from proofs.errors import NotSupported
 from proofs.family import Chain
@@ -31,7 +32,7 @@ def _close(x, y, err, dps=DPS):
 
 
 @given(gaussian_chains(), b_values)
-@example(Chain.gaussian(1, "0.5"), 2)
+@example(EX.GAUSSIAN.chain, 2)
 @example(Chain.gaussian("1.0001", 1), 2)                  # near-critical: 1 - u^2 is small
 @example(Chain.gaussian(1, "-0.5"), 3)                    # odd b keeps the sign of K
 def test_gaussian_flow_equals_iterated_rational_recursion(chain, b):
@@ -53,7 +54,7 @@ def test_gaussian_edge_of_larger_family_keeps_its_zeros():
 
 
 @given(gaussian_chains())
-@example(Chain.gaussian(1, "0.5"))
+@example(EX.GAUSSIAN.chain)
 def test_gaussian_moments_satisfy_virial_and_derivative_identities(chain):
     """2 a m_2 - 2 K C(1) = 1 (integration by parts); dA/dK = C(1), dA/da = -m_2 (finite differences)."""
     mo = exact.moments(chain, dps=DPS, lags=2)
@@ -82,7 +83,7 @@ def _ising_transfer_power(Kc, b):
 
 
 @given(ising_chains(), b_values)
-@example(Chain.ising("0.8"), 2)
+@example(EX.ISING.chain, 2)
 @example(Chain.ising(20), 3)                  # the q = exp(-2|K|) branch
 @example(Chain.ising(-7), 3)                  # odd b: K' < 0
 @example(Chain.ising(-7), 2)                  # even b: K' > 0
@@ -109,11 +110,11 @@ def test_ising_moments_against_transfer_matrix(chain):
 
 
 def test_fixed_points():
-    fp = api.fixed_point(Chain.gaussian(1, "0.5"), b=3, dps=30)
+    fp = api.fixed_point(EX.GAUSSIAN.chain, b=3, dps=30)
     with mp.workdps(40):
         assert abs(fp.a[0] - mpmath.sqrt(3) / 2) <= fp.error
     assert fp.K == 0 and fp.eigenvalues == (0, 1) and fp.exponents == (None, 0)
-    ifp = api.fixed_point(Chain.ising("0.8"), b=2, dps=30)
+    ifp = api.fixed_point(EX.ISING.chain, b=2, dps=30)
     assert ifp.K == 0 and ifp.eigenvalues == (0,)
 
 
@@ -125,11 +126,11 @@ def test_exact_refuses_non_gaussian_chains(chain):
 
 def test_exact_refuses_block_spin():
     with pytest.raises(NotSupported, match="decimation only"):
-        exact.flow(Chain.gaussian(1, "0.5"), scheme="block", steps=1, dps=20)
+        exact.flow(EX.GAUSSIAN.chain, scheme="block", steps=1, dps=20)
 
 
 @given(gaussian_chains())
-@example(Chain.gaussian(1, "0.5"))
+@example(EX.GAUSSIAN.chain)
 def test_certified_enclosure_contains_rho(chain):
     prec = mpmath.iv.prec
     fp = exact.fixed_point(chain, b=2, dps=25, certify=True)

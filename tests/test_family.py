@@ -77,3 +77,36 @@ def test_potential_round_trip(coeffs):
 def test_malformed_potentials(text, rule):
     with pytest.raises(MalformedInput, match=rule):
         parse_potential(text)
+
+
+# (K, (a_1, ..., a_n)), admissible?  By hand from docs/theory.md 1: exp(-V) integrable needs the highest
+# non-zero a_m > 0; a Gaussian chain (m = 1) further needs a_1 > |K|; trailing zeros are the family's edge.
+RULE_CASES = [
+    (("0.5", ("1",)), True), (("-0.5", ("1",)), True), (("1", ("1",)), False), (("0", ("0",)), False),
+    (("0.5", ("-1", "0.25")), True), (("5", ("-1", "0.25")), True), (("0.1", ("1", "-0.1")), False),
+    (("0.5", ("1", "0")), True), (("1", ("0.9", "0")), False), (("0", ("0", "0")), False),
+    (("0.3", ("1", "-0.5", "0.2")), True), (("0.3", ("1", "0.5", "0")), True), (("0.3", ("-1", "0", "0")), False),
+]
+
+
+@pytest.mark.parametrize("theta,ok", RULE_CASES)
+def test_one_admissibility_rule_everywhere(theta, ok):
+    """Chain (exact), its float view, the transfer operator and the KL rate all apply the same rule."""
+    from numerics.klrate import check_theta
+    from numerics.transfer import Params
+    from proofs.family import admissible, admissible_floats
+    K, a = theta
+    assert admissible(exact_rational(K), tuple(exact_rational(v) for v in a)) is ok
+    assert admissible_floats(float(K), [float(v) for v in a]) is ok
+    for accept in (lambda: Chain.polynomial(K, a), lambda: Params(exact_rational(K), tuple(exact_rational(v) for v in a)).check(),
+                   lambda: check_theta((float(K), *map(float, a)))):
+        if ok:
+            accept()
+        else:
+            with pytest.raises(InadmissibleParameter):
+                accept()
+
+
+def test_float_view_refuses_nan():
+    from proofs.family import admissible_floats
+    assert not admissible_floats(0.0, [float("nan")]) and not admissible_floats(float("nan"), [1.0])

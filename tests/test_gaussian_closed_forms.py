@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mpmath import mp
 
+from proofs import examples as EX
 from proofs import gaussian as G
 from proofs.errors import InadmissibleParameter
 from proofs.family import Chain
@@ -22,7 +23,7 @@ N = 64
 
 
 @given(gaussian_chains(), b_values, st.integers(0, 3))
-@example(Chain.gaussian(1, "0.5"), 2, 3)
+@example(EX.GAUSSIAN.chain, 2, 3)
 @example(Chain.gaussian(1, "-0.5"), 3, 2)          # K < 0, odd b
 @example(Chain.gaussian(3, 0), 4, 2)               # K = 0 is fixed
 @example(Chain.gaussian(5, 4), 2, 2)               # rho = 3 rational (perfect square)
@@ -50,7 +51,7 @@ def _circulant_inverse(K0, a0, n):
 
 @settings(max_examples=10)
 @given(gaussian_chains(max_K=Fraction(2)))
-@example(Chain.gaussian(1, "0.5"))
+@example(EX.GAUSSIAN.chain)
 @example(Chain.gaussian(1, "-0.5"))
 def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
     """Q_64^(-1) (exact, python-flint) equals C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N)) exactly in Q(rho),

@@ -20,8 +20,8 @@ from numerics.network.ising_references import decimated_K, references
 from numerics.network.ising_ring import (IsingPrior, IsingRingSampler, entropy_rate, ring_correlation,
                                          ring_entropy_per_site, ring_log_prob)
 from numerics.network.spin_estimator import spin_chi_hat, spins
+from proofs import examples as EX
 from proofs.errors import NotSupported
-from proofs.family import Chain
 
 Z_MAX = 4.5
 
@@ -152,7 +152,7 @@ def test_references_theta_star_and_decimation_two_routes():
     """theta* = 0 from numerics.api; K_L from api.flow equals tanh K_L = (tanh K)^(b^L) (closed form)."""
     from numerics.network.config import TrainConfig
     for L in (1, 2, 3):
-        fl = api.flow(Chain.ising("0.8"), b=2, steps=L, dps=30)
+        fl = api.flow(EX.ISING.chain, b=2, steps=L, dps=30)
         assert abs(float(fl[-1].K) - decimated_K(0.8, 2, L)) < 1e-15
     r = references(TrainConfig(K="0.8", a=(), ising=True, objective="decimate", N=64, M=16, layers=2))
     assert r["theta_star"] == [0.0] and abs(r["rg_L"][0] - decimated_K(0.8, 2, 2)) < 1e-15

@@ -13,6 +13,7 @@ from hypothesis import given, strategies as st
 
 from numerics import api
 from numerics.klrate import chain_stats, check_theta, kl_rate, shape_number, u_ratio
+from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain
 from tests.strategies import gaussian_chains, quartic_chains
@@ -95,7 +96,7 @@ def test_known_quartic_divergence_from_high_precision_moments():
     ref = float(q.A - p.A - p.corr[0] * (SINGLE_WELL[0] - DOUBLE_WELL[0])
                 + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], SINGLE_WELL[1:])))
     assert abs(kl_rate(DOUBLE_WELL, SINGLE_WELL) - ref) < 1e-10
-    star = api.fixed_point(Chain.polynomial("0.5", ["-1", "0.25"]), dps=20)
+    star = api.fixed_point(EX.DOUBLE_WELL.chain, dps=20)
     ts = (0.0, *map(float, star.a))
     s = hp(ts)
     ref_star = float(s.A - p.A + p.corr[0] * DOUBLE_WELL[0] + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], ts[1:])))
@@ -113,7 +114,7 @@ def test_chains_of_different_n_are_zero_padded_and_the_edge_is_gaussian():
 
 
 def test_u_is_the_correlation_decay_and_odd_in_K():
-    hp = api.moments(Chain.polynomial("0.5", ["-1", "0.25"]), dps=20, lags=30)
+    hp = api.moments(EX.DOUBLE_WELL.chain, dps=20, lags=30)
     c = [float(v) for v in hp.corr]
     assert abs(c[29] / c[28] - u_ratio(DOUBLE_WELL)) < 1e-10     # C(r) ~ u^r: independent of the parity split
     assert abs(u_ratio((-0.5, -1.0, 0.25)) + u_ratio(DOUBLE_WELL)) < 1e-12

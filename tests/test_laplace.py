@@ -5,6 +5,7 @@ import sympy as sp
 from hypothesis import example, given, settings
 from mpmath import mp
 
+from proofs import examples as EX
 from proofs import laplace as LP
 from proofs.errors import NotSupported
 from proofs.family import Chain, PolynomialMeasure, TwoPointMeasure
@@ -25,7 +26,7 @@ def _quad_moment(a1, a2, k):
 @settings(max_examples=6)          # each example: Bessel evalf + two quadratures at 40 digits
 @given(quartic_chains())
 @example(Chain.polynomial(0, ["0", "1"]))              # a_1 = 0 branch (direct integration)
-@example(Chain.polynomial("0.5", ["-1", "0.25"]))      # double well (I_(-1/4) + I_(1/4) form)
+@example(EX.DOUBLE_WELL.chain)      # double well (I_(-1/4) + I_(1/4) form)
 def test_quartic_moments_and_cumulants_against_quadrature(chain):
     """m_2, m_4 and kappa_4 from the Bessel forms (sympy N at DPS + 15) vs quadrature at DPS + 15."""
     a1, a2 = chain.a

@@ -16,6 +16,7 @@ from numerics.klrate import kl_rate
 from numerics.network.effect import MARGIN, chi2_quantile, effect, equivalence
 from numerics.network.estimator import chi_hat
 from numerics.network.sampler import GaussianRingSampler
+from proofs import examples as EX
 from proofs.errors import MalformedInput
 
 RHO = math.sqrt(0.75)
@@ -133,7 +134,7 @@ def _exact_decimator_result(K, a, samples):
 
 
 def test_exact_decimator_is_equivalent_to_rg_L_gaussian():
-    r = _exact_decimator_result("0.5", ["1"], 200000)
+    r = _exact_decimator_result(EX.GAUSSIAN.K, EX.GAUSSIAN.a, 200000)
     assert r["loss"] == 0.0
     eq = r["equivalence"]
     assert eq["reference"] == "rg_L" and eq["verdict"] == "equivalent", eq["rg_L"]
@@ -145,7 +146,7 @@ def test_exact_decimator_is_equivalent_to_rg_L_gaussian():
 def test_exact_decimator_is_equivalent_to_rg_L_double_well():
     # (K; a) = (0.5; -1, 0.25), L = 2: rg_L (one-shot) and rg_L_flow differ at O(K^4); the exact decimator
     # matches the one-shot projection
-    r = _exact_decimator_result("0.5", ["-1", "0.25"], 200000)
+    r = _exact_decimator_result(EX.DOUBLE_WELL.K, EX.DOUBLE_WELL.a, 200000)
     eq = r["equivalence"]
     assert eq["reference"] == "rg_L" and eq["verdict"] == "equivalent", eq["rg_L"]
     assert eq["theta_star"]["verdict"] == "different"                      # u^(b^L) is not small here

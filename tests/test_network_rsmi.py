@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from proofs import examples as EX
 from proofs.errors import MalformedInput
 from numerics.network import block_mi
 from numerics.network.config import TrainConfig
@@ -184,7 +185,7 @@ def test_trained_linear_rsmi_bound_and_exact_mi_reach_the_optimum():
     (measured: 2e-5 relative, seeds 0-4). Exact values: numerics/network/block_mi.py, tested above.
     """
     from numerics.network.train import train_and_compare
-    r = train_and_compare({"K": "0.5", "a": ["1"], "objective": "rsmi", "N": 32, "M": 16, "layers": 1,
+    r = train_and_compare({**EX.GAUSSIAN.fields, "objective": "rsmi", "N": 32, "M": 16, "layers": 1,
                            "steps": 300, "eval_samples": 8192, "seed": 0}, progress=False)
     (bound,), (se,), (exact,), (best,) = r["mi_bound"], r["mi_bound_se"], r["mi_exact"], r["mi_max"]
     assert best == pytest.approx(block_mi.max_linear_block_mi(_row(32), 2, 0, 2)[0], rel=1e-12)
@@ -204,7 +205,7 @@ def test_default_rsmi_run_reaches_the_greedy_optimum_per_layer(seed):
     """Default Gaussian run (L = 2), per layer: bound <= exact + 3 s.e. and within 3 s.e. + 10% of it;
     exact within 0.1% of the greedy maximum (measured at 1000 steps: 2e-7 nats, seeds 0-2)."""
     from numerics.network.train import train_and_compare
-    r = train_and_compare({"K": "0.5", "a": ["1"], "objective": "rsmi", "seed": seed}, progress=False)
+    r = train_and_compare({**EX.GAUSSIAN.fields, "objective": "rsmi", "seed": seed}, progress=False)
     for bound, se, exact, best in zip(r["mi_bound"], r["mi_bound_se"], r["mi_exact"], r["mi_max"]):
         assert bound <= exact + 3 * se
         assert exact - bound <= 3 * se + 0.1 * exact
@@ -213,7 +214,7 @@ def test_default_rsmi_run_reaches_the_greedy_optimum_per_layer(seed):
 
 def test_rsmi_same_seed_same_result_and_resume_is_exact(tmp_path):
     from numerics.network.train import _run, train_and_compare
-    cfg = {"K": "0.5", "a": ["1"], "objective": "rsmi", "N": 32, "M": 8, "steps": 40, "eval_samples": 1024,
+    cfg = {**EX.GAUSSIAN.fields, "objective": "rsmi", "N": 32, "M": 8, "steps": 40, "eval_samples": 1024,
            "checkpoint_every": 20}
     a = train_and_compare(cfg, progress=False)
     with pytest.raises(KeyboardInterrupt):

@@ -2,11 +2,12 @@
 import json
 import pytest
 
+from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput
 from numerics.network.config import TrainConfig
 from numerics.network.train import _run, train_and_compare
 
-G = {"K": "0.5", "a": ["1"]}
+G = EX.GAUSSIAN.fields
 
 
 @pytest.mark.parametrize("field,value", [("N", 60), ("steps", 0), ("activation", "relu"), ("objective", "x"),
@@ -109,5 +110,5 @@ def test_gaussian_infomax_default_run_agrees_with_theta_star(seed):
 
 @pytest.mark.slow
 def test_quartic_decimate_default_run_agrees_with_the_rg_value():
-    r = train_and_compare({"K": "0.4", "a": ["0.5", "0.1"], "objective": "decimate"}, progress=False)
+    r = train_and_compare({**EX.SINGLE_WELL.fields, "objective": "decimate"}, progress=False)
     assert r["verdict_rg"] == "agree" and r["loss_gap"] < 1e-8

@@ -10,6 +10,7 @@ from mpmath import mp, mpf
 from numerics.general import moments
 from numerics.precision import to_mpf
 from numerics.projection import chi
+from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput
 from proofs.family import Chain
 from numerics.singlesite import moments_quad
@@ -17,8 +18,8 @@ from tests.strategies import quartic_chains, quartic_wells_decoupled
 
 
 @given(quartic_chains())
-@example(Chain.polynomial("0.4", ["0.5", "0.1"]))
-@example(Chain.polynomial("0.5", ["-1", "0.25"]))
+@example(EX.SINGLE_WELL.chain)
+@example(EX.DOUBLE_WELL.chain)
 @example(Chain.polynomial(-1, ["5/3", "1/14"]))        # a long homotopy step once ran into the edge a_2 = 0
 @example(Chain.polynomial(-1, ["-1", "4/27"]))          # deep, strongly coupled double well
 @settings(max_examples=10)

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from numerics import api
 from numerics.precision import Estimate
 from paper_checks.compare import compare
+from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
@@ -83,7 +84,7 @@ def _assert(ev):
 
 @budget(25, 400)
 @given(gaussian_chains(), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)                       # the docs/theory.md default
+@example(EX.GAUSSIAN.chain, 2)                       # the docs/theory.md default
 @example(Chain.gaussian(Fraction(257, 64), 4), 3)           # close to the critical chain (u near 1)
 @example(Chain.gaussian(1, 0), 2)                           # already at the fixed line
 def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
@@ -100,7 +101,7 @@ def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
 
 @budget(25, 400)
 @given(ising_chains(), rg_b)
-@example(Chain.ising("0.8"), 2)
+@example(EX.ISING.chain, 2)
 def test_ising_decimation_equals_transfer_matrix_power(chain, b):
     """numerics.api.flow (tanh K' = tanh(K)^b) == K' from the b-th power of the transfer matrix."""
     steps = 3
@@ -116,7 +117,7 @@ def test_ising_decimation_equals_transfer_matrix_power(chain, b):
 
 @budget(6, 60)
 @given(gaussian_chains(max_K=Fraction(2)), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)
+@example(EX.GAUSSIAN.chain, 2)
 def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
     """numerics.api.flow(scheme='block') == the projected block-spin map from exact covariance sums."""
     steps = 2
@@ -163,7 +164,7 @@ def test_quartic_marginal_moments_symbolic_equals_transfer_operator(chain):
 
 @budget(10, 200)
 @given(gaussian_chains(), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)
+@example(EX.GAUSSIAN.chain, 2)
 def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
     """The fixed point the decimation flow reaches == (0, rho): the Gaussian projection of N(0, 1/(2 rho))."""
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
@@ -178,7 +179,7 @@ def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
 
 @budget(4, 40)
 @given(gaussian_chains(max_K=Fraction(2)), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)
+@example(EX.GAUSSIAN.chain, 2)
 def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
     """Block-spin keeps Var(x_0), so on the Gaussian chain its limit is (0, rho) too (docs/theory.md 3.3)."""
     fp = api.fixed_point(chain, scheme="block", b=b, dps=DPS)
@@ -188,7 +189,7 @@ def test_gaussian_block_spin_limit_is_marginal_projection(chain, b):
 
 @budget(2, 30)
 @given(quartic_single_wells(), rg_b)
-@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)       # docs/theory.md single well
+@example(EX.SINGLE_WELL.chain, 2)       # docs/theory.md single well
 def test_quartic_decimation_limit_is_marginal_projection(chain, b):
     """Theorem R: the decimation flow's limit (numerics.api.flow) == a*, the M-projection of the
     single-site marginal by tanh-sinh quadrature + findroot (numerics.singlesite.projection_quad),
@@ -237,7 +238,7 @@ def chain_at(point, dps):
 
 @budget(3, 30)
 @given(quartic_single_wells(), rg_b)
-@example(Chain.polynomial("0.4", ["0.5", "0.1"]), 2)
+@example(EX.SINGLE_WELL.chain, 2)
 def test_quartic_block_spin_keeps_the_variance(chain, b):
     """Variance-preserving block-spin: m_2 of every point of the projected flow == m_2(theta)
     (numerics.api.moments at each point; docs/theory.md 3.3 chooses zeta so that Var(y_0) = Var(x_0))."""
@@ -285,7 +286,7 @@ def float64_tolerance(chain):
 
 @budget(20, 300)
 @given(gaussian_chains(max_K=Fraction(2)), rg_b)
-@example(Chain.gaussian(1, "0.5"), 2)
+@example(EX.GAUSSIAN.chain, 2)
 def test_decimate_optimum_gives_R_L_and_converges_to_theta_star(chain, b):
     """W* = D (keep every b^L-th site): chi of the output M-ring (estimator.project_ring, exact on the
     ring) == R^L(theta) (numerics.api.flow, closed form), i.e. u_L = u^(b^L); and chi -> theta* as L grows."""
@@ -311,7 +312,7 @@ def test_decimate_optimum_gives_R_L_and_converges_to_theta_star(chain, b):
 
 @budget(20, 300)
 @given(gaussian_chains(max_K=Fraction(2)), rg_b, st.integers(0, 2 ** 32 - 1))
-@example(Chain.gaussian(1, "0.5"), 2, 0)
+@example(EX.GAUSSIAN.chain, 2, 0)
 def test_infomax_optimum_gives_theta_star(chain, b, seed):
     """Every infomax optimum W = s R Q^(1/2) (R: any M x N matrix with orthonormal rows, s^2 = m_2(theta))
     satisfies W C W^T = s^2 I, and chi of its output ring == theta* (numerics.api.fixed_point).
@@ -340,7 +341,7 @@ def _decimate_optimum(b, L):
 
 @budget(15, 200)
 @given(gaussian_chains(), rg_b, st.sampled_from([1, 2]))
-@example(Chain.gaussian(1, "0.5"), 2, 2)
+@example(EX.GAUSSIAN.chain, 2, 2)
 def test_decimate_optimum_symbolic_equals_numeric_rg(chain, b, L):
     """chi at W* = D derived in sympy (proofs.optimal_weights, in (u, rho)) == R^L(theta) from
     numerics.api.flow, at the chain's exact u and rho."""
@@ -414,13 +415,13 @@ def test_malformed_potentials_are_refused(text, rule):
 def test_malformed_rg_requests_are_refused(kwargs, what):
     args = {"scheme": "decimation", "b": 2, "steps": 2, "dps": 30, **kwargs}
     with pytest.raises(MalformedInput) as info:
-        api.flow(Chain.gaussian(1, "0.5"), **args)
+        api.flow(EX.GAUSSIAN.chain, **args)
     assert info.value.what == what
 
 
 def test_block_spin_on_ising_is_not_supported():
     with pytest.raises(NotSupported):
-        api.flow(Chain.ising("0.8"), scheme="block")
+        api.flow(EX.ISING.chain, scheme="block")
 
 
 @pytest.mark.parametrize("argv", [["flow", "--K", "1", "--a", "0.9"], ["flow", "--K", "0.1.2", "--a", "1"],

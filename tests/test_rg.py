@@ -13,6 +13,7 @@ from numerics.fixedpoint import jacobian, spectrum
 from numerics.precision import to_mpf
 from numerics.singlesite import projection_quad
 from numerics.transfer import Params, evaluate
+from proofs import examples as EX
 from proofs.family import Chain
 from tests.strategies import quartic_chains
 from tests.test_transfer import moderate_gaussian_chains
@@ -38,7 +39,7 @@ def test_block_spin_gaussian_closed_form(chain, b):
         assert _close(q.a[0], rho * (1 + u2 ** 2) / (1 - u2 ** 2), dps - 5)
 
 
-@pytest.mark.parametrize("chain", [Chain.polynomial("0.4", ["0.5", "0.1"]), Chain.polynomial("0.5", ["-1", "0.25"])])
+@pytest.mark.parametrize("chain", [EX.SINGLE_WELL.chain, EX.DOUBLE_WELL.chain])
 def test_decimation_step_keeps_marginal(chain):
     """Decimation keeps m_2, m_4 and moves E[x_0 x_1] to C(b): the projected chain reproduces them."""
     dps, b = 20, 2
@@ -53,7 +54,7 @@ def test_decimation_step_keeps_marginal(chain):
 
 def test_theorem_R_single_well_fast():
     """Theorem R: the decimation flow's limit = a*, the single-site projection by quadrature (dps 20, 15 digits)."""
-    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    chain = EX.SINGLE_WELL.chain
     fp = api.fixed_point(chain, dps=20)
     mo = api.moments(chain, dps=20)
     a_star, _ = projection_quad(mo.m, 20, [float(x) for x in fp.a])
@@ -67,7 +68,7 @@ def test_theorem_R_single_well_fast():
 
 def test_block_spin_fixed_point_is_decoupled_gaussian():
     """Block-spin from the quartic single well: K*, a_2* -> 0 and a_1* = 1/(2 m_2(theta_0)); eigenvalues 1, 1/2, 1/2."""
-    chain = Chain.polynomial("0.4", ["0.5", "0.1"])
+    chain = EX.SINGLE_WELL.chain
     fp = api.fixed_point(chain, scheme="block", dps=20)
     m2 = api.moments(chain, dps=20).m[0]
     with mp.workdps(30):
@@ -79,7 +80,7 @@ def test_block_spin_fixed_point_is_decoupled_gaussian():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("chain", [Chain.polynomial("0.4", ["0.5", "0.1"]), Chain.polynomial("0.5", ["-1", "0.25"])])
+@pytest.mark.parametrize("chain", [EX.SINGLE_WELL.chain, EX.DOUBLE_WELL.chain])
 def test_theorem_R_deep(chain):
     """Theorem R at dps 30, to 25 digits (the accuracy goal of docs/numerics.md)."""
     fp = api.fixed_point(chain, dps=30)

@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from numerics.klrate import admissible, chain_stats, check_theta
+from numerics.klrate import chain_stats, check_theta, valid_theta
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
 MARGIN = 1e-3             # nats per site: the default equivalence margin
@@ -162,7 +162,7 @@ def equivalence(kind, chi, cov, ref, margin=MARGIN, confidence=CONFIDENCE):
 
     def value(z):
         th = on_boundary(z)
-        if not admissible(th, kind):
+        if not valid_theta(th, kind):
             problems.append("the confidence region leaves the family (some boundary points are not admissible): "
                             "d is not defined on all of it")
             return None

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from proofs.errors import MalformedInput, NotConverged, NotSupported
+from proofs.family import admissible_floats
 from numerics.klrate import chain_stats
 from numerics.network.grid_chain import GridChain
 
@@ -121,14 +122,6 @@ def _ring_lag(g, M, lag):
     return float(np.einsum("ij,i,j->", B * B, r ** (M - lag), r ** lag) / (r ** M).sum())
 
 
-def _admissible(theta):
-    a = theta[1:]
-    nz = [k for k, v in enumerate(a) if v != 0]
-    if not nz or a[nz[-1]] <= 0:
-        return False
-    return nz[-1] > 0 or a[0] > abs(theta[0])
-
-
 def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):
     fam = _RingFamily(M, n)
     c0 = s[1]
@@ -155,7 +148,7 @@ def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):
         t, f0 = 1.0, fam.loglik(th, sd)
         while t > 1e-10:
             cand = th + t * step
-            if _admissible(cand) and fam.loglik(cand, sd) >= f0 - 1e-14:
+            if admissible_floats(cand[0], cand[1:]) and fam.loglik(cand, sd) >= f0 - 1e-14:
                 th = cand
                 break
             t /= 2

@@ -25,13 +25,10 @@ import torch
 from numerics.network.config import OBJECTIVES, TrainConfig
 from numerics.network.estimator import chi_hat
 from numerics.network.train import _seeds, features, fit, train_and_compare
+from proofs.examples import EXAMPLES as STANDARD_EXAMPLES, GAUSSIAN
 
-EXAMPLES = {
-    "Gaussian (a, K) = (1, 0.5)": {"K": "0.5", "a": ["1"]},
-    "quartic single well a = (0.5, 0.1), K = 0.4": {"K": "0.4", "a": ["0.5", "0.1"]},
-    "quartic double well a = (-1, 0.25), K = 0.5": {"K": "0.5", "a": ["-1", "0.25"]},
-    "Ising K = 0.8": {"K": "0.8", "a": [], "ising": True},
-}
+# {table name: chain fields}; the names are the row labels of docs/results.md
+EXAMPLES = {e.name: e.fields for e in STANDARD_EXAMPLES}
 
 
 def _slim(r):
@@ -79,7 +76,7 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
 
 def demonstrations(progress=True):
     """The circularity demonstrations (Gaussian example, seed 0); a dict of small result dicts."""
-    g = {"K": "0.5", "a": ["1"]}
+    g = GAUSSIAN.fields
     out = {}
     r = train_and_compare({**g, "objective": "infomax", "scale2": "1"}, progress=progress)
     out["infomax_scale"] = _slim(r)

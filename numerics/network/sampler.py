@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.family import admissible
 from numerics.blas import matmul
 from numerics.network.grid_chain import GridChain
 
@@ -56,7 +57,7 @@ class GaussianRingSampler:
 
     def __init__(self, K, a, N, dtype=torch.float64):
         K, a = float(K), float(a)
-        if not a > abs(K):
+        if not admissible(K, (a,)):                     # the one rule (proofs.family); for n = 1: a_1 > |K|
             raise InadmissibleParameter("a_1", a, f"the Gaussian chain needs a_1 > |K| = {abs(K)}")
         if not isinstance(N, int) or N < 3:
             raise MalformedInput("N", repr(N), "the ring needs an integer N >= 3 sites")

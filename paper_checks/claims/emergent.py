@@ -20,9 +20,10 @@ from numerics import api
 from numerics.klrate import kl_rate
 from paper_checks.claims.network import GAUSSIAN, SINGLE_WELL, _details, _eq, _fmt, _train
 from paper_checks.registry import Evidence, claim
+from proofs import examples as EX
 from proofs.family import Chain
 
-ISING = {"K": "0.8", "a": [], "ising": True, "N": 32, "M": 16, "layers": 1}
+ISING = {**EX.ISING.fields, "N": 32, "M": 16, "layers": 1}
 GRID_TOL = 1e-8          # the float64 grid route's accuracy (two-grid checks in tests/test_klrate.py: ~1e-10)
 
 
@@ -87,7 +88,7 @@ def _exact_decimator(example, samples, seed=7):
        section="4.4", slow=True)
 def check_exact_decimator(ctx):
     parts, details = [], {}
-    for name, ex in (("Gaussian", GAUSSIAN), ("double well", {"K": "0.5", "a": ["-1", "0.25"]})):
+    for name, ex in (("Gaussian", GAUSSIAN), ("double well", EX.DOUBLE_WELL.fields)):
         est, eff, refs = _exact_decimator(ex, 200_000)
         e = eff["equivalence"]["rg_L"]
         details[name] = {"chi": est.theta, "se": est.se, "rg_L": refs["rg_L"], "rg_L_flow": refs.get("rg_L_flow"),

@@ -21,13 +21,13 @@ from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import gaussian as G
 from proofs import ising as I
+from proofs import examples as EX
 from proofs import laplace as LP
 from proofs.family import Chain
 
-GAUSSIAN = Chain.gaussian(1, "0.5")                    # docs/theory.md 6
-SINGLE_WELL = ("0.4", ("0.5", "0.1"))                    # K, (a_1, a_2)
-DOUBLE_WELL = ("0.5", ("-1", "0.25"))
-ISING = Chain.ising("0.8")
+GAUSSIAN = EX.GAUSSIAN.chain                    # docs/theory.md 6
+SINGLE_WELL = EX.SINGLE_WELL.chain
+ISING = EX.ISING.chain
 
 
 def _mp(q):
@@ -85,7 +85,7 @@ def _cumulant_expansion_vs_quadrature(dps):
     """-log(L(s)/z) vs its cumulant series to s^6 for the single well; the residual must match the
     s^8 term -kappa_8 s^8/8! within the next term's size 2 |kappa_10| s^10/10! (derived bound)."""
     from proofs.decimation import kappa, moments_in_cumulants  # noqa: F401  (kappa naming shared with proofs)
-    a1, a2 = (sp.Rational(v) for v in SINGLE_WELL[1])
+    a1, a2 = SINGLE_WELL.a
     kap_m = LP.cumulants_in_moments(10)
     with mp.workdps(dps + 2 * GUARD_DIGITS):
         A1, A2 = _mp(a1), _mp(a2)
@@ -97,7 +97,7 @@ def _cumulant_expansion_vs_quadrature(dps):
         z = integral()
         moments = {LP.moment_symbol(k): integral(2 * k) / z for k in range(1, 6)}
         kap = {2 * k: sp.lambdify(list(moments), kap_m[2 * k], "mpmath")(*moments.values()) for k in range(1, 6)}
-        s_ = _mp(SINGLE_WELL[0]) * (_mp(1) + _mp(sp.Rational(1, 2))) / 4      # K (y1 + y2) at a small K
+        s_ = _mp(SINGLE_WELL.K) * (_mp(1) + _mp(sp.Rational(1, 2))) / 4      # K (y1 + y2) at a small K
         exact = -mpmath.log(integral(0, s_) / z)
         series6 = -sum(kap[2 * j] * s_ ** (2 * j) / mpmath.factorial(2 * j) for j in (1, 2, 3))
         residual = exact - series6

@@ -28,11 +28,12 @@ from numerics import api
 from numerics.network.config import AGREEMENT
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
+from proofs import examples as EX
 from proofs import optimal_weights as OW
 from proofs.family import Chain
 
-GAUSSIAN = {"K": "0.5", "a": ["1"]}
-SINGLE_WELL = {"K": "0.4", "a": ["0.5", "0.1"]}
+GAUSSIAN = EX.GAUSSIAN.fields                          # docs/theory.md 6, as training-config fields
+SINGLE_WELL = EX.SINGLE_WELL.fields
 _U0 = sp.Rational(1, 2) / (1 + sp.sqrt(3) / 2)        # u = K / (a + rho) at (a, K) = (1, 1/2)
 _RHO0 = sp.sqrt(3) / 2
 
@@ -50,7 +51,7 @@ def check_decimate_optimum(ctx):
     rows = []
     for L in (1, 2, 3):
         r = OW.decimate_optimum(b=2, L=L)                   # raises VerificationError unless chi(D) == recursion
-        p = api.flow(Chain.polynomial(GAUSSIAN["K"], GAUSSIAN["a"]), b=2, steps=L, dps=ctx.dps)[-1]
+        p = api.flow(EX.GAUSSIAN.chain, b=2, steps=L, dps=ctx.dps)[-1]
         sub = {OW.u: _U0, OW.rho: _RHO0}
         rows += [(f"L={L}: K", r.chi_K.subs(sub), p.K), (f"L={L}: a", r.chi_a.subs(sub), p.a[0])]
     ev = compare(rows, dps=ctx.dps, what="chi(W* = D) (sympy) == numerics.api.flow (exact RG)")
@@ -73,7 +74,7 @@ def check_infomax_optimum(ctx):
                               f"M = {M}: {len(r.stationary_solutions)} stationary points, the positive definite one "
                               f"is Sigma = sigma^2 I; Hadamard gap at equal off-diagonals t: {r.hadamard_gap}"))
     r = OW.infomax_optimum(3)
-    fp = api.fixed_point(Chain.polynomial(GAUSSIAN["K"], GAUSSIAN["a"]), dps=ctx.dps)
+    fp = api.fixed_point(EX.GAUSSIAN.chain, dps=ctx.dps)
     with mp.workdps(ctx.dps + 10):    # m_2 = (1/2 pi) int dk / (2a - 2K cos k) by quadrature, not 1/(2 rho)
         m2 = mpmath.quad(lambda k: 1 / (2 - mpmath.cos(k)), [0, mpmath.pi]) / mpmath.pi
         a_out = sp.lambdify(OW.sigma2, r.chi_a, "mpmath")(m2)

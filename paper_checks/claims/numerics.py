@@ -25,14 +25,15 @@ from numerics.transfer import Params, choose_grid, evaluate, float_covariance
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import blockspin as BS
+from proofs import examples as EX
 from proofs import gaussian as G
 from proofs import ising as I
 from proofs import laplace as LP
 from proofs.family import Chain
 
-SINGLE_WELL = Chain.polynomial("0.4", ["0.5", "0.1"])     # docs/theory.md 6
-DOUBLE_WELL = Chain.polynomial("0.5", ["-1", "0.25"])
-GAUSSIAN = Chain.gaussian(1, "0.5")
+SINGLE_WELL = EX.SINGLE_WELL.chain                        # docs/theory.md 6
+DOUBLE_WELL = EX.DOUBLE_WELL.chain
+GAUSSIAN = EX.GAUSSIAN.chain
 SEXTIC = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])        # n = 3: a sextic with a negative a_2
 WELLS = (("single well", SINGLE_WELL), ("double well", DOUBLE_WELL))
 

@@ -6,20 +6,19 @@ import os
 import sys
 
 from proofs.errors import MalformedInput
+from proofs.examples import BY_KEY
 from numerics.network.config import OBJECTIVES
 from rgdnn.commands._common import output_file
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
 
-EXAMPLE_KEYS = {"gaussian": 0, "single-well": 1, "double-well": 2, "ising": 3}
+EXAMPLE_KEYS = tuple(BY_KEY)
 
 
 def examples_from_keys(keys):
-    """{example name: chain fields} for the short keys given on the command line, in results.EXAMPLES order."""
-    from numerics.network import results
-    names = list(results.EXAMPLES)
-    return {names[EXAMPLE_KEYS[k]]: results.EXAMPLES[names[EXAMPLE_KEYS[k]]] for k in keys}
+    """{example name: chain fields} for the short keys given on the command line (proofs.examples)."""
+    return {BY_KEY[k].name: BY_KEY[k].fields for k in keys}
 
 
 def add_arguments(p):
@@ -47,7 +46,7 @@ def run(args):
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
         for seed in args.seeds:
-            TrainConfig(K="0.5", a=("1",), objective="decimate", seed=seed, **extra)
+            TrainConfig.from_dict({**BY_KEY["gaussian"].fields, "objective": "decimate", "seed": seed, **extra})
     from numerics.network import results
     if args.from_json:
         try:
