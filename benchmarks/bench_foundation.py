@@ -61,6 +61,7 @@ def main(argv=None):
           f"{'met' if met else 'MISSED'}   start-up baseline `derive --list` {base:.2f} s, ratio {derive / base:.1f}")
 
     import sympy as sp
+
     from numerics import api
     from proofs import gaussian as G
     from proofs.family import Chain

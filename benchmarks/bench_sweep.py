@@ -64,6 +64,7 @@ def main(argv=None):
     ap.add_argument("--noop-cells", type=int, default=200, help="no-op cells for the pure overhead")
     opts = ap.parse_args(argv)
     import torch
+
     from paper_checks.sweep.cell import train_cell
     from paper_checks.sweep.spec import SweepSpec
 

@@ -11,8 +11,8 @@ import importlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from proofs.errors import MalformedInput, NotConverged, NotSupported
 from numerics.precision import check_dps
+from proofs.errors import MalformedInput, NotConverged, NotSupported
 
 SCHEMES = ("decimation", "block")
 

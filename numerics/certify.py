@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 import mpmath
-from flint import acb, arb, arb_mat
+from flint import acb, arb
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits, to_arb

@@ -21,7 +21,7 @@ the last working digit is added).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import sympy as sp
@@ -37,7 +37,7 @@ from proofs.errors import NotSupported
 _ISING_Q_FROM = 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lambdify(args, expr):
     return sp.lambdify(args, expr, modules="mpmath")
 

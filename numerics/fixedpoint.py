@@ -18,15 +18,12 @@ edge a_n -> 0 is continued in the subfamily, and the note says so.
 """
 from __future__ import annotations
 
-import math
-
 import mpmath
-import numpy as np
 from mpmath import mp
 from tqdm import tqdm
 
 from numerics import blockspin, decimation
-from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits
+from numerics.arbtools import arb_to_mpf, digits_to_bits
 from numerics.projection import project
 from numerics.transfer import Params, choose_grid, evaluate, solve
 from proofs.errors import NotConverged

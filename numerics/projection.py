@@ -28,7 +28,7 @@ import numpy as np
 from mpmath import mp
 
 from numerics.api import Point
-from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits
+from numerics.arbtools import arb_to_mpf, digits_to_bits
 from numerics.precision import check_dps, to_mpf
 from numerics.transfer import Params, choose_grid, evaluate, float_covariance, solve
 from proofs.errors import InadmissibleParameter, MalformedInput, NotConverged

@@ -33,8 +33,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from proofs.errors import MalformedInput, UnknownName
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
+from proofs.errors import MalformedInput, UnknownName
 
 FAILING = ("FAILS", "ERROR", "open: error")
 

@@ -12,8 +12,8 @@ Register a claim in a few lines (the check returns Evidence):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 PROVENANCES = ("paper", "standard", "formalization")
 EXPECTED = ("holds", "open")

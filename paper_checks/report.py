@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from fractions import Fraction
 import os
 import platform
 import sys
 import time
+from fractions import Fraction
 
 from paper_checks import engine, figures
 

@@ -17,14 +17,14 @@ products of single-site cumulants kappa_2k; ``coarse_terms`` lists every couplin
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from proofs import gaussian, ising
 from proofs.derivation import Derivation
-from proofs.laplace import cumulant_series, cumulants_in_moments, laplace, moment_symbol
 from proofs.family import PolynomialMeasure, TwoPointMeasure
+from proofs.laplace import cumulant_series, cumulants_in_moments, laplace, moment_symbol
 
 K = sp.Symbol("K", real=True)
 y1, y2 = sp.symbols("y_1 y_2", real=True)
@@ -37,7 +37,7 @@ def kappa(k):
     return sp.Symbol(f"kappa_{2 * k}", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def moments_in_cumulants(order):
     """{m_(2k): polynomial in kappa_2 .. kappa_2k}, inverting ``cumulants_in_moments`` term by term."""
     kap = cumulants_in_moments(order)
@@ -80,7 +80,7 @@ def _log_truncated(F, order):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def bond_expansion(b, order):
     """-log(F_b(y_1, y_2) / z^(b-1)) to K^order, in cumulants kappa_2k of the single-site law.
 
@@ -102,7 +102,7 @@ def bond_expansion(b, order):
     return sp.expand(-logF.subs(moments_in_cumulants(order + 2)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def coarse_terms(b, order):
     """The coarse Hamiltonian's terms to K^order: on-site shifts of a_k and the bond couplings.
 

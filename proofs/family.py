@@ -229,7 +229,7 @@ def _check_admissible(K, mu):
     am = mu.a[m - 1]
     if am < 0:
         raise InadmissibleParameter(f"a_{m}", am, "the highest non-zero coefficient must be positive, "
-                                    f"else exp(-V) is not integrable")
+                                    "else exp(-V) is not integrable")
     if m == 1 and not am > abs(K):
         raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {brief(abs(K))} "
                                     "(a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)")

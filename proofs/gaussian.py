@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -52,7 +52,7 @@ def single_site_moment(k):
     return sp.factorial2(2 * k - 1) / (2 * rho) ** k
 
 
-@lru_cache(maxsize=None)
+@cache
 def determinant(n):
     """D_n: determinant of the n x n tridiagonal matrix with 2a on the diagonal and -K beside it.
 
@@ -68,7 +68,7 @@ def determinant(n):
     return sp.expand(2 * a * determinant(n - 1) - K ** 2 * determinant(n - 2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion(bb):
     """(K', a') after decimation by ``bb``: K' = K^b / D_(b-1), a' = a - K^2 D_(b-2) / D_(b-1).
 
@@ -80,14 +80,14 @@ def recursion(bb):
     return (K ** bb / D1, a - K ** 2 * D2 / D1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def jacobian(bb):
     """The Jacobian d(K', a') / d(K, a) of ``recursion(bb)`` as a sympy Matrix in K, a."""
     Kp, ap = recursion(bb)
     return sp.Matrix([[sp.diff(Kp, K), sp.diff(Kp, a)], [sp.diff(ap, K), sp.diff(ap, a)]])
 
 
-@lru_cache(maxsize=None)
+@cache
 def jacobian_on_fixed_line(bb):
     """The Jacobian at a point (0, a) of the fixed line K = 0: diag(0, 1) for every b >= 2.
 

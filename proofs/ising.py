@@ -12,7 +12,7 @@ log(2*cosh(K))
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -26,13 +26,13 @@ FREE_ENERGY_Q = -sp.log(q) / 2 + sp.log(1 + q)         # = log(2 cosh |K|) at q 
 CORRELATION = sp.tanh(K) ** r
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion(bb):
     """K' = atanh((tanh K)^b)."""
     return sp.atanh(sp.tanh(K) ** int(bb))
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion_q(bb):
     """q' = exp(-2 K') as a function of q = exp(-2 K), K > 0: odd over even part of (1 + q)^b.
 
@@ -44,7 +44,7 @@ def recursion_q(bb):
     return odd / even
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivative_at_zero(bb):
     """dK'/dK at the fixed point K* = 0: 0 for every b >= 2 (K' = K^b + O(K^(b+2))).
 

@@ -14,7 +14,7 @@ sqrt(pi)*exp(s**2/4)
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -61,7 +61,7 @@ def quartic_normalizer_negative():
     return sp.pi / 2 * sp.sqrt(c1 / (2 * a2)) * sp.exp(W) * (sp.besseli(-NU, W) + sp.besseli(NU, W))
 
 
-@lru_cache(maxsize=None)
+@cache
 def cumulants_in_moments(order):
     """{2k: kappa_(2k)} for 2k <= order, from log(1 + sum_k m_(2k) s^(2k) / (2k)!) (even law)."""
     M = order // 2
@@ -216,7 +216,7 @@ def derive_quartic():
             r"\partial_{a_2} z + \partial_{a_1}^2 z = 0",
             "second derivatives of F replaced by the Bessel equation (DLMF 10.25.1), then cancel = 0")
     d.check(sp.limit(zp, a2, 0, "+") == sp.sqrt(sp.pi / a1), "As a_2 -> 0+ the Gaussian normalizer returns.",
-            rf"\lim_{{a_2 \to 0^+}} z = \sqrt{{\pi / a_1}}", "sympy limit")
+            r"\lim_{a_2 \to 0^+} z = \sqrt{\pi / a_1}", "sympy limit")
     # Value and slope at a_1 = 0 from the Bessel power series (sympy's limit/series of these Bessel
     # compositions returned wrong answers (oo, O(a_1^2)), so the defining series is used instead).
     z0 = sp.integrate(sp.exp(-a2 * x ** 4), (x, -sp.oo, sp.oo))

@@ -35,7 +35,7 @@ infinite chain): u' = C1 / C0, rho' = 1 / (2 C0).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -71,7 +71,7 @@ class DecimateOptimum:
     chi_equals_theta_star_when: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def decimate_optimum(b=2, L=1):
     """W* = D and chi(W*) = R^L(theta); verified against the exact RG recursion for b = 2."""
     N = 3                       # the gradient identity is checked entrywise on generic 3 x 3 matrices
@@ -106,7 +106,7 @@ class InfomaxOptimum:
     chi_equals_theta_star_when: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def infomax_optimum(M=3):
     """Stationary points of log det Sigma under Sigma_jj = sigma^2 (exact), and chi at the optimum."""
     if M not in (2, 3):

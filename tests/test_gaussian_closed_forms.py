@@ -16,7 +16,7 @@ from mpmath import mp
 from proofs import gaussian as G
 from proofs.errors import InadmissibleParameter
 from proofs.family import Chain
-from tests.strategies import b_values, gaussian_chains, rationals
+from tests.strategies import b_values, gaussian_chains
 
 N = 64
 

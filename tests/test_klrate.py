@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numerics import api
 from numerics.klrate import chain_stats, check_theta, kl_rate, shape_number, u_ratio

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from proofs.errors import MalformedInput, NotSupported
 from numerics.network.config import TrainConfig
 from numerics.network.train import _run, train_and_compare
+from proofs.errors import MalformedInput, NotSupported
 
 ISING = {"K": "0.8", "ising": True, "N": 32, "M": 16, "layers": 1}
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from proofs.errors import MalformedInput
 from numerics.network import block_mi
 from numerics.network.config import TrainConfig
 from numerics.network.sampler import GaussianRingSampler, gaussian_ring_covariance
+from proofs.errors import MalformedInput
 
 K, A = 0.5, 1.0
 

@@ -1,10 +1,11 @@
 """Training runs: config validation, determinism, resume, short runs with statistical bounds."""
 import json
+
 import pytest
 
-from proofs.errors import InadmissibleParameter, MalformedInput
 from numerics.network.config import TrainConfig
 from numerics.network.train import _run, train_and_compare
+from proofs.errors import InadmissibleParameter, MalformedInput
 
 G = {"K": "0.5", "a": ["1"]}
 

@@ -26,8 +26,17 @@ from paper_checks.compare import compare
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
-from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
-                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b, sextic_chains)
+from tests.strategies import (
+    gaussian_chains,
+    inadmissible_gaussian,
+    inadmissible_polynomial,
+    ising_chains,
+    malformed_numbers,
+    quartic_single_wells,
+    quartic_wells_decoupled,
+    rg_b,
+    sextic_chains,
+)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
 DPS = 30
@@ -332,7 +341,7 @@ def test_infomax_optimum_gives_theta_star(chain, b, seed):
     assert abs(chi[0] - float(fp.K)) <= tol and abs(chi[1] - float(fp.a[0])) <= tol * float(fp.a[0]), (chi, fp)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decimate_optimum(b, L):
     from proofs.optimal_weights import decimate_optimum
     return decimate_optimum(b=b, L=L)

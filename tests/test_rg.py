@@ -8,8 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mpmath import mp, mpf
 
-from numerics import api, blockspin, decimation, general
-from numerics.fixedpoint import jacobian, spectrum
+from numerics import api, blockspin, decimation
 from numerics.precision import to_mpf
 from numerics.singlesite import projection_quad
 from numerics.transfer import Params, evaluate

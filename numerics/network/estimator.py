@@ -43,9 +43,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from proofs.errors import MalformedInput, NotConverged, NotSupported
 from numerics.klrate import chain_stats
 from numerics.network.grid_chain import GridChain
+from proofs.errors import MalformedInput, NotConverged, NotSupported
 
 
 class OutsideFamily(NotSupported):

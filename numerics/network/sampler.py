@@ -27,9 +27,9 @@ import math
 import numpy as np
 import torch
 
-from proofs.errors import InadmissibleParameter, MalformedInput
 from numerics.blas import matmul
 from numerics.network.grid_chain import GridChain
+from proofs.errors import InadmissibleParameter, MalformedInput
 
 
 def gaussian_ring_covariance(K, a, N, r):

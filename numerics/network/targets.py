@@ -28,11 +28,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from proofs.errors import NotSupported
 from numerics.network import grid_chain
 from numerics.network.estimator import project_ring
 from numerics.network.sampler import gaussian_ring_covariance
-
+from proofs.errors import NotSupported
 
 REFERENCE_DPS = 20       # float64 is what the comparison uses; 20 digits leave 4 spare
 

@@ -20,7 +20,6 @@ from numerics.precision import GUARD_DIGITS, Estimate, to_mpf
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import gaussian as G
-from proofs import ising as I
 from proofs import laplace as LP
 from proofs.family import Chain
 

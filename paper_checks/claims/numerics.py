@@ -15,9 +15,8 @@ import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api
+from numerics import api, general
 from numerics import fixedpoint as fpm
-from numerics import general
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
 from numerics.singlesite import moments_quad, projection_quad
@@ -82,7 +81,7 @@ def check_symbolic_equals_transfer(ctx):
     return compare(rows, dps=dps, need_error=True, what="closed form (proofs) == transfer operator (numerics.general)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _a_star_quad(chain, dps, start):
     """a* by quadrature + findroot on the chain's moments (cached: two claims use it)."""
     mo = general.moments(chain, dps=dps, lags=1)
@@ -90,7 +89,7 @@ def _a_star_quad(chain, dps, start):
     return tuple(a)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decimation_fixed_point(chain, dps):
     return general.fixed_point(chain, dps=dps)
 

@@ -63,9 +63,13 @@ import hashlib
 import itertools
 import json
 import random
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:    # Python 3.10: the same parser, published as tomli
+    import tomli as tomllib
 
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational

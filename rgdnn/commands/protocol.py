@@ -5,8 +5,8 @@ import json
 import os
 import sys
 
-from proofs.errors import MalformedInput
 from numerics.network.config import INITS, OBJECTIVES
+from proofs.errors import MalformedInput
 from rgdnn.commands._common import output_file
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 

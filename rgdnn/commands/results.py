@@ -5,8 +5,8 @@ import json
 import os
 import sys
 
-from proofs.errors import MalformedInput
 from numerics.network.config import OBJECTIVES
+from proofs.errors import MalformedInput
 from rgdnn.commands._common import output_file
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
