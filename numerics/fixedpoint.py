@@ -210,7 +210,7 @@ def block_fixed_point(p, b, dps, probe=8):
         bits = digits_to_bits(W)
         theta = [q.K] + list(q.a)
         tol = mpmath.mpf(10) ** -(W - 3)
-        for it in range(40):
+        for _it in range(40):
             E = _conserved_system(theta, grid, b, bits, n, m2_0)
             h = mpmath.mpf(10) ** -12
             J = mpmath.matrix(n + 1, n + 1)

@@ -156,7 +156,6 @@ def derive_b2(order=6):
           "each kept site keeps its own V and collects one Laplace-transform term per bond.")
     # small-K expansion: the Laplace route (cumulant series of L) against the moment route (bond_expansion)
     M = order // 2
-    kap = {2 * j: kappa(j) for j in range(1, M + 1)}
     laplace_route = -sp.Add(*[kappa(j) * (K * (y1 + y2)) ** (2 * j) / sp.factorial(2 * j) for j in range(1, M + 1)])
     d.equal(bond_expansion(2, order), sp.expand(laplace_route),
             f"By the definition of cumulants, -log(L(s)/z) = -sum_j kappa_2j s^(2j)/(2j)!; at s = K (y_1 + y_2) and "

@@ -164,7 +164,7 @@ def autoencoder_optimum(K=sp.Rational(1, 2), a=sp.Integer(1), N=8, M=4):
     ev = C.eigenvects()
     ev = sorted(ev, key=lambda e: -float(e[0]))
     basis = []
-    for val, mult, vecs in ev:
+    for _val, _mult, vecs in ev:
         for v in sp.Matrix.orthogonalize(*vecs, normalize=True):
             basis.append(v.T)
         if len(basis) >= M:

@@ -140,7 +140,7 @@ def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):
         start = np.array([K, a] + [0.0] * (n - 1))
         start[-1] = 1e-3
     th = np.array(start, dtype=float)
-    for it in range(max_iter):
+    for _it in range(max_iter):
         F = fam.moments(th)
         r = sd - F
         if np.max(np.abs(r)) < tol:

@@ -59,7 +59,7 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
     if workers > 1:
         with ProcessPoolExecutor(workers, initializer=_ignore_sigint) as pool:
             try:
-                for (name, obj, s, d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
+                for (name, _obj, _s, _d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
                     rows.append({"example": name, **r})
                     bar.update()
             except KeyboardInterrupt:
@@ -70,7 +70,7 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     else:
-        for name, obj, s, d in jobs:
+        for name, _obj, _s, d in jobs:
             rows.append({"example": name, **_run_one(d)})
             bar.update()
     bar.close()

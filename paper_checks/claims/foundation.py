@@ -171,8 +171,6 @@ def check_gaussian_fixed_points(ctx):
     parts = []
     fp = api.fixed_point(GAUSSIAN, b=2, dps=dps)
     flow = api.flow(GAUSSIAN, b=2, steps=8, dps=dps)
-    with mp.workdps(dps + GUARD_DIGITS):
-        rho = mpmath.sqrt(mpmath.mpf(3)) / 2
     parts.append(compare([("a* = rho = sqrt(3)/2", sp.sqrt(3) / 2, Estimate(fp.a[0], fp.error, dps)),
                           ("K_8 -> 0", 0, Estimate(flow[-1].K, flow[-1].error, dps)),
                           ("a_8 -> rho", sp.sqrt(3) / 2, Estimate(flow[-1].a[0], flow[-1].error, dps))],
