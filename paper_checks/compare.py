@@ -18,7 +18,7 @@ reason. The error estimates themselves are tested against independent references
 in tests/test_error_estimates.py.
 
 On disagreement the evidence names the point, the exact value and the numeric
-value (and prints them on stderr), so a failure can be re-judged by hand.
+value (and logs them as warnings, shown on stderr), so a failure can be re-judged by hand.
 
 >>> import sympy as sp
 >>> ev = compare([("x=1/3", sp.Rational(1, 3), "0.33333333333333333333333333333333")], dps=30)
@@ -32,7 +32,7 @@ False
 """
 from __future__ import annotations
 
-import sys
+import logging
 
 import mpmath
 import sympy as sp
@@ -40,6 +40,8 @@ from mpmath import mp
 
 from numerics.precision import Estimate, check_dps
 from paper_checks.registry import Evidence
+
+log = logging.getLogger(__name__)
 
 DEFAULT_GUARD = 5
 _EXTRA = 15   # digits of headroom for evaluating the exact side
@@ -125,8 +127,8 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
                f"exact {first['exact'][:24]} vs numeric {first['numeric'][:24]} ({first['reason']})")
     if not quiet:
         for b in bad:
-            print(f"[{what}] disagreement at {b['point']}: exact {b['exact']}  numeric {b['numeric']}  "
-                  f"|diff| {b['difference']} ({b['reason']})", file=sys.stderr)
+            log.warning("[%s] disagreement at %s: exact %s  numeric %s  |diff| %s (%s)",
+                        what, b["point"], b["exact"], b["numeric"], b["difference"], b["reason"])
     return Evidence(False, summary, details)
 
 

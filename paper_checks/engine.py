@@ -27,6 +27,7 @@ Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import sys
 import time
@@ -35,6 +36,9 @@ from dataclasses import dataclass, field
 
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
 from proofs.errors import MalformedInput, UnknownName
+
+# INFO: one line per claim when stderr is not a terminal; the CLI shows these (rgdnn.cli)
+log = logging.getLogger(__name__)
 
 FAILING = ("FAILS", "ERROR", "open: error")
 
@@ -134,7 +138,7 @@ def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifac
             bar.set_postfix_str(c.id + (" (training)" if c.slow else ""))
         elif progress is None and not sys.stderr.isatty():
             # a log file gets one line per claim instead of a redrawn bar
-            print(f"rgdnn check [{i}/{len(claims)}] {c.id}{' (training)' if c.slow else ''}", file=sys.stderr, flush=True)
+            log.info("rgdnn check [%d/%d] %s%s", i, len(claims), c.id, " (training)" if c.slow else "")
         if quick and c.slow and c.id not in named:
             results.append(Result(c, "skipped", None, 0.0))
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import platform
 import sys
@@ -15,6 +16,9 @@ import time
 from fractions import Fraction
 
 from paper_checks import engine, figures
+
+# INFO: one line per figure drawn; the CLI shows these (rgdnn.cli)
+log = logging.getLogger(__name__)
 
 
 def _figure_jobs(results, artifacts, quick, progress=False):
@@ -143,7 +147,7 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
     for title, job in jobs:
         t0 = time.perf_counter()
         if progress:
-            print(f"report: drawing {title} ...", file=sys.stderr, flush=True)
+            log.info("report: drawing %s ...", title)
         try:
             name, caption = job(figdir)
             lines += [f"### {title}", "", f"![{title}](figures/{name})", "", caption, "",
