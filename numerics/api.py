@@ -75,7 +75,8 @@ def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int =
 def _backend(chain: Chain, scheme: str) -> ModuleType:
     if chain.is_ising and scheme == "block":
         raise NotSupported("block-spin RG is defined here for continuous spins only; use --scheme decimation for Ising")
-    name = "numerics.exact" if (scheme == "decimation" and (chain.is_ising or chain.is_gaussian)) else "numerics.general"
+    exact = scheme == "decimation" and (chain.is_ising or chain.is_gaussian)
+    name = "numerics.exact" if exact else "numerics.general"
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -132,7 +132,8 @@ def _gaussian_fixed_point(chain, b, dps, certify=False):
         eigenvalues = tuple(to_mpf(e) for e in eig)
         exponents = tuple(None if e == 0 else mpmath.log(abs(e)) / mpmath.log(b) for e in eigenvalues)
     note = ("line of fixed points K = 0 in (K, a): the flow lands at (0, rho), rho = sqrt(a_1^2 - K^2) invariant; "
-            "Jacobian diag(0, 1, ...): super-stable across the line (exponent -infinity, shown as null), marginal along it")
+            "Jacobian diag(0, 1, ...): super-stable across the line (exponent -infinity, shown as null), "
+            "marginal along it")
     zeros = tuple(mpmath.mpf(0) for _ in range(chain.n - 1))
     enclosure = None
     if certify:

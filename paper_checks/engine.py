@@ -94,7 +94,8 @@ def select(only: str | Iterable[str] | None = None, quick: bool = False,
         for i in ids:
             if i not in reg:
                 near = difflib.get_close_matches(i, list(reg), n=3, cutoff=0.4)
-                hint = f"; did you mean {', '.join(near)}?" if near else f"; {len(reg)} claims are registered (rgdnn check --list)"
+                hint = (f"; did you mean {', '.join(near)}?" if near
+                        else f"; {len(reg)} claims are registered (rgdnn check --list)")
                 if not isinstance(i, str) or not re.fullmatch(r"[\w.\-]+", i):
                     raise MalformedInput("claim id", i, "ids are dotted names such as gaussian.fixed_point "
                                          "(rgdnn check --list)")

@@ -140,7 +140,8 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
         "|---|---|---|---:|---|",
     ]
     for r in results:
-        lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} | {_md_escape(r.summary)} |")
+        lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} "
+                     f"| {_md_escape(r.summary)} |")
     lines += ["", "## Figures", ""]
     jobs = _figure_jobs(results, artifacts, quick, progress=progress and sys.stderr.isatty())
     listing = []
@@ -164,7 +165,8 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
                   "| objective | data K | chi-hat | s.e. | theta* | R^L(theta) |", "|---|---:|---|---|---|---|"]
         fmt = lambda d: "-" if not d else ", ".join(f"{k} {v:.4g}" for k, v in d.items())  # noqa: E731
         for r in runs:
-            lines.append(f"| {r.get('objective')} | {r.get('data', {}).get('K', float('nan')):.4g} | {fmt(r.get('chi'))} "
+            lines.append(f"| {r.get('objective')} | {r.get('data', {}).get('K', float('nan')):.4g} "
+                         f"| {fmt(r.get('chi'))} "
                          f"| {fmt(r.get('se'))} | {fmt(r.get('theta_star'))} | {fmt(r.get('rg_L'))} |")
         lines.append("")
     lines += ["## Claims in detail", ""]

@@ -13,7 +13,7 @@ Chain(K=2/5, a=(1/2, 1/10))
 Traceback (most recent call last):
 ...
 proofs.errors.InadmissibleParameter: inadmissible a_1 = 9/10: the Gaussian chain needs a_1 > |K| = 1 (a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)
-"""
+"""  # noqa: E501 (the doctest shows an exception message, one line)
 from __future__ import annotations
 
 import fractions
@@ -106,7 +106,7 @@ def exact_rational(value: RationalLike, name: str = "value") -> sp.Rational:
     Traceback (most recent call last):
     ...
     proofs.errors.MalformedInput: malformed K '0.1': floats are not exact (0.1 is not 1/10); pass a decimal string such as '0.1' or a Fraction
-    """
+    """  # noqa: E501 (the doctest shows an exception message, one line)
     if isinstance(value, bool):
         raise MalformedInput(name, repr(value), "expected a number, got a bool")
     if isinstance(value, sp.Rational):

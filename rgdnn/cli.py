@@ -78,7 +78,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    parser = _Parser(prog="rgdnn", description="Symbolic-numeric proof companion: RG on exponential-family chains vs trained FCDNNs.")
+    parser = _Parser(prog="rgdnn",
+                     description="Symbolic-numeric proof companion: RG on exponential-family chains vs trained FCDNNs.")
     from rgdnn import __version__
     parser.add_argument("--version", action="version", version=f"rgdnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

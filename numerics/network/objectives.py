@@ -386,7 +386,8 @@ class GaussianPrior:
 
     def sample_at_center(self, batch, generator):
         from numerics.network.sampler import GaussianRingSampler
-        return GaussianRingSampler(float(self.center[0]), float(self.center[1]), self.N, self.dtype).sample(batch, generator)
+        sampler = GaussianRingSampler(float(self.center[0]), float(self.center[1]), self.N, self.dtype)
+        return sampler.sample(batch, generator)
 
 
 class DiscretePrior:

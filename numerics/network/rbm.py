@@ -1,4 +1,4 @@
-"""Restricted Boltzmann machine with +-1 hidden units: variational RG (Mehta & Schwab, arXiv 1410.3831; docs/theory.md 4.2).
+"""Restricted Boltzmann machine, +-1 hidden units: variational RG (Mehta & Schwab, arXiv 1410.3831; docs/theory.md 4.2).
 
 Spin visible units, v in {-1, +1}^N, hidden h in {-1, +1}^M:
 

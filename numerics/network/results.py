@@ -1,4 +1,4 @@
-"""The results study: the objectives x standard examples (docs/theory.md 6, Ising included) x seeds, and the circularity demonstrations.
+"""The results study: objectives x standard examples (docs/theory.md 6, Ising included) x seeds; circularity demos.
 
 ``table`` trains every (example, objective, seed) with the default configuration and returns one
 row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
@@ -210,7 +210,8 @@ def markdown(rows, demos=None, command="", figure=None):
         L.append("")
     if rows:
         L += ["## Summary: equivalence with theta* (and with R^L(theta) for decimate)", "",
-              "| objective | kind | equivalent | different | undetermined | no chi-hat | z: agree / disagree / inconclusive |",
+              "| objective | kind | equivalent | different | undetermined | no chi-hat "
+              "| z: agree / disagree / inconclusive |",
               "|---|---|---|---|---|---|---|"]
         for obj in dict.fromkeys(r["objective"] for r in rows):
             rs = [r for r in rows if r["objective"] == obj]

@@ -103,11 +103,13 @@ def _cumulant_expansion_vs_quadrature(dps):
         lead = -kap[8] * s_ ** 8 / mpmath.factorial(8)
         bound = 2 * abs(kap[10]) * s_ ** 10 / mpmath.factorial(10) + mpmath.mpf(10) ** -(dps)
         ok = abs(residual - lead) <= bound
-        details = {"s": mpmath.nstr(s_, 10), "residual": mpmath.nstr(residual, 15), "kappa_8 term": mpmath.nstr(lead, 15),
+        details = {"s": mpmath.nstr(s_, 10), "residual": mpmath.nstr(residual, 15),
+                   "kappa_8 term": mpmath.nstr(lead, 15),
                    "bound (next term)": mpmath.nstr(bound, 3), "dps": dps,
                    "kappa": {k: mpmath.nstr(v, 12) for k, v in kap.items()}}
     return Evidence(bool(ok), f"cumulant series to s^6 vs quadrature: residual {details['residual']} matches the "
-                    f"kappa_8 term {details['kappa_8 term']} within the next term {details['bound (next term)']}", details)
+                    f"kappa_8 term {details['kappa_8 term']} within the next term {details['bound (next term)']}",
+                    details)
 
 
 @claim("foundation.gaussian-closure",
@@ -193,7 +195,8 @@ def check_gaussian_fixed_points(ctx):
             kp2, ap2 = step(0, a0 + hq)
             km2, am2 = step(0, a0 - hq)
             jac_Ka, jac_aa = (kp2 - km2) / (2 * h), (ap2 - am2) / (2 * h)
-        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0), ("da'/da", jac_aa, 1)):
+        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0),
+                                 ("da'/da", jac_aa, 1)):
             rows.append((f"b={b} {name} at (0, 7/8)", exact, val))
         eig = api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues
         # the reported eigenvalues must be the exact ones (full tolerance) and match the differences (below)
@@ -237,7 +240,8 @@ def check_free_energy_rg(ctx):
             def A_quad(Kx, ax):
                 Kf, af = to_mpf(Kx), to_mpf(ax)
                 return (mpmath.log(2 * mpmath.pi) / 2
-                        - mpmath.quad(lambda t: mpmath.log(2 * af - 2 * Kf * mpmath.cos(t)), [0, mpmath.pi, 2 * mpmath.pi])
+                        - mpmath.quad(lambda t: mpmath.log(2 * af - 2 * Kf * mpmath.cos(t)),
+                                      [0, mpmath.pi, 2 * mpmath.pi])
                         / (4 * mpmath.pi))
             D = G.determinant(b - 1).xreplace({G.K: Kq, G.a: aq})
             g = ((b - 1) * mpmath.log(2 * mpmath.pi) - mpmath.log(to_mpf(D))) / (2 * b)
@@ -245,7 +249,8 @@ def check_free_energy_rg(ctx):
             rhs = A_quad(Kp, ap) / b + g
         rows.append((f"Gaussian (1, 1/2), b={b}: A(theta) vs A(theta')/b + g", lhs, rhs))
         closed = api.moments(GAUSSIAN, dps=dps, lags=1)
-        rows.append((f"Gaussian (1, 1/2): closed-form A vs quadrature (b={b} pass)", lhs, Estimate(closed.A, closed.error, dps)))
+        rows.append((f"Gaussian (1, 1/2): closed-form A vs quadrature (b={b} pass)", lhs,
+                     Estimate(closed.A, closed.error, dps)))
     for b in (2, 3, 4):
         with mp.workdps(dps + GUARD_DIGITS):
             Kf = to_mpf(ISING.K)

@@ -1,4 +1,4 @@
-"""rgdnn results: the objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations."""
+"""rgdnn results: the objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demos."""
 from __future__ import annotations
 
 import json
@@ -56,7 +56,8 @@ def run(args):
             rows, demos, command = data["rows"], data["demonstrations"], data.get("command", "rgdnn results")
             command += f"`, rendered by `rgdnn results --from-json {args.from_json}"
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MalformedInput("from-json", args.from_json, f"not a results file written by --json-out ({exc})") from None
+            raise MalformedInput("from-json", args.from_json,
+                                 f"not a results file written by --json-out ({exc})") from None
     else:
         examples = examples_from_keys(args.examples)
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
