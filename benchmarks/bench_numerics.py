@@ -143,7 +143,8 @@ def bench_solve(dps_list):
                     E, Q = mpmath.eigsy(M)
                     te = time.perf_counter() - t
                 lam_e = max(E) * mpmath.exp(-transfer.log_shift(p, grid))   # fast.lam is scaled by e^(-s)
-                _line(f"solve {name} dps {dps} eigenvalue", _digits([transfer.arb_to_mpf(fast.lam)], [lam_e]), tf, te + 0, "eigsy")
+                _line(f"solve {name} dps {dps} eigenvalue", _digits([transfer.arb_to_mpf(fast.lam)], [lam_e]),
+                      tf, te + 0, "eigsy")
 
 
 def _fp(K, a, dps):
@@ -178,11 +179,13 @@ def bench_cli(dps_list):
         for dps in dps_list:
             target = 5.0 if dps <= 30 else 20.0
             t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "rgdnn", "fixed-point", "--K", K, "--a", *a, "--dps", str(dps), "--json"],
+            r = subprocess.run([sys.executable, "-m", "rgdnn", "fixed-point", "--K", K, "--a", *a,
+                                "--dps", str(dps), "--json"],
                                cwd=root, capture_output=True, text=True)
             secs = time.perf_counter() - t
             ok = "ok" if r.returncode == 0 else f"FAILED ({r.stderr.strip()[-80:]})"
-            print(f"{'rgdnn fixed-point ' + name + ' dps ' + str(dps):<38} {ok:>13}   {secs:8.3f} s   target {target:5.1f} s"
+            print(f"{'rgdnn fixed-point ' + name + ' dps ' + str(dps):<38} {ok:>13}   {secs:8.3f} s   "
+                  f"target {target:5.1f} s"
                   f"   ratio {secs / target:5.2f} of target {'(met)' if secs < target else '(NOT met)'}", flush=True)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import rgdnn.cli as c; c.build_parser()"], cwd=root, capture_output=True)

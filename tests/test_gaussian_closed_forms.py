@@ -79,7 +79,8 @@ def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
             assert gap <= 2 * u_abs ** (N - r) / (2 * rho_f * (1 - u_abs ** N)) + mpmath.mpf(10) ** -35
 
 
-@pytest.mark.parametrize("K, a, rule", [("1", "0.9", "a_1 > |K|"), ("1", "1", "a_1 = |K| is the massless critical chain"),
+@pytest.mark.parametrize("K, a, rule", [("1", "0.9", "a_1 > |K|"),
+                                        ("1", "1", "a_1 = |K| is the massless critical chain"),
                                         ("0", "-1", "highest non-zero coefficient must be positive")])
 def test_inadmissible_gaussian_rejected(K, a, rule):
     with pytest.raises(InadmissibleParameter, match="a_1") as err:

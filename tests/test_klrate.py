@@ -99,7 +99,8 @@ def test_known_quartic_divergence_from_high_precision_moments():
     star = api.fixed_point(Chain.polynomial("0.5", ["-1", "0.25"]), dps=20)
     ts = (0.0, *map(float, star.a))
     s = hp(ts)
-    ref_star = float(s.A - p.A + p.corr[0] * DOUBLE_WELL[0] + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], ts[1:])))
+    ref_star = float(s.A - p.A + p.corr[0] * DOUBLE_WELL[0]
+                     + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], ts[1:])))
     d_star = kl_rate(DOUBLE_WELL, ts)
     assert abs(d_star - ref_star) < 1e-10 and d_star > 0.1    # the double well is far from its fixed point
 

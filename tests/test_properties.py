@@ -137,7 +137,8 @@ def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
         rows = []
         for m in range(steps + 1):
             Km, am = gaussian_from_rho_u(rho, u)
-            rows += [(f"{chain!r}, b={b}, step {m}: K", Km, pts[m].K), (f"{chain!r}, b={b}, step {m}: a_1", am, pts[m].a[0])]
+            rows += [(f"{chain!r}, b={b}, step {m}: K", Km, pts[m].K),
+                     (f"{chain!r}, b={b}, step {m}: a_1", am, pts[m].a[0])]
             u = gaussian_block_u(u, b)
     _assert(compare(rows, dps=DPS))
 
@@ -234,7 +235,8 @@ def test_sextic_virial_identity(chain):
     mom = api.moments(chain, dps=DPS, lags=1)
     with mpmath.workdps(DPS + 10):
         a = [mpmath.mpf(x.p) / x.q for x in chain.a]
-        lhs = sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1)) - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0]
+        lhs = (sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1))
+               - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0])
     _assert(compare([(f"{chain!r}: virial", 1, Estimate(lhs, 20 * mom.error, DPS))], dps=DPS, need_error=True))
 
 
