@@ -61,6 +61,7 @@ def main(argv=None):
           f"{'met' if met else 'MISSED'}   start-up baseline `derive --list` {base:.2f} s, ratio {derive / base:.1f}")
 
     import sympy as sp
+
     from numerics import api
     from proofs import gaussian as G
     from proofs.examples import GAUSSIAN as EXAMPLE
@@ -91,8 +92,10 @@ def main(argv=None):
         ok &= met
         print(f"Gaussian flow, {steps} steps at 50 digits (numerics.api.flow, two precisions for the error): "
               f"{t_flow * 1e3:8.2f} ms  goal < 1 s  {'met' if met else 'MISSED'}")
-        print(f"  baseline sympy exact recursion + evalf:  {t_exact * 1e3:8.2f} ms  (baseline / flow = {t_exact / t_flow:.2f})")
-        print(f"  baseline sympy evalf of the closed form: {t_evalf * 1e3:8.2f} ms  (baseline / flow = {t_evalf / t_flow:.2f})")
+        print(f"  baseline sympy exact recursion + evalf:  {t_exact * 1e3:8.2f} ms  "
+              f"(baseline / flow = {t_exact / t_flow:.2f})")
+        print(f"  baseline sympy evalf of the closed form: {t_evalf * 1e3:8.2f} ms  "
+              f"(baseline / flow = {t_evalf / t_flow:.2f})")
     cli = min(fresh(["flow", "--K", "0.5", "--a", "1", "--dps", "50", "--json"]) for _ in range(r))
     print(f"  fresh process `rgdnn flow --K 0.5 --a 1 --dps 50 --json`: {cli:.2f} s "
           f"(start-up `rgdnn derive --list` {base:.2f} s)")

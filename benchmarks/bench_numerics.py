@@ -127,8 +127,12 @@ def bench_solve(dps_list):
         for dps in dps_list:
             grid = transfer.choose_grid(p, dps + 4)
             bits = digits_to_bits(dps + 10)
-            t = time.perf_counter(); fast = FAST_SOLVE(p, grid, bits, lags=1); tf = time.perf_counter() - t
-            t = time.perf_counter(); slow = mpmath_solve(p, grid, bits, lags=1); ts = time.perf_counter() - t
+            t = time.perf_counter()
+            fast = FAST_SOLVE(p, grid, bits, lags=1)
+            tf = time.perf_counter() - t
+            t = time.perf_counter()
+            slow = mpmath_solve(p, grid, bits, lags=1)
+            ts = time.perf_counter() - t
             with mp.workdps(dps + 10):
                 vf = [transfer.arb_to_mpf(x) for x in fast.m + fast.C]
                 vs = [transfer.arb_to_mpf(x) for x in slow.m + slow.C]
@@ -136,9 +140,12 @@ def bench_solve(dps_list):
                 ef, _, _ = transfer.float_blocks(p, grid)
                 with mp.workprec(bits):
                     M, _, _ = _mp_blocks(p, grid)
-                    t = time.perf_counter(); E, Q = mpmath.eigsy(M); te = time.perf_counter() - t
+                    t = time.perf_counter()
+                    E, Q = mpmath.eigsy(M)
+                    te = time.perf_counter() - t
                 lam_e = max(E) * mpmath.exp(-transfer.log_shift(p, grid))   # fast.lam is scaled by e^(-s)
-                _line(f"solve {name} dps {dps} eigenvalue", _digits([transfer.arb_to_mpf(fast.lam)], [lam_e]), tf, te + 0, "eigsy")
+                _line(f"solve {name} dps {dps} eigenvalue", _digits([transfer.arb_to_mpf(fast.lam)], [lam_e]),
+                      tf, te + 0, "eigsy")
 
 
 def _fp(K, a, dps):
@@ -150,13 +157,17 @@ def bench_fixed_point(dps_list, naive=True):
     for name, K, a in WELLS:
         for dps in dps_list:
             _use(FAST_SOLVE)
-            t = time.perf_counter(); x = _fp(K, a, dps); tf = time.perf_counter() - t
+            t = time.perf_counter()
+            x = _fp(K, a, dps)
+            tf = time.perf_counter() - t
             ref = _fp(K, a, dps + 20)
             with mp.workdps(dps + 20):
                 dg = _digits(x, ref)
             if naive:
                 _use(mpmath_solve)
-                t = time.perf_counter(); _fp(K, a, dps); ts = time.perf_counter() - t
+                t = time.perf_counter()
+                _fp(K, a, dps)
+                ts = time.perf_counter() - t
                 _use(FAST_SOLVE)
                 _line(f"fixed point {name} dps {dps}", dg, tf, ts, "mpmath-refine")
             else:
@@ -169,11 +180,13 @@ def bench_cli(dps_list):
         for dps in dps_list:
             target = 5.0 if dps <= 30 else 20.0
             t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "rgdnn", "fixed-point", "--K", K, "--a", *a, "--dps", str(dps), "--json"],
+            r = subprocess.run([sys.executable, "-m", "rgdnn", "fixed-point", "--K", K, "--a", *a,
+                                "--dps", str(dps), "--json"],
                                cwd=root, capture_output=True, text=True)
             secs = time.perf_counter() - t
             ok = "ok" if r.returncode == 0 else f"FAILED ({r.stderr.strip()[-80:]})"
-            print(f"{'rgdnn fixed-point ' + name + ' dps ' + str(dps):<38} {ok:>13}   {secs:8.3f} s   target {target:5.1f} s"
+            print(f"{'rgdnn fixed-point ' + name + ' dps ' + str(dps):<38} {ok:>13}   {secs:8.3f} s   "
+                  f"target {target:5.1f} s"
                   f"   ratio {secs / target:5.2f} of target {'(met)' if secs < target else '(NOT met)'}", flush=True)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import rgdnn.cli as c; c.build_parser()"], cwd=root, capture_output=True)

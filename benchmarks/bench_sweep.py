@@ -59,11 +59,13 @@ def sweep_time(sp, workers, cell_fn=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=1500, help="training steps per cell (default 1500, TrainConfig's for decimate)")
+    ap.add_argument("--steps", type=int, default=1500,
+                    help="training steps per cell (default 1500, TrainConfig's for decimate)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each sweep; the best is reported")
     ap.add_argument("--noop-cells", type=int, default=200, help="no-op cells for the pure overhead")
     opts = ap.parse_args(argv)
     import torch
+
     from paper_checks.sweep.cell import train_cell
     from paper_checks.sweep.spec import SweepSpec
 
@@ -91,7 +93,8 @@ def main(argv=None):
     sp_cells, sp_e2e = best[1][1] / best[2][1], best[1][0] / best[2][0]
     print(f"speedup 2 workers over 1: cells phase {sp_cells:.2f}x, end to end {sp_e2e:.2f}x "
           f"(goal >= {GOAL}x: {'met' if sp_cells >= GOAL else 'NOT met'} on the cells phase)")
-    print(f"  = 2 x (speed of a cell while two run, relative to one: {best[1][2] / best[2][2]:.2f}; 1.0 = cores not contended) "
+    print(f"  = 2 x (speed of a cell while two run, relative to one: {best[1][2] / best[2][2]:.2f}; "
+          "1.0 = cores not contended) "
           f"x (scheduling efficiency {sp_cells / 2 / (best[1][2] / best[2][2]):.2f})")
     over = (best[1][1] - t_direct) / n
     print(f"Dask overhead per real cell vs direct, (1 worker cells phase - direct) / cells: {over * 1000:.0f} ms "

@@ -6,3 +6,7 @@ Precision is scoped: every function takes ``dps`` and works inside
 """
 # The package version lives in the lowest layer that records it (run manifests); rgdnn re-exports it.
 __version__ = "0.1.0"
+
+# The modules; numerics.api is the entry point the upper layers use.
+__all__ = ["__version__", "api", "arbtools", "blas", "blockspin", "certify", "decimation", "exact", "fixedpoint",
+           "general", "klrate", "network", "precision", "projection", "singlesite", "transfer"]

@@ -8,11 +8,17 @@ and block-spin RG). Both modules implement the same three functions.
 from __future__ import annotations
 
 import importlib
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from proofs.errors import MalformedInput, NotConverged, NotSupported
 from numerics.precision import check_dps
+from proofs.errors import MalformedInput, NotConverged, NotSupported
+
+if TYPE_CHECKING:
+    from proofs.family import Chain
 
 SCHEMES = ("decimation", "block")
 
@@ -21,9 +27,9 @@ SCHEMES = ("decimation", "block")
 class Point:
     """A numeric chain parameter theta = (K; a_1..a_n) with its absolute error estimate."""
 
-    K: object
-    a: tuple
-    error: object
+    K: Any                      # mpf (Any: mpmath publishes no types)
+    a: tuple[Any, ...]
+    error: Any
     note: str = ""              # e.g. "on the edge a_2 = 0: ... constrained projection"
 
 
@@ -31,32 +37,32 @@ class Point:
 class FixedPoint:
     """The fixed point a flow reaches, in coordinates (K, a_1..a_n)."""
 
-    K: object
-    a: tuple
-    error: object
-    eigenvalues: tuple          # of the Jacobian of the (projected) RG map, in (K, a) coordinates
+    K: Any
+    a: tuple[Any, ...]
+    error: Any
+    eigenvalues: tuple[Any, ...]    # of the Jacobian of the (projected) RG map, in (K, a) coordinates
     dps: int
     scheme: str
     b: int
-    exponents: tuple = ()       # y = log|lambda| / log b
-    enclosure: object = None    # certified interval box, or None
+    exponents: tuple[Any, ...] = ()     # y = log|lambda| / log b
+    enclosure: Any = None       # certified interval box, or None
     note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
-    eigenvalues_error: object = None    # absolute error estimate of the eigenvalues (None: unknown)
+    eigenvalues_error: Any = None       # absolute error estimate of the eigenvalues (None: unknown)
 
 
 @dataclass(frozen=True)
 class Moments:
     """Infinite-chain A(theta), single-site moments m_2..m_2n and correlations C(1..lags)."""
 
-    A: object
-    m: tuple
-    corr: tuple
-    error: object
+    A: Any
+    m: tuple[Any, ...]
+    corr: tuple[Any, ...]
+    error: Any
     dps: int
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-def _validate(scheme="decimation", b=2, steps=0, dps=30):
+def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int = 30) -> None:
     if scheme not in SCHEMES:
         raise MalformedInput("scheme", scheme, f"choose one of {', '.join(SCHEMES)}")
     if isinstance(b, bool) or not isinstance(b, int) or not 2 <= b <= 64:
@@ -66,10 +72,11 @@ def _validate(scheme="decimation", b=2, steps=0, dps=30):
     check_dps(dps)
 
 
-def _backend(chain, scheme):
+def _backend(chain: Chain, scheme: str) -> ModuleType:
     if chain.is_ising and scheme == "block":
         raise NotSupported("block-spin RG is defined here for continuous spins only; use --scheme decimation for Ising")
-    name = "numerics.exact" if (scheme == "decimation" and (chain.is_ising or chain.is_gaussian)) else "numerics.general"
+    exact = scheme == "decimation" and (chain.is_ising or chain.is_gaussian)
+    name = "numerics.exact" if exact else "numerics.general"
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
@@ -79,11 +86,11 @@ def _backend(chain, scheme):
                            f"(needs {name})") from None
 
 
-def _singular_as_not_converged(what, chain, scheme, dps):
+def _singular_as_not_converged(what: str, chain: Chain, scheme: str, dps: int) -> AbstractContextManager[None]:
     """Newton and Jacobian steps solve linear systems; mpmath raises ZeroDivisionError when one is
     numerically singular. That is the method failing on this chain, reported as NotConverged."""
     @contextmanager
-    def guard():
+    def guard() -> Iterator[None]:
         try:
             yield
         except ZeroDivisionError as exc:
@@ -94,21 +101,22 @@ def _singular_as_not_converged(what, chain, scheme, dps):
     return guard()
 
 
-def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
+def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6, dps: int = 30) -> list[Point]:
     """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input."""
     _validate(scheme, b, steps, dps)
     with _singular_as_not_converged("flow", chain, scheme, dps):
         return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
 
 
-def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
+def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: int = 30,
+                certify: bool = False) -> FixedPoint:
     """The fixed point the flow from ``chain`` reaches, with Jacobian eigenvalues."""
     _validate(scheme, b, 0, dps)
     with _singular_as_not_converged("fixed point", chain, scheme, dps):
         return _backend(chain, scheme).fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
 
 
-def moments(chain, *, dps=30, lags=4):
+def moments(chain: Chain, *, dps: int = 30, lags: int = 4) -> Moments:
     """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain."""
     _validate(dps=dps)
     if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 1000:

@@ -21,9 +21,8 @@ import fractions
 import math
 
 import mpmath
-from flint import arb, ctx, fmpq, fmpz
-
 import sympy as sp
+from flint import arb, ctx, fmpq, fmpz
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 import mpmath
-from flint import acb, arb, arb_mat
+from flint import acb, arb
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits, to_arb
@@ -88,7 +88,8 @@ def krawczyk(a_mid, m_hat, m_err, dps, radius):
         B = [c + arb(0, 1) * to_arb(radius) for c in am]
         top = max(k for k in range(1, n + 1) if a_mid[k - 1] != 0)
         amax = max(abs(float(x)) for x in a_mid)
-        L = arb(math.ceil((float(dps + 30) * 2.303 / float(a_mid[top - 1])) ** (1 / (2 * top)) + 2 * math.sqrt(amax / float(a_mid[top - 1]))))
+        L = arb(math.ceil((float(dps + 30) * 2.303 / float(a_mid[top - 1])) ** (1 / (2 * top))
+                          + 2 * math.sqrt(amax / float(a_mid[top - 1]))))
         Fm, Jm = _F_and_jac(am, mb, L)
         FB, JB = _F_and_jac(B, mb, L)
         if Fm is None or FB is None:
@@ -110,7 +111,8 @@ def krawczyk(a_mid, m_hat, m_err, dps, radius):
         if not inside:
             return None, f"K(B) not inside B at radius {mpmath.nstr(radius, 3)}"
         with mp.workdps(dps + 5):
-            box = [(mpmath.nstr(arb_to_mpf(arb(k.lower())), dps + 10), mpmath.nstr(arb_to_mpf(arb(k.upper())), dps + 10)) for k in K]
+            box = [(mpmath.nstr(arb_to_mpf(arb(k.lower())), dps + 10),
+                    mpmath.nstr(arb_to_mpf(arb(k.upper())), dps + 10)) for k in K]
             width = max(arb_to_mpf(arb(k.upper())) - arb_to_mpf(arb(k.lower())) for k in K)
         return box, width
 

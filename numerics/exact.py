@@ -21,7 +21,7 @@ the last working digit is added).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import sympy as sp
@@ -37,7 +37,7 @@ from proofs.errors import NotSupported
 _ISING_Q_FROM = 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lambdify(args, expr):
     return sp.lambdify(args, expr, modules="mpmath")
 
@@ -132,7 +132,8 @@ def _gaussian_fixed_point(chain, b, dps, certify=False):
         eigenvalues = tuple(to_mpf(e) for e in eig)
         exponents = tuple(None if e == 0 else mpmath.log(abs(e)) / mpmath.log(b) for e in eigenvalues)
     note = ("line of fixed points K = 0 in (K, a): the flow lands at (0, rho), rho = sqrt(a_1^2 - K^2) invariant; "
-            "Jacobian diag(0, 1, ...): super-stable across the line (exponent -infinity, shown as null), marginal along it")
+            "Jacobian diag(0, 1, ...): super-stable across the line (exponent -infinity, shown as null), "
+            "marginal along it")
     zeros = tuple(mpmath.mpf(0) for _ in range(chain.n - 1))
     enclosure = None
     if certify:

@@ -18,15 +18,12 @@ edge a_n -> 0 is continued in the subfamily, and the note says so.
 """
 from __future__ import annotations
 
-import math
-
 import mpmath
-import numpy as np
 from mpmath import mp
 from tqdm import tqdm
 
 from numerics import blockspin, decimation
-from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits
+from numerics.arbtools import arb_to_mpf, digits_to_bits
 from numerics.projection import project
 from numerics.transfer import Params, choose_grid, evaluate, solve
 from proofs.errors import NotConverged
@@ -111,7 +108,8 @@ def jacobian(p, scheme, b, dps):
             def deriv(hh):
                 if edge:   # second-order forward difference: a_n < 0 is not normalizable
                     f0, f1, f2 = at(0), at(hh), at(2 * hh)
-                    return [[(-3 * f0[k][i] + 4 * f1[k][i] - f2[k][i]) / (2 * hh) for i in range(n + 1)] for k in (0, 1)]
+                    return [[(-3 * f0[k][i] + 4 * f1[k][i] - f2[k][i]) / (2 * hh) for i in range(n + 1)]
+                            for k in (0, 1)]
                 fp, fm = at(hh), at(-hh)
                 return [[(fp[k][i] - fm[k][i]) / (2 * hh) for i in range(n + 1)] for k in (0, 1)]
 
@@ -213,7 +211,7 @@ def block_fixed_point(p, b, dps, probe=8):
         bits = digits_to_bits(W)
         theta = [q.K] + list(q.a)
         tol = mpmath.mpf(10) ** -(W - 3)
-        for it in range(40):
+        for _it in range(40):
             E = _conserved_system(theta, grid, b, bits, n, m2_0)
             h = mpmath.mpf(10) ** -12
             J = mpmath.matrix(n + 1, n + 1)
@@ -228,7 +226,8 @@ def block_fixed_point(p, b, dps, probe=8):
             if max(abs(x) for x in dx) < tol:
                 break
         else:
-            raise NotConverged("block-spin fixed-point Newton did not converge", partial=theta, error=max(abs(x) for x in dx))
+            raise NotConverged("block-spin fixed-point Newton did not converge", partial=theta,
+                               error=max(abs(x) for x in dx))
         # error: one Newton correction with refined values (fine vs coarse grid)
         fine = choose_grid(Params(theta[0], tuple(theta[1:])), dps + 4).refined()
         E2 = _conserved_system(theta, fine, b, digits_to_bits(W + 10), n, m2_0)

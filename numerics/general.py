@@ -79,7 +79,8 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     enclosure = None
     if certify:
         from numerics import certify as cert
-        values = converged_values(Params.from_chain(chain), dps) if scheme == "decimation" and not chain.is_ising else None
+        values = (converged_values(Params.from_chain(chain), dps)
+                  if scheme == "decimation" and not chain.is_ising else None)
         enclosure, cnote = cert.certify(chain, fp, err, scheme, b, dps, values)
         notes.append(cnote)
     with mp.workdps(dps + 10):

@@ -18,7 +18,7 @@ True
 Traceback (most recent call last):
 ...
 proofs.errors.InadmissibleParameter: inadmissible m_4 = 0.9: no distribution has m_4 <= m_2^2 = 1.0 (Hankel positivity); the target is not realizable
-"""
+"""  # noqa: E501 (the doctest shows an exception message, one line)
 from __future__ import annotations
 
 import math
@@ -28,7 +28,7 @@ import numpy as np
 from mpmath import mp
 
 from numerics.api import Point
-from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits
+from numerics.arbtools import arb_to_mpf, digits_to_bits
 from numerics.precision import check_dps, to_mpf
 from numerics.transfer import Params, choose_grid, evaluate, float_covariance, solve
 from proofs.errors import InadmissibleParameter, MalformedInput, NotConverged
@@ -238,7 +238,8 @@ def _edge_projection(c1, m, dps, start, target_err):
         mismatch = (t_top - v.m[-1]) / t_top
     details = dict(details)
     if kkt:
-        details["edge"] = (f"on the edge a_{n} = 0: the target m_{2 * n} = {mpmath.nstr(t_top, 8)} is beyond the family "
+        details["edge"] = (f"on the edge a_{n} = 0: the target m_{2 * n} = {mpmath.nstr(t_top, 8)} "
+                           "is beyond the family "
                            f"(the subfamily gives {mpmath.nstr(v.m[-1], 8)}); constrained projection")
     else:
         details["edge"] = (f"continued in the subfamily a_{n} = 0: a_{n} fell below the resolvable 1e-6 m_2^-{n}; "

@@ -23,7 +23,8 @@ radius) as the error of the fine value.
 >>> v = evaluate(Params.from_chain(Chain.ising("0.8")), dps=20, lags=2)
 >>> from mpmath import mp, tanh, mpf, log, cosh
 >>> with mp.workdps(20):
-...     ok = abs(v.C[1] - tanh(mpf("0.8")) ** 2) < mpf(10) ** -19 and abs(v.A - log(2 * cosh(mpf("0.8")))) < mpf(10) ** -19
+...     ok = (abs(v.C[1] - tanh(mpf("0.8")) ** 2) < mpf(10) ** -19
+...           and abs(v.A - log(2 * cosh(mpf("0.8")))) < mpf(10) ** -19)
 >>> ok
 True
 """
@@ -501,7 +502,8 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
         vals = Values(
             A=arb_to_mpf(fine.A), m=tuple(arb_to_mpf(x) for x in fine.m), C=tuple(arb_to_mpf(x) for x in fine.C),
             S={k: arb_to_mpf(v) for k, v in fine.S.items()},
-            err_A=_diff(fine.A, coarse.A, fine.tail), err_m=tuple(_diff(f, c, fine.tail) for f, c in zip(fine.m, coarse.m)),
+            err_A=_diff(fine.A, coarse.A, fine.tail),
+            err_m=tuple(_diff(f, c, fine.tail) for f, c in zip(fine.m, coarse.m)),
             err_C=tuple(_diff(f, c, fine.tail) for f, c in zip(fine.C, coarse.C)),
             err_S={k: _diff(fine.S[k], coarse.S[k], fine.tail) for k in fine.S},
             dps=dps,

@@ -4,3 +4,5 @@ A claim is a declared row (``paper_checks.registry.claim``); the modules in
 ``paper_checks.claims`` register them on import; ``paper_checks.engine.run``
 runs them and returns verdicts with evidence.
 """
+
+__all__ = ["claims", "compare", "engine", "figures", "protocol", "registry", "report", "sweep"]

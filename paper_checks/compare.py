@@ -18,7 +18,7 @@ reason. The error estimates themselves are tested against independent references
 in tests/test_error_estimates.py.
 
 On disagreement the evidence names the point, the exact value and the numeric
-value (and prints them on stderr), so a failure can be re-judged by hand.
+value (and logs them as warnings, shown on stderr), so a failure can be re-judged by hand.
 
 >>> import sympy as sp
 >>> ev = compare([("x=1/3", sp.Rational(1, 3), "0.33333333333333333333333333333333")], dps=30)
@@ -32,7 +32,9 @@ False
 """
 from __future__ import annotations
 
-import sys
+import logging
+from collections.abc import Iterable
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -41,11 +43,13 @@ from mpmath import mp
 from numerics.precision import Estimate, check_dps
 from paper_checks.registry import Evidence
 
+log = logging.getLogger(__name__)
+
 DEFAULT_GUARD = 5
 _EXTRA = 15   # digits of headroom for evaluating the exact side
 
 
-def tolerance(dps, guard=DEFAULT_GUARD):
+def tolerance(dps: int, guard: int = DEFAULT_GUARD) -> Any:
     """The agreement threshold 10^-(dps - guard) implied by working at ``dps`` digits."""
     check_dps(dps)
     if not 0 <= guard < dps:
@@ -53,7 +57,7 @@ def tolerance(dps, guard=DEFAULT_GUARD):
     return mpmath.mpf(10) ** -(dps - guard)
 
 
-def to_mp(value, dps):
+def to_mp(value: object, dps: int) -> tuple[Any, Any]:
     """(value, own_error) as mpf at ``dps`` + headroom; sympy expressions are evaluated with evalf.
 
     Floats are refused (not exact, docs/theory.md section 1); strings are read as decimals.
@@ -73,11 +77,12 @@ def to_mp(value, dps):
     return mpmath.mpf(value), err
 
 
-def _s(x, n=12):
+def _s(x: object, n: int = 12) -> str:
     return mpmath.nstr(x, n)
 
 
-def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False, need_error=False):
+def compare(rows: Iterable[tuple[object, object, object]], *, dps: int, guard: int = DEFAULT_GUARD,
+            what: str = "symbolic == numeric", quiet: bool = False, need_error: bool = False) -> Evidence:
     """Evidence that every (point, exact, numeric) row agrees to 10^-(dps - guard).
 
     ``rows``: iterable of (point, exact, numeric); ``point`` is any label (a theta,
@@ -88,7 +93,9 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
     and every disagreement.
     """
     tol = tolerance(dps, guard)
-    bad, worst_digits, n = [], None, 0
+    bad: list[dict[str, str]] = []
+    worst_digits: Any = None     # an mpf from the first row on (no rows is refused below)
+    n = 0
     with mp.workdps(dps + _EXTRA):
         for point, exact, numeric in rows:
             n += 1
@@ -125,17 +132,18 @@ def compare(rows, *, dps, guard=DEFAULT_GUARD, what="symbolic == numeric", quiet
                f"exact {first['exact'][:24]} vs numeric {first['numeric'][:24]} ({first['reason']})")
     if not quiet:
         for b in bad:
-            print(f"[{what}] disagreement at {b['point']}: exact {b['exact']}  numeric {b['numeric']}  "
-                  f"|diff| {b['difference']} ({b['reason']})", file=sys.stderr)
+            log.warning("[%s] disagreement at %s: exact %s  numeric %s  |diff| %s (%s)",
+                        what, b["point"], b["exact"], b["numeric"], b["difference"], b["reason"])
     return Evidence(False, summary, details)
 
 
-def compare_one(exact, numeric, *, dps, point="", guard=DEFAULT_GUARD, what="symbolic == numeric", quiet=False):
+def compare_one(exact: object, numeric: object, *, dps: int, point: object = "", guard: int = DEFAULT_GUARD,
+                what: str = "symbolic == numeric", quiet: bool = False) -> Evidence:
     """``compare`` for a single value."""
     return compare([(point, exact, numeric)], dps=dps, guard=guard, what=what, quiet=quiet)
 
 
-def all_of(evidences, summary=None):
+def all_of(evidences: Iterable[Evidence], summary: str | None = None) -> Evidence:
     """Combine several Evidence into one: passes only when every part passes.
 
     >>> all_of([Evidence(True, "a"), Evidence(False, "b")]).passed
@@ -151,7 +159,8 @@ def all_of(evidences, summary=None):
                                              for e in evidences]})
 
 
-def zscore(estimate, se, reference, *, z_max=3, what="estimate vs reference", point=""):
+def zscore(estimate: object, se: object, reference: object, *, z_max: float = 3, what: str = "estimate vs reference",
+           point: object = "") -> Evidence:
     """Evidence that a sampled estimate agrees with a reference within ``z_max`` standard errors.
 
     z = (estimate - reference) / se; statistical comparisons use z, never a bare

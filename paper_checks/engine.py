@@ -27,14 +27,20 @@ Verdict rules (docs/theory.md: "a check that fails is reported as failing"):
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import sys
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from proofs.errors import MalformedInput, UnknownName
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
+from proofs.errors import MalformedInput, UnknownName
+
+# INFO: one line per claim when stderr is not a terminal; the CLI shows these (rgdnn.cli)
+log = logging.getLogger(__name__)
 
 FAILING = ("FAILS", "ERROR", "open: error")
 
@@ -51,15 +57,15 @@ class Result:
     traceback: str = field(default="", repr=False)
 
     @property
-    def id(self):
+    def id(self) -> str:
         return self.claim.id
 
     @property
-    def fails_run(self):
+    def fails_run(self) -> bool:
         return self.verdict in FAILING
 
     @property
-    def summary(self):
+    def summary(self) -> str:
         if self.error:
             return self.error
         if self.evidence is None:
@@ -67,7 +73,7 @@ class Result:
         return self.evidence.summary
 
 
-def load_registry(reg=None):
+def load_registry(reg: dict[str, Claim] | None = None) -> dict[str, Claim]:
     """The claim registry: ``reg`` if given, else every module in paper_checks.claims loaded."""
     if reg is not None:
         return reg
@@ -76,7 +82,8 @@ def load_registry(reg=None):
     return REGISTRY
 
 
-def select(only=None, quick=False, registry=None):
+def select(only: str | Iterable[str] | None = None, quick: bool = False,
+           registry: dict[str, Claim] | None = None) -> list[Claim]:
     """Claims to run, in id order. ``only``: an id or list of ids (unknown ids are refused).
 
     A slow claim named in ``only`` runs even with ``quick``: asking for it by name wins.
@@ -87,7 +94,8 @@ def select(only=None, quick=False, registry=None):
         for i in ids:
             if i not in reg:
                 near = difflib.get_close_matches(i, list(reg), n=3, cutoff=0.4)
-                hint = f"; did you mean {', '.join(near)}?" if near else f"; {len(reg)} claims are registered (rgdnn check --list)"
+                hint = (f"; did you mean {', '.join(near)}?" if near
+                        else f"; {len(reg)} claims are registered (rgdnn check --list)")
                 if not isinstance(i, str) or not re.fullmatch(r"[\w.\-]+", i):
                     raise MalformedInput("claim id", i, "ids are dotted names such as gaussian.fixed_point "
                                          "(rgdnn check --list)")
@@ -96,16 +104,17 @@ def select(only=None, quick=False, registry=None):
     return [reg[i] for i in sorted(reg)]
 
 
-def verdict(claim, evidence, error):
+def verdict(claim: Claim, evidence: Evidence | None, error: str) -> str:
     """The verdict string for a claim given its evidence (or the error it raised)."""
-    if claim.expected == "open":
-        return "open: error" if error else ("open: holds" if evidence.passed else "open: fails")
     if error:
-        return "ERROR"
+        return "open: error" if claim.expected == "open" else "ERROR"
+    assert evidence is not None, "a check that did not raise returned Evidence (run_claim)"
+    if claim.expected == "open":
+        return "open: holds" if evidence.passed else "open: fails"
     return "holds" if evidence.passed else "FAILS"
 
 
-def run_claim(c, ctx):
+def run_claim(c: Claim, ctx: Context) -> Result:
     """Run one claim's check under ``ctx``; exceptions become an ERROR verdict with their message."""
     t0 = time.perf_counter()
     try:
@@ -118,7 +127,9 @@ def run_claim(c, ctx):
     return Result(c, verdict(c, ev, err), ev, time.perf_counter() - t0, err, tb)
 
 
-def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifacts=None):
+def run(*, only: str | Iterable[str] | None = None, quick: bool = False, dps: int = 30,
+        registry: dict[str, Claim] | None = None, progress: bool | None = None,
+        artifacts: dict[str, Any] | None = None) -> list[Result]:
     """Run the selected claims; returns a list of Result (one per selected claim, in id order).
 
     ``progress``: None shows a bar on an interactive stderr, True always, False never.
@@ -134,7 +145,7 @@ def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifac
             bar.set_postfix_str(c.id + (" (training)" if c.slow else ""))
         elif progress is None and not sys.stderr.isatty():
             # a log file gets one line per claim instead of a redrawn bar
-            print(f"rgdnn check [{i}/{len(claims)}] {c.id}{' (training)' if c.slow else ''}", file=sys.stderr, flush=True)
+            log.info("rgdnn check [%d/%d] %s%s", i, len(claims), c.id, " (training)" if c.slow else "")
         if quick and c.slow and c.id not in named:
             results.append(Result(c, "skipped", None, 0.0))
         else:
@@ -146,7 +157,7 @@ def run(*, only=None, quick=False, dps=30, registry=None, progress=None, artifac
     return results
 
 
-def _bar(total, progress):
+def _bar(total: int, progress: bool | None) -> Any:
     """A tqdm bar on an interactive stderr (or always, when progress is True); None otherwise."""
     if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
@@ -154,7 +165,7 @@ def _bar(total, progress):
     return tqdm(total=total, desc="rgdnn check", unit="claim", file=sys.stderr, leave=False)
 
 
-def exit_code(results):
+def exit_code(results: list[Result]) -> int:
     """0 only when every claim expected to hold does hold and no check crashed (open: error fails).
 
     An empty run is not a pass: checking nothing proves nothing.
@@ -162,9 +173,9 @@ def exit_code(results):
     return 1 if not results or any(r.fails_run for r in results) else 0
 
 
-def counts(results):
+def counts(results: Iterable[Result]) -> dict[str, int]:
     """{verdict: how many}, in a stable order."""
-    out = {}
+    out: dict[str, int] = {}
     for r in results:
         out[r.verdict] = out.get(r.verdict, 0) + 1
     return out

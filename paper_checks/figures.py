@@ -23,7 +23,8 @@ FIG_DPS = 20          # plotting needs ~3 digits; 20 keeps the solver in its tes
 
 # docs/theory.md section 6 examples, plus a few Gaussian starts that show the whole (K, a_1) plane
 GAUSSIAN_STARTS = [("1", "0.5"), ("1", "0.9"), ("1", "-0.7"), ("2", "1.9"), ("0.6", "0.2"), ("1.5", "-1.45")]
-QUARTIC_EXAMPLES = [(label, e.K, list(e.a)) for label, e in (("single well", EX.SINGLE_WELL), ("double well", EX.DOUBLE_WELL))]
+QUARTIC_EXAMPLES = [(label, e.K, list(e.a))
+                    for label, e in (("single well", EX.SINGLE_WELL), ("double well", EX.DOUBLE_WELL))]
 
 
 def _plt():

@@ -12,8 +12,9 @@ Register a claim in a few lines (the check returns Evidence):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 PROVENANCES = ("paper", "standard", "formalization")
 EXPECTED = ("holds", "open")
@@ -29,7 +30,7 @@ class Evidence:
 
     passed: bool
     summary: str
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,13 @@ class Context:
 
     dps: int = 30
     quick: bool = False          # skip training-based checks
-    artifacts: dict = field(default_factory=dict)   # figures/data a check leaves for the report
+    artifacts: dict[str, Any] = field(default_factory=dict)   # figures/data a check leaves for the report
 
 
 @dataclass(frozen=True)
 class Claim:
+    """One registered claim: what is claimed, where it comes from, and the check that decides it."""
+
     id: str
     statement: str
     provenance: str
@@ -52,7 +55,7 @@ class Claim:
     section: str = ""            # docs/theory.md section or paper equation
     slow: bool = False           # needs training; skipped by --quick
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
             raise ValueError(f"claim {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
         if self.expected not in EXPECTED:
@@ -61,18 +64,22 @@ class Claim:
 
 REGISTRY: dict[str, Claim] = {}
 
+# A check: the run's Context in, Evidence out.
+Check = Callable[[Context], Evidence]
 
-def claim(id, statement, *, provenance, hypotheses, expected="holds", section="", slow=False, registry=None):
+
+def claim(id: str, statement: str, *, provenance: str, hypotheses: str, expected: str = "holds", section: str = "",
+          slow: bool = False, registry: dict[str, Claim] | None = None) -> Callable[[Check], Check]:
     """Decorator: register ``check(ctx) -> Evidence`` as the claim ``id``."""
     reg = REGISTRY if registry is None else registry
 
-    def register(check):
+    def register(check: Check) -> Check:
         if id in reg:
             raise ValueError(f"claim id {id!r} registered twice")
         c = Claim(id=id, statement=statement, provenance=provenance, hypotheses=hypotheses,
                   check=check, expected=expected, section=section, slow=slow)
         reg[id] = c
-        check.claim = c
+        check.claim = c          # type: ignore[attr-defined]  # the claim travels with its check function
         return check
 
     return register

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime
 import json
-from fractions import Fraction
+import logging
 import os
 import platform
 import sys
 import time
+from fractions import Fraction
 
 from paper_checks import engine, figures
+
+# INFO: one line per figure drawn; the CLI shows these (rgdnn.cli)
+log = logging.getLogger(__name__)
 
 
 def _figure_jobs(results, artifacts, quick, progress=False):
@@ -136,14 +140,15 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
         "|---|---|---|---:|---|",
     ]
     for r in results:
-        lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} | {_md_escape(r.summary)} |")
+        lines.append(f"| `{r.id}` | {r.claim.provenance} | **{r.verdict}** | {r.seconds:.1f} "
+                     f"| {_md_escape(r.summary)} |")
     lines += ["", "## Figures", ""]
     jobs = _figure_jobs(results, artifacts, quick, progress=progress and sys.stderr.isatty())
     listing = []
     for title, job in jobs:
         t0 = time.perf_counter()
         if progress:
-            print(f"report: drawing {title} ...", file=sys.stderr, flush=True)
+            log.info("report: drawing %s ...", title)
         try:
             name, caption = job(figdir)
             lines += [f"### {title}", "", f"![{title}](figures/{name})", "", caption, "",
@@ -160,7 +165,8 @@ def write_report(outdir, results, *, artifacts=None, quick=False, dps=30, progre
                   "| objective | data K | chi-hat | s.e. | theta* | R^L(theta) |", "|---|---:|---|---|---|---|"]
         fmt = lambda d: "-" if not d else ", ".join(f"{k} {v:.4g}" for k, v in d.items())  # noqa: E731
         for r in runs:
-            lines.append(f"| {r.get('objective')} | {r.get('data', {}).get('K', float('nan')):.4g} | {fmt(r.get('chi'))} "
+            lines.append(f"| {r.get('objective')} | {r.get('data', {}).get('K', float('nan')):.4g} "
+                         f"| {fmt(r.get('chi'))} "
                          f"| {fmt(r.get('se'))} | {fmt(r.get('theta_star'))} | {fmt(r.get('rg_L'))} |")
         lines.append("")
     lines += ["## Claims in detail", ""]

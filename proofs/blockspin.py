@@ -1,4 +1,4 @@
-"""Variance-preserving block-spin RG in exact arithmetic: the n = 1 map and the decoupled eigenvalues (docs/theory.md 3.3).
+"""Variance-preserving block-spin RG, exact: the n = 1 map and the decoupled eigenvalues (docs/theory.md 3.3).
 
 Block sums S_j = x_(jb) + .. + x_(jb+b-1) of the Gaussian chain (C(r) = u^|r| / (2 rho)),
 rescaled so that Var(y) = Var(x), projected onto the n = 1 family by matching

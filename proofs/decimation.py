@@ -17,19 +17,18 @@ products of single-site cumulants kappa_2k; ``coarse_terms`` lists every couplin
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from proofs import gaussian, ising
 from proofs.derivation import Derivation
-from proofs.laplace import cumulant_series, cumulants_in_moments, laplace, moment_symbol
 from proofs.family import PolynomialMeasure, TwoPointMeasure
-
+from proofs.laplace import cumulant_series, cumulants_in_moments, laplace, moment_symbol
 from proofs.symbols import K, a_pos, kappa, s, x, y1, y2  # noqa: F401  (kappa is re-exported)
 
 
-@lru_cache(maxsize=None)
+@cache
 def moments_in_cumulants(order):
     """{m_(2k): polynomial in kappa_2 .. kappa_2k}, inverting ``cumulants_in_moments`` term by term."""
     kap = cumulants_in_moments(order)
@@ -72,7 +71,7 @@ def _log_truncated(F, order):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def bond_expansion(b, order):
     """-log(F_b(y_1, y_2) / z^(b-1)) to K^order, in cumulants kappa_2k of the single-site law.
 
@@ -94,7 +93,7 @@ def bond_expansion(b, order):
     return sp.expand(-logF.subs(moments_in_cumulants(order + 2)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def coarse_terms(b, order):
     """The coarse Hamiltonian's terms to K^order: on-site shifts of a_k and the bond couplings.
 
@@ -108,7 +107,8 @@ def coarse_terms(b, order):
             couplings[(p, q)] = sp.factor_terms(c)
         elif p:
             onsite[p // 2] = sp.factor_terms(onsite.get(p // 2, 0) + 2 * c)
-    return {"onsite": dict(sorted(onsite.items())), "couplings": dict(sorted(couplings.items(), key=lambda t: (t[0][0] + t[0][1], -t[0][0])))}
+    return {"onsite": dict(sorted(onsite.items())),
+            "couplings": dict(sorted(couplings.items(), key=lambda t: (t[0][0] + t[0][1], -t[0][0])))}
 
 
 def _reassembles(terms, b, order):
@@ -148,13 +148,13 @@ def derive_b2(order=6):
           "each kept site keeps its own V and collects one Laplace-transform term per bond.")
     # small-K expansion: the Laplace route (cumulant series of L) against the moment route (bond_expansion)
     M = order // 2
-    kap = {2 * j: kappa(j) for j in range(1, M + 1)}
     laplace_route = -sp.Add(*[kappa(j) * (K * (y1 + y2)) ** (2 * j) / sp.factorial(2 * j) for j in range(1, M + 1)])
     d.equal(bond_expansion(2, order), sp.expand(laplace_route),
             f"By the definition of cumulants, -log(L(s)/z) = -sum_j kappa_2j s^(2j)/(2j)!; at s = K (y_1 + y_2) and "
             f"to order K^{order} this agrees with averaging the expanded exponential over x (moments of mu "
             "rewritten as cumulants):",
-            show=(rf"-\log \frac{{L(K(y_1+y_2))}}{{z}} = -\sum_{{j=1}}^{{{M}}} \frac{{\kappa_{{2j}} K^{{2j}} (y_1+y_2)^{{2j}}}}"
+            show=(rf"-\log \frac{{L(K(y_1+y_2))}}{{z}} = -\sum_{{j=1}}^{{{M}}} "
+                  rf"\frac{{\kappa_{{2j}} K^{{2j}} (y_1+y_2)^{{2j}}}}"
                   rf"{{(2j)!}} + O(K^{{{order + 2}}})"))
     T = coarse_terms(2, order)
     d.check(_reassembles(T, 2, order), f"Every coupling generated to order K^{order}: coefficient of each "
@@ -179,7 +179,8 @@ def derive_b2(order=6):
             show=rf"K' = {sp.latex(Kp)}")
     d.check(all(c.subs(gk) == 0 for pq, c in T["couplings"].items() if pq != (1, 1))
             and all(c.subs(gk) == 0 for k, c in T["onsite"].items() if k > 1),
-            "... every other coupling and on-site shift vanishes ...", r"[y_1^p y_2^q]\,H' = 0 \;(p + q > 2), \quad a_k' = a_k = 0 \;(k \ge 2)",
+            "... every other coupling and on-site shift vanishes ...",
+            r"[y_1^p y_2^q]\,H' = 0 \;(p + q > 2), \quad a_k' = a_k = 0 \;(k \ge 2)",
             "substitution of the Gaussian cumulants")
     d.equal(gaussian.a + T["onsite"][1].subs(gk), ap, "... and a' = a - K^2/(2a).", show=rf"a' = {sp.latex(ap)}")
     # Ising: y^2 = 1 folds every coupling into y_1 y_2 and constants
@@ -188,7 +189,8 @@ def derive_b2(order=6):
     exact = sp.series(ising.recursion(2), K, 0, order + 1).removeO()
     d.equal(-folded, exact, f"Two-point measure (y^2 = 1, kappa_2 = 1, kappa_4 = -2, ...): all odd-odd couplings fold "
             f"into y_1 y_2, and the resummed coupling agrees with the exact atanh(tanh^2 K) to order K^{order}:",
-            show=rf"K' = {sp.latex(-folded)} + O(K^{{{order + 2}}}) = \operatorname{{atanh}}(\tanh^2 K) + O(K^{{{order + 2}}})")
+            show=rf"K' = {sp.latex(-folded)} + O(K^{{{order + 2}}}) = "
+                 rf"\operatorname{{atanh}}(\tanh^2 K) + O(K^{{{order + 2}}})")
     return d
 
 
@@ -204,13 +206,16 @@ def derive_general_b(order=6, bs=(3, 4)):
                           "y_1 = x_0 and y_2 = x_b."))
     d.say(r"Integrating the sites one at a time from the left, each integral is a Laplace transform of $\mu$ "
           r"at a point set by its left neighbour: $F_b(y_1, y_2) = \int \mu(dx)\, e^{K y_1 x} F_{b-1}(x, y_2)$ "
-          r"with $F_1(y_1, y_2) = e^{K y_1 y_2}$, and $H'(y) = \sum_i [V(y_i) - \log (F_b(y_i, y_{i+1}) / z^{b-1})]$ + const.")
-    d.equal(K * y1 * x + K * x * y2, K * (y1 + y2) * x, "For b = 2 the recursion gives back F_2(y_1, y_2) = L(K (y_1 + y_2)).",
+          r"with $F_1(y_1, y_2) = e^{K y_1 y_2}$, and "
+          r"$H'(y) = \sum_i [V(y_i) - \log (F_b(y_i, y_{i+1}) / z^{b-1})]$ + const.")
+    d.equal(K * y1 * x + K * x * y2, K * (y1 + y2) * x,
+            "For b = 2 the recursion gives back F_2(y_1, y_2) = L(K (y_1 + y_2)).",
             show=r"F_2(y_1, y_2) = \int \mu(dx)\, e^{K y_1 x} e^{K x y_2} = L\big(K(y_1 + y_2)\big)")
     for b in bs:
         T = coarse_terms(b, order)
         d.check(_reassembles(T, b, order), f"b = {b}: every coupling generated to order K^{order} (the exponential "
-                f"expanded and averaged over the {b - 1} independent integrated sites, moments rewritten as cumulants):",
+                f"expanded and averaged over the {b - 1} independent integrated sites, moments rewritten as "
+                "cumulants):",
                 _coupling_table(T), "the listed terms reassemble the expansion exactly (nothing dropped)")
         d.equal(sp.expand(T["couplings"][(1, 1)]).coeff(K, b), -kappa(1) ** (b - 1),
                 f"b = {b}: the leading nearest-neighbour coupling is kappa_2^(b-1) K^b (a path of b bonds through "

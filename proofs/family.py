@@ -13,16 +13,24 @@ Chain(K=2/5, a=(1/2, 1/10))
 Traceback (most recent call last):
 ...
 proofs.errors.InadmissibleParameter: inadmissible a_1 = 9/10: the Gaussian chain needs a_1 > |K| = 1 (a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)
-"""
+"""  # noqa: E501 (the doctest shows an exception message, one line)
 from __future__ import annotations
 
 import fractions
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy as sp
 
 from proofs.errors import InadmissibleParameter, MalformedInput, brief
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    # What the constructors read exactly (floats are refused at run time: not exact).
+    RationalLike: TypeAlias = str | int | fractions.Fraction | sp.Rational
 
 _MAX_NUMBER_TEXT = 200
 # Literals are bounded before any exact arithmetic: '1e999999999' would otherwise build a
@@ -40,7 +48,7 @@ NUMBER_RULE = (f"expected a decimal or rational number such as 0.5, -1, 1/10 or 
                f"(at most {MAX_DIGITS} digits, |exponent| <= {MAX_EXPONENT})")
 
 
-def read_rational(text, name="value"):
+def read_rational(text: str, name: str = "value") -> fractions.Fraction:
     """Exact Fraction of a decimal ('-2.5e-3') or ratio ('-1/4') literal, bounded before it is built.
 
     Only decimal digits are read (no 0x/0o/0b, no underscores, no inf/nan); the exponent and
@@ -82,12 +90,12 @@ def read_rational(text, name="value"):
     return fractions.Fraction(mant * 10 ** e) if e >= 0 else fractions.Fraction(mant, 10 ** -e)
 
 
-def _brief(text, width=30):
+def _brief(text: str, width: int = 30) -> str:
     """``text`` cut to ``width`` characters for an error message."""
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def exact_rational(value, name="value"):
+def exact_rational(value: RationalLike, name: str = "value") -> sp.Rational:
     """Exact sympy Rational from a decimal/rational string, int, Fraction or Rational.
 
     Floats are refused: the float 0.1 is not 1/10 and shifts m_2 by ~4e-18.
@@ -98,7 +106,7 @@ def exact_rational(value, name="value"):
     Traceback (most recent call last):
     ...
     proofs.errors.MalformedInput: malformed K '0.1': floats are not exact (0.1 is not 1/10); pass a decimal string such as '0.1' or a Fraction
-    """
+    """  # noqa: E501 (the doctest shows an exception message, one line)
     if isinstance(value, bool):
         raise MalformedInput(name, repr(value), "expected a number, got a bool")
     if isinstance(value, sp.Rational):
@@ -120,19 +128,19 @@ def exact_rational(value, name="value"):
 class PolynomialMeasure:
     """mu(dx) = exp(-V_a(x)) dx with V_a(x) = sum_{k=1..n} a_k x^(2k)."""
 
-    a: tuple
+    a: tuple[sp.Rational, ...]
 
     @property
-    def n(self):
+    def n(self) -> int:
         """Number of coefficients, trailing zeros included (a = (a_1, 0) has n = 2)."""
         return len(self.a)
 
     @property
-    def degree(self):
+    def degree(self) -> int:
         """Index m of the highest non-zero coefficient a_m (0 if all vanish)."""
         return max((k for k, ak in enumerate(self.a, 1) if ak != 0), default=0)
 
-    def V(self, x):
+    def V(self, x: sp.Expr) -> sp.Expr:
         """The on-site potential V_a(x) as a sympy expression in x."""
         return sp.Add(*[ak * x ** (2 * k) for k, ak in enumerate(self.a, 1)])
 
@@ -141,7 +149,7 @@ class PolynomialMeasure:
 class TwoPointMeasure:
     """Ising: counting measure on {-1, +1}; no potential."""
 
-    support = (-1, 1)
+    support: ClassVar[tuple[int, int]] = (-1, 1)
 
 
 @dataclass(frozen=True)
@@ -151,12 +159,12 @@ class Chain:
     K: sp.Rational
     mu: PolynomialMeasure | TwoPointMeasure
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_admissible(self.K, self.mu)
 
     # -- constructors -------------------------------------------------------
     @classmethod
-    def polynomial(cls, K, a):
+    def polynomial(cls, K: RationalLike, a: RationalLike | Iterable[RationalLike]) -> Chain:
         """Chain with V_a(x) = sum a_k x^(2k); K and a_k as strings, ints or Fractions."""
         if isinstance(a, (str, int, fractions.Fraction, sp.Rational, float)):
             a = [a]
@@ -170,45 +178,46 @@ class Chain:
         return cls(exact_rational(K, "K"), PolynomialMeasure(a))
 
     @classmethod
-    def gaussian(cls, a, K):
+    def gaussian(cls, a: RationalLike, K: RationalLike) -> Chain:
         """The n = 1 chain V(x) = a x^2."""
         return cls.polynomial(K, [a])
 
     @classmethod
-    def ising(cls, K):
+    def ising(cls, K: RationalLike) -> Chain:
         """The Ising chain: spins in {-1, +1}, coupling K."""
         return cls(exact_rational(K, "K"), TwoPointMeasure())
 
     # -- views --------------------------------------------------------------
     @property
-    def is_ising(self):
+    def is_ising(self) -> bool:
         return isinstance(self.mu, TwoPointMeasure)
 
     @property
-    def a(self):
+    def a(self) -> tuple[sp.Rational, ...]:
         """(a_1, ..., a_n); empty for Ising."""
-        return () if self.is_ising else self.mu.a
+        return self.mu.a if isinstance(self.mu, PolynomialMeasure) else ()
 
     @property
-    def n(self):
-        return 0 if self.is_ising else self.mu.n
+    def n(self) -> int:
+        """Number of coefficients a_1 .. a_n; 0 for Ising."""
+        return self.mu.n if isinstance(self.mu, PolynomialMeasure) else 0
 
     @property
-    def is_gaussian(self):
+    def is_gaussian(self) -> bool:
         """True when V is quadratic, including the edge a = (a_1, 0, ...) of larger families."""
-        return not self.is_ising and self.mu.degree == 1
+        return isinstance(self.mu, PolynomialMeasure) and self.mu.degree == 1
 
-    def natural_parameters(self):
+    def natural_parameters(self) -> tuple[sp.Rational, ...]:
         """(K, -a_1, ..., -a_n), paired with (sum x_i x_{i+1}, sum x_i^2, ..., sum x_i^(2n))."""
         return (self.K,) + tuple(-ak for ak in self.a)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.is_ising:
             return f"Chain.ising(K={self.K})"
         return f"Chain(K={self.K}, a=({', '.join(map(str, self.a))}{',' if self.n == 1 else ''}))"
 
 
-def _check_admissible(K, mu):
+def _check_admissible(K: object, mu: object) -> None:
     if not isinstance(K, sp.Rational):
         raise MalformedInput("K", repr(K), "must be an exact rational (use Chain.polynomial or exact_rational)")
     if isinstance(mu, TwoPointMeasure):
@@ -232,7 +241,7 @@ def _check_admissible(K, mu):
     am = mu.a[m - 1]
     if reason == TOP_NOT_POSITIVE:
         raise InadmissibleParameter(f"a_{m}", am, "the highest non-zero coefficient must be positive, "
-                                    f"else exp(-V) is not integrable")
+                                    "else exp(-V) is not integrable")
     raise InadmissibleParameter("a_1", am, f"the Gaussian chain needs a_1 > |K| = {brief(abs(K))} "
                                 "(a_1 = |K| is the massless critical chain, a_1 < |K| is not normalizable)")
 
@@ -241,7 +250,7 @@ def _check_admissible(K, mu):
 ALL_ZERO, TOP_NOT_POSITIVE, GAUSSIAN_MASS = "all-zero", "top-not-positive", "gaussian-mass"
 
 
-def admissibility_violation(K, a):
+def admissibility_violation(K: Any, a: Sequence[Any]) -> tuple[int, str] | None:
     """None when exp(-H_theta) is normalizable, else (m, reason): the one admissibility rule.
 
         admissible  <=>  a_m > 0 for the highest non-zero a_m, and a_1 > |K| when m = 1
@@ -254,8 +263,10 @@ def admissibility_violation(K, a):
 
     >>> admissibility_violation(sp.Rational(1, 2), (1, 0)), admissibility_violation(0, (-1, sp.Rational(1, 4)))
     (None, None)
-    >>> admissibility_violation(1, (sp.Rational(9, 10),)), admissibility_violation(0, (1, -1)), admissibility_violation(0, (0, 0))
-    ((1, 'gaussian-mass'), (2, 'top-not-positive'), (0, 'all-zero'))
+    >>> admissibility_violation(1, (sp.Rational(9, 10),)), admissibility_violation(0, (1, -1))
+    ((1, 'gaussian-mass'), (2, 'top-not-positive'))
+    >>> admissibility_violation(0, (0, 0))
+    (0, 'all-zero')
     """
     nonzero = [k for k, ak in enumerate(a, 1) if ak != 0]
     if not nonzero:
@@ -268,7 +279,7 @@ def admissibility_violation(K, a):
     return None
 
 
-def admissible(K, a):
+def admissible(K: Any, a: Sequence[Any]) -> bool:
     """True when theta = (K; a_1, ..., a_n) is admissible (``admissibility_violation`` is None); exact or float.
 
     >>> admissible(sp.Rational(1, 2), (sp.Integer(1),)), admissible(1, (1,))
@@ -277,7 +288,7 @@ def admissible(K, a):
     return admissibility_violation(K, a) is None
 
 
-def admissible_floats(K, a):
+def admissible_floats(K: Any, a: Iterable[Any]) -> bool:
     """The float view of ``admissible`` for the numerics: the same rule on float(K), float(a_k).
 
     >>> admissible_floats(0.4, [0.5, 0.1]), admissible_floats(0.5, [0.5]), admissible_floats(0.5, [0.6, 0.0])

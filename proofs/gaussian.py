@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -48,7 +48,7 @@ def single_site_moment(k):
     return sp.factorial2(2 * k - 1) / (2 * rho) ** k
 
 
-@lru_cache(maxsize=None)
+@cache
 def determinant(n):
     """D_n: determinant of the n x n tridiagonal matrix with 2a on the diagonal and -K beside it.
 
@@ -64,7 +64,7 @@ def determinant(n):
     return sp.expand(2 * a * determinant(n - 1) - K ** 2 * determinant(n - 2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion(bb):
     """(K', a') after decimation by ``bb``: K' = K^b / D_(b-1), a' = a - K^2 D_(b-2) / D_(b-1).
 
@@ -76,14 +76,14 @@ def recursion(bb):
     return (K ** bb / D1, a - K ** 2 * D2 / D1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def jacobian(bb):
     """The Jacobian d(K', a') / d(K, a) of ``recursion(bb)`` as a sympy Matrix in K, a."""
     Kp, ap = recursion(bb)
     return sp.Matrix([[sp.diff(Kp, K), sp.diff(Kp, a)], [sp.diff(ap, K), sp.diff(ap, a)]])
 
 
-@lru_cache(maxsize=None)
+@cache
 def jacobian_on_fixed_line(bb):
     """The Jacobian at a point (0, a) of the fixed line K = 0: diag(0, 1) for every b >= 2.
 
@@ -305,12 +305,14 @@ def derive_recursion():
         quad = sp.expand((J.T * Mi * J)[0] / 2)
         Kp, ap = recursion(bb)
         # each kept site ends two bonds: on-site gain 2 x (half the y_1^2 coefficient)
-        d.equal(quad.coeff(y1_, 1).coeff(y2_, 1), Kp, f"b = {bb}: the y_1 y_2 term of J^T M^-1 J / 2 is the new coupling ...",
+        d.equal(quad.coeff(y1_, 1).coeff(y2_, 1), Kp,
+                f"b = {bb}: the y_1 y_2 term of J^T M^-1 J / 2 is the new coupling ...",
                 show=rf"K' = \frac{{K^{{{bb}}}}}{{D_{{{n}}}}} = {sp.latex(sp.factor(Kp))}")
         d.equal(a - 2 * quad.coeff(y1_, 2), ap, "... and the y^2 terms, one from each of a site's two bonds, lower a.",
                 show=rf"a' = a - \frac{{K^2 D_{{{n - 1}}}}}{{D_{{{n}}}}} = {sp.latex(sp.factor(ap))}")
     d.equal(_D_closed(_n) - 2 * a * _D_closed(_n - 1) + (a ** 2 - rho ** 2) * _D_closed(_n - 2), 0,
-            "With rho^2 = a^2 - K^2, D_n = ((a + rho)^(n+1) - (a - rho)^(n+1)) / (2 rho) solves D_n = 2a D_(n-1) - K^2 D_(n-2) ...",
+            "With rho^2 = a^2 - K^2, D_n = ((a + rho)^(n+1) - (a - rho)^(n+1)) / (2 rho) solves "
+            "D_n = 2a D_(n-1) - K^2 D_(n-2) ...",
             simplifiers=_ps(_n), show=r"D_n = \frac{(a+\rho)^{n+1} - (a-\rho)^{n+1}}{2\rho}")
     d.check(sp.simplify(_D_closed(0) - 1) == 0 and sp.simplify(_D_closed(1) - 2 * a) == 0,
             "... with D_0 = 1 and D_1 = 2a.", r"D_0 = 1,\quad D_1 = 2a", "substitution n = 0, 1 and simplify")
@@ -318,7 +320,8 @@ def derive_recursion():
             "The coordinates (rho, u), rho = sqrt(a^2 - K^2), u = K/(a + rho), invert to:",
             rf"K = {sp.latex(K_OF_U)},\quad a = {sp.latex(A_OF_U)}",
             "substitution: a^2 - K^2 - rho^2 and K - u (a + rho) cancel to 0")
-    d.check(sp.cancel(A_OF_U + rho - 2 * rho / (1 - u ** 2)) == 0 and sp.cancel(A_OF_U - rho - 2 * rho * u ** 2 / (1 - u ** 2)) == 0,
+    d.check(sp.cancel(A_OF_U + rho - 2 * rho / (1 - u ** 2)) == 0
+            and sp.cancel(A_OF_U - rho - 2 * rho * u ** 2 / (1 - u ** 2)) == 0,
             "In these coordinates", r"a + \rho = \frac{2\rho}{1 - u^2},\qquad a - \rho = \frac{2 \rho u^2}{1 - u^2}",
             "substitution, cancel")
     wq = w                                  # w = 1 - u^2 > 0; the identity below holds for any w
@@ -340,10 +343,12 @@ def derive_recursion():
                 show=rf"a'^2 - K'^2 = a^2 - K^2 \quad (b = {bb})")
     d.equal((_up ** (bsym ** _m)) ** bsym, _up ** (bsym ** (_m + 1)),
             "By induction the orbit after m steps is the inverse map at t = u^(b^m):",
-            simplifiers=[("powdenest+powsimp", lambda e: sp.simplify(sp.powsimp(sp.powdenest(e, force=True), force=True)))],
+            simplifiers=[("powdenest+powsimp",
+                          lambda e: sp.simplify(sp.powsimp(sp.powdenest(e, force=True), force=True)))],
             show=rf"K_m = {sp.latex(K_OF_U.subs(u, t))},\quad a_m = {sp.latex(A_OF_U.subs(u, t))},\quad t = u^{{b^m}}")
     xi = -1 / sp.log(_up)
-    d.equal(-1 / sp.log(_up ** bsym), xi / bsym, "Correlation length xi = -1/log|u| (C(r) = C(0) e^(-r/xi)): one step divides it by b.",
+    d.equal(-1 / sp.log(_up ** bsym), xi / bsym,
+            "Correlation length xi = -1/log|u| (C(r) = C(0) e^(-r/xi)): one step divides it by b.",
             simplifiers=[("expand_log", lambda e: sp.simplify(sp.expand_log(e, force=True)))],
             show=r"\xi = -\frac{1}{\log |u|},\qquad \xi' = -\frac{1}{\log |u^b|} = \frac{\xi}{b}")
     return d
@@ -352,8 +357,11 @@ def derive_recursion():
 def derive_fixed_points():
     """Derivation: Gaussian fixed points in (K, a), r = K/a and u, with eigenvalues and exponents."""
     from proofs.derivation import Derivation
-    d = Derivation("gaussian-fixed-points", "Gaussian chain: fixed points, stability and exponents in three coordinates",
-                   "3.1", intro="Fixed points and their exponents depend on the coordinates, so each is quoted with its coordinate.")
+    d = Derivation("gaussian-fixed-points",
+                   "Gaussian chain: fixed points, stability and exponents in three coordinates",
+                   "3.1",
+                   intro="Fixed points and their exponents depend on the coordinates, so each is quoted with its "
+                         "coordinate.")
     for bb in (2, 3, 4):
         Kp, ap = recursion(bb)
         d.check(sp.cancel(Kp.subs(K, 0)) == 0 and sp.cancel(ap.subs(K, 0) - a) == 0,
@@ -366,14 +374,16 @@ def derive_fixed_points():
                 "sympy Jacobian of the exact recursion, evaluated at K = 0")
     d.check(sp.limit(K_OF_U.subs(u, t), t, 0) == 0 and sp.limit(A_OF_U.subs(u, t), t, 0) == rho,
             "Since rho is invariant and t = u^(b^m) -> 0 for |u| < 1, the flow from (K, a) lands at theta* = (0, rho):",
-            r"\lim_{m\to\infty} (K_m, a_m) = (0, \rho) = \big(0, \sqrt{a^2 - K^2}\big)", "sympy limit t -> 0 of the orbit")
+            r"\lim_{m\to\infty} (K_m, a_m) = (0, \rho) = \big(0, \sqrt{a^2 - K^2}\big)",
+            "sympy limit t -> 0 of the orbit")
     Kp, ap = recursion(2)
     d.check(sp.cancel(Kp.subs(K, a) - a / 2) == 0 and sp.cancel(ap.subs(K, a) - a / 2) == 0,
             "The critical point (a, a) is not fixed in (K, a): it maps to (a/2, a/2).",
             r"(a, a) \mapsto (a/2, a/2)", "substitution K = a")
     rr = sp.Symbol("r", real=True)
     rp = sp.cancel((Kp / ap).subs(K, rr * a))
-    d.equal(rp, rr ** 2 / (2 - rr ** 2), "In the ratio r = K/a (b = 2):", show=rf"r' = {sp.latex(rr ** 2 / (2 - rr ** 2))}")
+    d.equal(rp, rr ** 2 / (2 - rr ** 2), "In the ratio r = K/a (b = 2):",
+            show=rf"r' = {sp.latex(rr ** 2 / (2 - rr ** 2))}")
     fps = sorted(sp.solve(sp.Eq(rp, rr), rr))
     d.check(fps == [-2, 0, 1], "Its fixed points:", r"r^* \in \{-2,\ 0,\ 1\}", "sympy solve r' = r")
     deriv = sp.cancel(sp.diff(rp, rr))
@@ -387,8 +397,10 @@ def derive_fixed_points():
         sols = sorted(sp.solve(sp.Eq(u ** bb, u), u))
         ev = {s_: sp.diff(u ** bb, u).subs(u, s_) for s_ in sols}
         d.check(sols == ([0, 1] if bb == 2 else [-1, 0, 1]) and ev[0] == 0 and ev[1] == bb,
-                f"In u, u' = u^{bb}: fixed points {sols}; u = 0 stable (eigenvalue 0), u = 1 critical (eigenvalue b = {bb}: "
-                f"y_u = 1, nu_u = 1)" + ("; u = -1 (K = -a, antiferromagnetic critical) for odd b." if bb == 3 else "."),
+                f"In u, u' = u^{bb}: fixed points {sols}; u = 0 stable (eigenvalue 0), "
+                f"u = 1 critical (eigenvalue b = {bb}: "
+                f"y_u = 1, nu_u = 1)"
+                + ("; u = -1 (K = -a, antiferromagnetic critical) for odd b." if bb == 3 else "."),
                 rf"u^* \in \{{{', '.join(map(str, sols))}\}},\quad \frac{{du'}}{{du}}\Big|_{{u=1}} = {bb}",
                 "sympy solve u^b = u, derivative b u^(b-1) at each")
     ep = epsilon
@@ -398,7 +410,8 @@ def derive_fixed_points():
             "The two coordinates are related by", rf"u = {sp.latex(u_of_r)}", "substitution K = r a, simplify")
     ser = sp.series(u_of_r.subs(rr, 1 - ep), ep, 0, 1).removeO()
     d.equal(ser, 1 - sp.sqrt(2) * sp.sqrt(ep), "Near r = 1 (r = 1 - epsilon): 1 - u ~ sqrt(2 epsilon), so u is not "
-            "differentiable in r at the critical point. Hence xi ~ 1/(1 - u) ~ (1 - r)^(-1/2): nu = 1/2 in r and nu = 1 "
+            "differentiable in r at the critical point. Hence xi ~ 1/(1 - u) ~ (1 - r)^(-1/2): "
+            "nu = 1/2 in r and nu = 1 "
             "in u describe the same divergence.", show=r"u = 1 - \sqrt{2 (1 - r)} + O(1 - r)")
     return d
 
@@ -414,8 +427,10 @@ def derive_free_energy():
     d.equal(2 * A_OF_U - 2 * K_OF_U * c, 2 * rho / (1 - u ** 2) * (1 + u ** 2 - 2 * u * c),
             "The eigenvalues of Q_N are 2a - 2K cos(2 pi j / N) (Fourier modes); in (rho, u) each factorizes, "
             "with a + rho = 2 rho/(1 - u^2):",
-            show=r"2a - 2K\cos\theta = (a + \rho)\,(1 + u^2 - 2u\cos\theta) = (a + \rho)\,\big(1 - u e^{i\theta}\big)\big(1 - u e^{-i\theta}\big)")
-    d.say(r"Since $\prod_{j=0}^{N-1} (1 - u\,\omega^j) = 1 - u^N$ for $\omega = e^{2\pi i/N}$ (the roots of $t^N - 1$), "
+            show=r"2a - 2K\cos\theta = (a + \rho)\,(1 + u^2 - 2u\cos\theta) = "
+                 r"(a + \rho)\,\big(1 - u e^{i\theta}\big)\big(1 - u e^{-i\theta}\big)")
+    d.say(r"Since $\prod_{j=0}^{N-1} (1 - u\,\omega^j) = 1 - u^N$ for $\omega = e^{2\pi i/N}$ "
+          r"(the roots of $t^N - 1$), "
           r"$\det Q_N = (a + \rho)^N (1 - u^N)^2$.")
     for N in (3, 4, 5):
         Q = sp.Matrix(N, N, lambda i, j: 2 * A_OF_U if i == j else (-K_OF_U if (i - j) % N in (1, N - 1) else 0))
@@ -429,7 +444,8 @@ def derive_free_energy():
     d.equal(AN, FREE_ENERGY.subs(a, P - rho) - sp.log(W) / Nn, "Per site:",
             simplifiers=[("expand_log", lambda e: sp.simplify(sp.expand_log(e, force=True)))],
             show=r"A_N = \frac{1}{N}\log Z_N = \frac12 \log\frac{2\pi}{a + \rho} - \frac{1}{N}\log(1 - u^N)")
-    d.check(all(sp.limit(sp.log(1 - sp.Rational(p, q) ** Nn) / Nn, Nn, sp.oo) == 0 for p, q in ((1, 2), (9, 10), (99, 100))),
+    d.check(all(sp.limit(sp.log(1 - sp.Rational(p, q) ** Nn) / Nn, Nn, sp.oo) == 0
+                for p, q in ((1, 2), (9, 10), (99, 100))),
             "The correction vanishes as N -> infinity for |u| < 1 (|log(1 - u^N)| <= 2|u|^N once |u|^N <= 1/2), so",
             rf"A(\theta) = {sp.latex(FREE_ENERGY)} = {sp.latex(FREE_ENERGY_U)}",
             "sympy limit N -> infinity at u = 1/2, 9/10, 99/100 (the bound covers u < 0)")
@@ -443,9 +459,12 @@ def derive_free_energy():
 
     Ap, Kp_ = A_OF_U.subs(u, _up), K_OF_U.subs(u, _up)
     d.equal(2 * Ap * CN(rN) - Kp_ * CN(rN - 1) - Kp_ * CN(rN + 1), 0,
-            "The finite-N covariance C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N)) solves (Q_N C_N)(r) = 0 for 1 <= r <= N-1 ...",
-            simplifiers=_ps(rN, Nn), show=r"2a\,C_N(r) - K\,C_N(r-1) - K\,C_N(r+1) = 0,\qquad C_N(r) = \frac{u^r + u^{N-r}}{2\rho(1 - u^N)}")
-    d.equal(2 * Ap * CN(0) - 2 * Kp_ * CN(1), 1, "... and (Q_N C_N)(0) = 1 (C_N(-1) = C_N(N-1) = C_N(1)), so C_N is the "
+            "The finite-N covariance C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N)) solves (Q_N C_N)(r) = 0 "
+            "for 1 <= r <= N-1 ...",
+            simplifiers=_ps(rN, Nn),
+            show=r"2a\,C_N(r) - K\,C_N(r-1) - K\,C_N(r+1) = 0,\qquad C_N(r) = \frac{u^r + u^{N-r}}{2\rho(1 - u^N)}")
+    d.equal(2 * Ap * CN(0) - 2 * Kp_ * CN(1), 1,
+            "... and (Q_N C_N)(0) = 1 (C_N(-1) = C_N(N-1) = C_N(1)), so C_N is the "
             "first column of Q_N^(-1):", simplifiers=_ps(Nn), show=r"2a\,C_N(0) - 2K\,C_N(1) = 1")
     d.check(sp.limit(CN(3).subs(_up, sp.Rational(1, 3)), Nn, sp.oo) == COVARIANCE.subs({u: sp.Rational(1, 3), r: 3}),
             "As N -> infinity (|u| < 1) u^(N-r) -> 0 and u^N -> 0:", rf"C(r) = {sp.latex(COVARIANCE)}",
@@ -459,16 +478,22 @@ def derive_free_energy():
     gb = (b - 1) * sp.log(2 * sp.pi) / (2 * b) - sp.log(_D_u(b - 1)) / (2 * b)
     Ap_ = FREE_ENERGY_U.subs(u, _up ** b)
     d.equal(FREE_ENERGY_U.subs(u, _up), Ap_ / b + gb,
-            "Free-energy RG relation: the b - 1 integrated sites contribute sqrt((2 pi)^(b-1)/D_(b-1)) per kept site, so "
+            "Free-energy RG relation: the b - 1 integrated sites contribute sqrt((2 pi)^(b-1)/D_(b-1)) "
+            "per kept site, so "
             "A(theta) = A(theta')/b + g(theta) with",
-            simplifiers=[("expand_log+power_symbols(b)", lambda e: power_symbols(sp.expand(sp.expand_log(e, force=True)), b)),
-                         ("expand_log+simplify", lambda e: sp.simplify(sp.expand_log(sp.expand_power_base(e, force=True), force=True)))],
+            simplifiers=[("expand_log+power_symbols(b)",
+                          lambda e: power_symbols(sp.expand(sp.expand_log(e, force=True)), b)),
+                         ("expand_log+simplify",
+                          lambda e: sp.simplify(sp.expand_log(sp.expand_power_base(e, force=True), force=True)))],
             show=r"g(\theta) = \frac{1}{2b}\Big[(b-1)\log 2\pi - \log D_{b-1}\Big]")
     g_alt = ((b - 1) * sp.log(sp.pi / rho) + b * sp.log(1 - _up ** 2) - sp.log(1 - _up ** (2 * b))) / (2 * b)
     d.equal(gb, g_alt, "(the two forms of g agree)",
-            simplifiers=[("expand_log+power_symbols(b)", lambda e: power_symbols(sp.expand(sp.expand_log(e, force=True)), b)),
-                         ("expand_log+simplify", lambda e: sp.simplify(sp.expand_log(sp.expand_power_base(e, force=True), force=True)))],
-            show=r"\frac{1}{2b}\Big[(b-1)\log 2\pi - \log D_{b-1}\Big] = \frac{1}{2b}\Big[(b-1)\log\frac{\pi}{\rho} + b \log(1 - u^2) - \log(1 - u^{2b})\Big]")
+            simplifiers=[("expand_log+power_symbols(b)",
+                          lambda e: power_symbols(sp.expand(sp.expand_log(e, force=True)), b)),
+                         ("expand_log+simplify",
+                          lambda e: sp.simplify(sp.expand_log(sp.expand_power_base(e, force=True), force=True)))],
+            show=r"\frac{1}{2b}\Big[(b-1)\log 2\pi - \log D_{b-1}\Big] = "
+                 r"\frac{1}{2b}\Big[(b-1)\log\frac{\pi}{\rho} + b \log(1 - u^2) - \log(1 - u^{2b})\Big]")
     Kp, ap = recursion(2)
     g2 = sp.log(sp.pi / a) / 4
     apos = a_pos

@@ -12,7 +12,7 @@ log(2*cosh(K))
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -26,13 +26,13 @@ FREE_ENERGY_Q = -sp.log(q) / 2 + sp.log(1 + q)         # = log(2 cosh |K|) at q 
 CORRELATION = sp.tanh(K) ** r
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion(bb):
     """K' = atanh((tanh K)^b)."""
     return sp.atanh(sp.tanh(K) ** int(bb))
 
 
-@lru_cache(maxsize=None)
+@cache
 def recursion_q(bb):
     """q' = exp(-2 K') as a function of q = exp(-2 K), K > 0: odd over even part of (1 + q)^b.
 
@@ -44,7 +44,7 @@ def recursion_q(bb):
     return odd / even
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivative_at_zero(bb):
     """dK'/dK at the fixed point K* = 0: 0 for every b >= 2 (K' = K^b + O(K^(b+2))).
 
@@ -57,7 +57,8 @@ def derivative_at_zero(bb):
 def derive():
     """Derivation: the Ising chain by the Laplace-transform route; recursion, fixed points, free energy."""
     from proofs.derivation import Derivation
-    d = Derivation("ising", "Ising chain: decimation by the Laplace transform, fixed points and free energy", "2 and 3.1",
+    d = Derivation("ising", "Ising chain: decimation by the Laplace transform, fixed points and free energy",
+                   "2 and 3.1",
                    intro=("Spins x_i in {-1, +1} with counting measure (L(s) = 2 cosh s), H = -K sum_i x_i x_(i+1). "
                           "Write w = e^K > 0 so that every identity is a rational identity in w."))
     ch = lambda z: (w ** z + w ** (-z)) / 2                     # cosh(z K) as a function of w = e^K
@@ -79,13 +80,16 @@ def derive():
     d.check((P * sp.diag(2 * ch(1), w - 1 / w) * P.T - T).applyfunc(sp.cancel) == sp.zeros(2, 2),
             "General b: the transfer matrix T = [[e^K, e^-K], [e^-K, e^K]] has eigenvalues 2 cosh K, 2 sinh K with "
             "eigenvectors (1, 1), (1, -1):",
-            r"T = P \operatorname{diag}(2\cosh K,\, 2\sinh K)\, P^T,\qquad P = \tfrac{1}{\sqrt 2}\begin{pmatrix} 1 & 1 \\ 1 & -1 \end{pmatrix}",
+            r"T = P \operatorname{diag}(2\cosh K,\, 2\sinh K)\, P^T,\qquad "
+            r"P = \tfrac{1}{\sqrt 2}\begin{pmatrix} 1 & 1 \\ 1 & -1 \end{pmatrix}",
             "matrix product, cancel")
     L0, L1 = sp.symbols("Lambda_0 Lambda_1", positive=True)        # (2 cosh K)^b, (2 sinh K)^b, K > 0
     Tb = P * sp.diag(L0, L1) * P.T
     d.check(sp.simplify(Tb[0, 0] - (L0 + L1) / 2) == 0 and sp.simplify(Tb[0, 1] - (L0 - L1) / 2) == 0,
-            "Summing out b - 1 spins is T^b:", r"T^b = \frac12\begin{pmatrix} \Lambda_0 + \Lambda_1 & \Lambda_0 - \Lambda_1 \\ "
-            r"\Lambda_0 - \Lambda_1 & \Lambda_0 + \Lambda_1 \end{pmatrix},\quad \Lambda_0 = (2\cosh K)^b,\ \Lambda_1 = (2\sinh K)^b",
+            "Summing out b - 1 spins is T^b:",
+            r"T^b = \frac12\begin{pmatrix} \Lambda_0 + \Lambda_1 & \Lambda_0 - \Lambda_1 \\ "
+            r"\Lambda_0 - \Lambda_1 & \Lambda_0 + \Lambda_1 \end{pmatrix},\quad "
+            r"\Lambda_0 = (2\cosh K)^b,\ \Lambda_1 = (2\sinh K)^b",
             "matrix product with symbolic eigenvalue powers")
     e2Kp = Tb[0, 0] / Tb[0, 1]
     d.equal((e2Kp - 1) / (e2Kp + 1), L1 / L0, "Matching T^b = c' T(K') (e^(2K') = ratio of entries):",
@@ -93,7 +97,8 @@ def derive():
     for bb in (2, 3, 4, 5):
         Tb_ = (T ** bb).applyfunc(sp.cancel)
         R = Tb_[0, 0] / Tb_[0, 1]
-        d.check(sp.cancel((R - 1) / (R + 1) - tanh(1) ** bb) == 0, f"b = {bb}, every sign of K: T^{bb} computed directly.",
+        d.check(sp.cancel((R - 1) / (R + 1) - tanh(1) ** bb) == 0,
+                f"b = {bb}, every sign of K: T^{bb} computed directly.",
                 rf"\tanh K' = \tanh^{{{bb}}} K", "sympy matrix power in w = e^K, cancel")
     for bb in (2, 3, 4, 5):
         tq = (1 - q) / (1 + q)
@@ -106,8 +111,10 @@ def derive():
         d.check(sols == ([0, 1] if bb == 2 else [-1, 0, 1]) and sp.diff(tt ** bb, tt).subs(tt, 1) == bb
                 and derivative_at_zero(bb) == 0,
                 f"Fixed points of t' = t^{bb} (t = tanh K): {sols}. t = 0 is K* = 0, stable (dK'/dK = 0 there); "
-                f"t = 1 is K* = infinity, unstable (dt'/dt = {bb})" + ("; t = -1 is K* = -infinity for odd b." if bb == 3 else "."),
-                rf"t^* \in \{{{', '.join(map(str, sols))}\}},\quad \frac{{dK'}}{{dK}}\Big|_{{K=0}} = 0,\quad \frac{{dt'}}{{dt}}\Big|_{{t=1}} = {bb}",
+                f"t = 1 is K* = infinity, unstable (dt'/dt = {bb})"
+                + ("; t = -1 is K* = -infinity for odd b." if bb == 3 else "."),
+                rf"t^* \in \{{{', '.join(map(str, sols))}\}},\quad "
+                rf"\frac{{dK'}}{{dK}}\Big|_{{K=0}} = 0,\quad \frac{{dt'}}{{dt}}\Big|_{{t=1}} = {bb}",
                 "sympy solve, derivatives of t^b and of atanh(tanh^b K) at K = 0")
     d.say(r"The top eigenvalue of $T$ is $2\cosh K$, so the free energy per site is $A(K) = \log(2\cosh K)$, and the "
           r"correlation is $C(r) = (\Lambda_1/\Lambda_0)^{r} = \tanh^r K$ (ratio of eigenvalues to the power r).")

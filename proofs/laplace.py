@@ -14,13 +14,12 @@ sqrt(pi)*exp(s**2/4)
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from proofs.derivation import Derivation
 from proofs.family import PolynomialMeasure, TwoPointMeasure
-
 from proofs.symbols import a_pos, epsilon, moment_symbol, s, w, x  # noqa: F401  (moment_symbol is re-exported)
 
 a1, a2 = sp.symbols("a_1 a_2", positive=True)      # quartic, a_1 > 0 branch
@@ -54,7 +53,7 @@ def quartic_normalizer_negative():
     return sp.pi / 2 * sp.sqrt(c1 / (2 * a2)) * sp.exp(W) * (sp.besseli(-NU, W) + sp.besseli(NU, W))
 
 
-@lru_cache(maxsize=None)
+@cache
 def cumulants_in_moments(order):
     """{2k: kappa_(2k)} for 2k <= order, from log(1 + sum_k m_(2k) s^(2k) / (2k)!) (even law)."""
     M = order // 2
@@ -93,7 +92,8 @@ def moment(mu, k):
         else:
             X = sp.Symbol("x", real=True)
             w4 = sp.exp(-A2 * X ** 4)
-            return sp.simplify(sp.integrate(X ** (2 * k) * w4, (X, -sp.oo, sp.oo)) / sp.integrate(w4, (X, -sp.oo, sp.oo)))
+            return sp.simplify(sp.integrate(X ** (2 * k) * w4, (X, -sp.oo, sp.oo))
+                               / sp.integrate(w4, (X, -sp.oo, sp.oo)))
         return ((-sign) ** k * sp.diff(z, var, k) / z).subs(sub)
     from proofs.errors import NotSupported
     raise NotSupported(f"closed-form moments are derived for V of degree <= 4; V has degree {2 * mu.degree}")
@@ -137,7 +137,8 @@ def derive_gaussian():
     m2 = -sp.diff(sp.log(z), a)
     d.equal(m2, sp.integrate(x ** 2 * sp.exp(-a * x ** 2), (x, -sp.oo, sp.oo)) / z,
             "The moment m_2 = -d log z / d a agrees with direct integration.",
-            show=rf"m_2 = -\frac{{\partial \log z}}{{\partial a}} = {sp.latex(sp.simplify(m2))} = \frac{{1}}{{z}}\int x^2 e^{{-a x^2}} dx")
+            show=rf"m_2 = -\frac{{\partial \log z}}{{\partial a}} = {sp.latex(sp.simplify(m2))} = "
+                 rf"\frac{{1}}{{z}}\int x^2 e^{{-a x^2}} dx")
     return d
 
 
@@ -210,7 +211,7 @@ def derive_quartic():
             r"\partial_{a_2} z + \partial_{a_1}^2 z = 0",
             "second derivatives of F replaced by the Bessel equation (DLMF 10.25.1), then cancel = 0")
     d.check(sp.limit(zp, a2, 0, "+") == sp.sqrt(sp.pi / a1), "As a_2 -> 0+ the Gaussian normalizer returns.",
-            rf"\lim_{{a_2 \to 0^+}} z = \sqrt{{\pi / a_1}}", "sympy limit")
+            r"\lim_{a_2 \to 0^+} z = \sqrt{\pi / a_1}", "sympy limit")
     # Value and slope at a_1 = 0 from the Bessel power series (sympy's limit/series of these Bessel
     # compositions returned wrong answers (oo, O(a_1^2)), so the defining series is used instead).
     z0 = sp.integrate(sp.exp(-a2 * x ** 4), (x, -sp.oo, sp.oo))
@@ -219,7 +220,8 @@ def derive_quartic():
     Kser = sp.pi / 2 * (_bessel_i_series(-NU, W, 2) - _bessel_i_series(NU, W, 2)) / sp.sin(NU * sp.pi)
     zp_ser = (sp.sqrt(a1 / a2) / 2 * sp.exp(W) * Kser).subs(a1, ep)
     zp_lin = sp.series(zp_ser, ep, 0, 2).removeO()
-    d.equal(zp_lin, z0 + slope0 * ep, "Near a_1 = 0+ (power series of I_(+-1/4), DLMF 10.25.2): z = z(0) + a_1 dz/da_1(0) + O(a_1^2), "
+    d.equal(zp_lin, z0 + slope0 * ep,
+            "Near a_1 = 0+ (power series of I_(+-1/4), DLMF 10.25.2): z = z(0) + a_1 dz/da_1(0) + O(a_1^2), "
             "with z(0) and dz/da_1(0) = -integral x^2 e^(-a_2 x^4) dx integrated directly.",
             simplifiers=[("gammasimp", lambda e: sp.simplify(sp.gammasimp(sp.expand(e))))],
             show=rf"z(a_1, a_2) = {sp.latex(z0)} {sp.latex(slope0)}\, a_1 + O(a_1^2)")
@@ -227,7 +229,8 @@ def derive_quartic():
     zm = quartic_normalizer_negative()
     Wm = c1 ** 2 / (8 * a2)
     d.equal(scaling(zm, -c1, lambda Z: -sp.diff(Z, c1)), 0, "For a_1 = -c_1 < 0 the I_(-1/4) + I_(1/4) form satisfies "
-            "the same scaling equation (d/da_1 = -d/dc_1) ...", show=r"z + 2 a_1 \partial_{a_1} z + 4 a_2 \partial_{a_2} z = 0")
+            "the same scaling equation (d/da_1 = -d/dc_1) ...",
+            show=r"z + 2 a_1 \partial_{a_1} z + 4 a_2 \partial_{a_2} z = 0")
     zFm = sp.pi / 2 * sp.sqrt(c1 / (2 * a2)) * sp.exp(Wm) * F(Wm)
     d.check(_reduce_heat(zFm, c1, a2, Wm) == 0, "... and the same heat equation (d^2/da_1^2 = d^2/dc_1^2):",
             r"\partial_{a_2} z + \partial_{a_1}^2 z = 0",
@@ -238,14 +241,16 @@ def derive_quartic():
     d.equal(zm_lin, z0 - slope0 * ep, "Near a_1 = 0- it has the same value and the same slope in a_1 "
             "(c_1 = -a_1), so both forms are one solution of the second-order equation in a_1: one analytic function.",
             simplifiers=[("reflection Gamma(1/4) Gamma(3/4) = pi sqrt(2), then simplify",
-                          lambda e: sp.simplify(sp.expand(e).subs(sp.gamma(3 * NU), sp.pi * sp.sqrt(2) / sp.gamma(NU))))],
+                          lambda e: sp.simplify(sp.expand(e).subs(sp.gamma(3 * NU),
+                                                                  sp.pi * sp.sqrt(2) / sp.gamma(NU))))],
             show=rf"z(-c_1, a_2) = {sp.latex(z0)} + {sp.latex(-slope0)}\, c_1 + O(c_1^2)")
     d.result("z_positive", zp)
     d.result("z_negative", zm)
     m2 = -sp.diff(sp.log(zp), a1)
     m4 = -sp.diff(sp.log(zp), a2)
     d.equal(2 * a1 * m2 + 4 * a2 * m4, 1, "Moments m_2k = -d log z / d a_k; by the scaling equation they obey the "
-            "single-site virial identity.", show=r"2 a_1 m_2 + 4 a_2 m_4 = 1, \quad m_{2k} = -\frac{\partial \log z}{\partial a_k}",
+            "single-site virial identity.",
+            show=r"2 a_1 m_2 + 4 a_2 m_4 = 1, \quad m_{2k} = -\frac{\partial \log z}{\partial a_k}",
             simplifiers=[("besselsimp", lambda e: sp.simplify(sp.besselsimp(e)))])
     d.result("m_2", m2)
     d.result("m_4", m4)

@@ -35,12 +35,11 @@ infinite chain): u' = C1 / C0, rho' = 1 / (2 C0).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from proofs.errors import VerificationError
-
 from proofs.symbols import rho, t, u  # u is real, shared with proofs.gaussian (proofs.symbols)
 
 sigma2 = sp.Symbol("sigma2", positive=True)
@@ -73,7 +72,7 @@ class DecimateOptimum:
     chi_equals_theta_star_when: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def decimate_optimum(b=2, L=1):
     """W* = D and chi(W*) = R^L(theta); verified against the exact RG recursion for b = 2."""
     N = 3                       # the gradient identity is checked entrywise on generic 3 x 3 matrices
@@ -108,7 +107,7 @@ class InfomaxOptimum:
     chi_equals_theta_star_when: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def infomax_optimum(M=3):
     """Stationary points of log det Sigma under Sigma_jj = sigma^2 (exact), and chi at the optimum."""
     if M not in (2, 3):
@@ -165,7 +164,7 @@ def autoencoder_optimum(K=sp.Rational(1, 2), a=sp.Integer(1), N=8, M=4):
     ev = C.eigenvects()
     ev = sorted(ev, key=lambda e: -float(e[0]))
     basis = []
-    for val, mult, vecs in ev:
+    for _val, _mult, vecs in ev:
         for v in sp.Matrix.orthogonalize(*vecs, normalize=True):
             basis.append(v.T)
         if len(basis) >= M:

@@ -1,12 +1,14 @@
 """The ``rgdnn`` command: one entry point, one module per subcommand under rgdnn.commands.
 
 User errors (``proofs.errors.RGDNNError``) exit with status 2 and one line naming
-the parameter and the rule it broke; never a traceback.
+the parameter and the rule it broke; never a traceback. The library layers do not
+print: they log, and the CLI shows their records as bare lines on stderr.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import re
 import sys
@@ -25,6 +27,34 @@ COMMANDS = {
     "results": "results",
     "protocol": "protocol",
 }
+
+
+# The library layers whose log records the CLI shows on stderr: warnings from all of them, and the
+# INFO progress lines of these modules (one line per claim / figure when stderr is not a terminal).
+LIBRARY_LOGGERS = ("proofs", "numerics", "paper_checks")
+INFO_LOGGERS = ("paper_checks.engine", "paper_checks.report")
+
+
+class _MessageToStderr(logging.Handler):
+    """A log record as its bare message on the current ``sys.stderr``, flushed (as a print to stderr was)."""
+
+    def emit(self, record):
+        try:
+            stream = sys.stderr           # looked up per record: a redirected stderr gets the line
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def show_library_logs():
+    """Route the library's log records to stderr as bare messages; idempotent (main() may run many times)."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _MessageToStderr) for h in logger.handlers):
+            logger.addHandler(_MessageToStderr())
+    for name in INFO_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 # What an option looks like: -x, --name, --name=value.  Anything else that starts with '-' is a value.
@@ -48,7 +78,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    parser = _Parser(prog="rgdnn", description="Symbolic-numeric proof companion: RG on exponential-family chains vs trained FCDNNs.")
+    parser = _Parser(prog="rgdnn",
+                     description="Symbolic-numeric proof companion: RG on exponential-family chains vs trained FCDNNs.")
     from rgdnn import __version__
     parser.add_argument("--version", action="version", version=f"rgdnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -63,6 +94,7 @@ def build_parser():
 def main(argv=None):
     """Run one command; returns the exit status (0, 1 for a failed check, 2 usage, 130 interrupted)."""
     command = "rgdnn"
+    show_library_logs()
     try:
         parser = build_parser()
         try:

@@ -120,6 +120,7 @@ def test_compare_reports_point_exact_and_numeric(capsys):
 
 def test_compare_refuses_wide_error_bars_and_floats():
     import mpmath
+
     from numerics.precision import Estimate
     with mpmath.workdps(40):
         wide = Estimate(mpmath.mpf(1) / 3, mpmath.mpf("1e-10"), 30)

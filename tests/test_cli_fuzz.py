@@ -129,7 +129,8 @@ INTS = st.one_of(st.integers(-3, 3).map(str), st.sampled_from(["x", "1.5", "1e3"
 
 def _chain_flags():
     lists = st.one_of(st.lists(small_valid_numbers(), min_size=1, max_size=3),
-                      st.lists(small_valid_numbers(), min_size=1, max_size=3).map(lambda a: a[:-1] + [a[-1].lstrip("-")]),
+                      st.lists(small_valid_numbers(), min_size=1, max_size=3)
+                      .map(lambda a: a[:-1] + [a[-1].lstrip("-")]),
                       st.lists(numbers(), min_size=1, max_size=4),
                       st.lists(small_valid_numbers(), min_size=MAX_COEFFICIENTS + 1, max_size=MAX_COEFFICIENTS + 3))
     return st.one_of(

@@ -126,7 +126,8 @@ def test_gaussian_fixed_point_error_covers_rho(backend, scheme):
     fp = backend.fixed_point(Chain.gaussian(2, "-1.5"), scheme=scheme, b=2, dps=dps, certify=False)
     with mp.workdps(2 * dps + 20):
         _, rho, _ = gauss_ref(2, "-1.5")
-        check_estimate(f"{backend.__name__} {scheme} fixed point", max(abs(fp.K), abs(fp.a[0] - rho)), fp.error, dps, rho)
+        check_estimate(f"{backend.__name__} {scheme} fixed point", max(abs(fp.K), abs(fp.a[0] - rho)), fp.error,
+                       dps, rho)
 
 
 def test_quartic_fixed_point_error_covers_the_quadrature_projection():

@@ -9,7 +9,6 @@ from fractions import Fraction
 import mpmath
 import pytest
 from hypothesis import example, given
-from hypothesis import strategies as st
 from mpmath import mp
 
 from numerics import api, exact

@@ -98,7 +98,8 @@ def test_one_admissibility_rule_everywhere(theta, ok):
     K, a = theta
     assert admissible(exact_rational(K), tuple(exact_rational(v) for v in a)) is ok
     assert admissible_floats(float(K), [float(v) for v in a]) is ok
-    for accept in (lambda: Chain.polynomial(K, a), lambda: Params(exact_rational(K), tuple(exact_rational(v) for v in a)).check(),
+    exact_a = tuple(exact_rational(v) for v in a)
+    for accept in (lambda: Chain.polynomial(K, a), lambda: Params(exact_rational(K), exact_a).check(),
                    lambda: check_theta((float(K), *map(float, a)))):
         if ok:
             accept()

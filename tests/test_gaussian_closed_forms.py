@@ -17,7 +17,7 @@ from proofs import examples as EX
 from proofs import gaussian as G
 from proofs.errors import InadmissibleParameter
 from proofs.family import Chain
-from tests.strategies import b_values, gaussian_chains, rationals
+from tests.strategies import b_values, gaussian_chains
 
 N = 64
 
@@ -80,7 +80,8 @@ def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
             assert gap <= 2 * u_abs ** (N - r) / (2 * rho_f * (1 - u_abs ** N)) + mpmath.mpf(10) ** -35
 
 
-@pytest.mark.parametrize("K, a, rule", [("1", "0.9", "a_1 > |K|"), ("1", "1", "a_1 = |K| is the massless critical chain"),
+@pytest.mark.parametrize("K, a, rule", [("1", "0.9", "a_1 > |K|"),
+                                        ("1", "1", "a_1 = |K| is the massless critical chain"),
                                         ("0", "-1", "highest non-zero coefficient must be positive")])
 def test_inadmissible_gaussian_rejected(K, a, rule):
     with pytest.raises(InadmissibleParameter, match="a_1") as err:

@@ -17,8 +17,14 @@ import torch
 from numerics import api
 from numerics.network.estimator import OutsideFamily
 from numerics.network.ising_references import decimated_K, references
-from numerics.network.ising_ring import (IsingPrior, IsingRingSampler, entropy_rate, ring_correlation,
-                                         ring_entropy_per_site, ring_log_prob)
+from numerics.network.ising_ring import (
+    IsingPrior,
+    IsingRingSampler,
+    entropy_rate,
+    ring_correlation,
+    ring_entropy_per_site,
+    ring_log_prob,
+)
 from numerics.network.spin_estimator import spin_chi_hat, spins
 from proofs import examples as EX
 from proofs.errors import NotSupported

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numerics import api
 from numerics.klrate import chain_stats, check_theta, kl_rate, shape_number, u_ratio
@@ -99,7 +100,8 @@ def test_known_quartic_divergence_from_high_precision_moments():
     star = api.fixed_point(EX.DOUBLE_WELL.chain, dps=20)
     ts = (0.0, *map(float, star.a))
     s = hp(ts)
-    ref_star = float(s.A - p.A + p.corr[0] * DOUBLE_WELL[0] + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], ts[1:])))
+    ref_star = float(s.A - p.A + p.corr[0] * DOUBLE_WELL[0]
+                     + sum(m * (b - a) for m, a, b in zip(p.m, DOUBLE_WELL[1:], ts[1:])))
     d_star = kl_rate(DOUBLE_WELL, ts)
     assert abs(d_star - ref_star) < 1e-10 and d_star > 0.1    # the double well is far from its fixed point
 

@@ -26,7 +26,8 @@ def test_decimate_claim_fails_against_a_shifted_flow(monkeypatch):
 
 def test_infomax_claim_fails_against_a_wrong_fixed_point(monkeypatch):
     real = api.fixed_point
-    monkeypatch.setattr(NC.api, "fixed_point", lambda *a, **k: dataclasses.replace(real(*a, **k), a=(real(*a, **k).a[0] * 1.001,)))
+    monkeypatch.setattr(NC.api, "fixed_point",
+                        lambda *a, **k: dataclasses.replace(real(*a, **k), a=(real(*a, **k).a[0] * 1.001,)))
     assert not NC.check_infomax_optimum(Context(dps=30)).passed
 
 

@@ -156,6 +156,7 @@ def test_exact_decimator_is_equivalent_to_rg_L_double_well():
 def test_effect_summary_serves_an_ising_estimate():
     # the one function the Ising network side calls: chi = (K,), a 1 x 1 covariance, no shape
     from types import SimpleNamespace
+
     from numerics.network.train import effect_summary
     K = 0.8
     KL = math.atanh(math.tanh(K) ** 4)                                      # tanh K_L = (tanh K)^(b^L), L = 2

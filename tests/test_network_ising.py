@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from proofs.errors import MalformedInput, NotSupported
 from numerics.network.config import TrainConfig
 from numerics.network.train import _run, train_and_compare
+from proofs.errors import MalformedInput, NotSupported
 
 ISING = {"K": "0.8", "ising": True, "N": 32, "M": 16, "layers": 1}
 
@@ -63,7 +63,7 @@ def test_cli_ising_decimate_smoke_and_errors(capsys):
 
 def test_cli_refuses_ising_with_a(capsys):
     from rgdnn.cli import main
-    assert main(["train", "--ising", "--K", "0.8", "--a", "1"]) == 2
+    assert main(["train", "--ising", "--K", "0.8", "--a", "1"]) == 2     # a usage error: main returns its status
     err = capsys.readouterr().err
     assert "not allowed with argument" in err and len(err.strip().splitlines()) == 1
 

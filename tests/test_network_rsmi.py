@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from proofs import examples as EX
-from proofs.errors import MalformedInput
 from numerics.network import block_mi
 from numerics.network.config import TrainConfig
 from numerics.network.sampler import GaussianRingSampler, gaussian_ring_covariance
+from proofs import examples as EX
+from proofs.errors import MalformedInput
 
 K, A = 0.5, 1.0
 
@@ -220,4 +220,5 @@ def test_rsmi_same_seed_same_result_and_resume_is_exact(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         _run(TrainConfig.from_dict(cfg), False, tmp_path, stop_at=25)
     b = train_and_compare(cfg, progress=False, checkpoint_dir=tmp_path)
-    assert (a["chi"], a["history"], a["mi_bound"], a["readout"]) == (b["chi"], b["history"], b["mi_bound"], b["readout"])
+    keys = ("chi", "history", "mi_bound", "readout")
+    assert tuple(a[k] for k in keys) == tuple(b[k] for k in keys)

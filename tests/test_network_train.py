@@ -1,11 +1,12 @@
 """Training runs: config validation, determinism, resume, short runs with statistical bounds."""
 import json
+
 import pytest
 
-from proofs import examples as EX
-from proofs.errors import InadmissibleParameter, MalformedInput
 from numerics.network.config import TrainConfig
 from numerics.network.train import _run, train_and_compare
+from proofs import examples as EX
+from proofs.errors import InadmissibleParameter, MalformedInput
 
 G = EX.GAUSSIAN.fields
 

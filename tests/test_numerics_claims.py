@@ -36,7 +36,8 @@ def test_symbolic_claim_can_fail(monkeypatch):
 
     def off(chain, dps, lags):
         mo = real(chain, dps=dps, lags=lags)
-        return type(mo)(A=mo.A + mpmath.mpf("1e-14"), m=mo.m, corr=mo.corr, error=mo.error, dps=mo.dps, details=mo.details)
+        return type(mo)(A=mo.A + mpmath.mpf("1e-14"), m=mo.m, corr=mo.corr, error=mo.error, dps=mo.dps,
+                        details=mo.details)
 
     monkeypatch.setattr(C.general, "moments", off)
     assert not REGISTRY["numerics.symbolic-equals-transfer"].check(CTX).passed

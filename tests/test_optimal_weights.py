@@ -1,5 +1,4 @@
 """docs/theory.md 4.3 in sympy, checked against independent routes (recursion, numpy, numerics.api)."""
-import math
 
 import numpy as np
 import pytest
@@ -9,8 +8,16 @@ from numerics import api
 from numerics.network.config import TrainConfig
 from numerics.network.targets import references
 from proofs.family import Chain
-from proofs.optimal_weights import (any_covariance_is_reachable, autoencoder_optimum, decimate_optimum,
-                                    infomax_optimum, rho, sigma2, theta_of, u)
+from proofs.optimal_weights import (
+    any_covariance_is_reachable,
+    autoencoder_optimum,
+    decimate_optimum,
+    infomax_optimum,
+    rho,
+    sigma2,
+    theta_of,
+    u,
+)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])

@@ -1,8 +1,6 @@
 """chi (M-projection): round trips through independently computed moments, and unrealizable targets."""
 import re
-from fractions import Fraction
 
-import mpmath
 import pytest
 from hypothesis import example, given, settings
 from mpmath import mp, mpf
@@ -10,10 +8,10 @@ from mpmath import mp, mpf
 from numerics.general import moments
 from numerics.precision import to_mpf
 from numerics.projection import chi
+from numerics.singlesite import moments_quad
 from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput
 from proofs.family import Chain
-from numerics.singlesite import moments_quad
 from tests.strategies import quartic_chains, quartic_wells_decoupled
 
 

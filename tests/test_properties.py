@@ -27,8 +27,17 @@ from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 from proofs.potential import parse_potential
-from tests.strategies import (gaussian_chains, inadmissible_gaussian, inadmissible_polynomial, ising_chains,
-                              malformed_numbers, quartic_single_wells, quartic_wells_decoupled, rg_b, sextic_chains)
+from tests.strategies import (
+    gaussian_chains,
+    inadmissible_gaussian,
+    inadmissible_polynomial,
+    ising_chains,
+    malformed_numbers,
+    quartic_single_wells,
+    quartic_wells_decoupled,
+    rg_b,
+    sextic_chains,
+)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "default") == "thorough"
 DPS = 30
@@ -129,7 +138,8 @@ def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
         rows = []
         for m in range(steps + 1):
             Km, am = gaussian_from_rho_u(rho, u)
-            rows += [(f"{chain!r}, b={b}, step {m}: K", Km, pts[m].K), (f"{chain!r}, b={b}, step {m}: a_1", am, pts[m].a[0])]
+            rows += [(f"{chain!r}, b={b}, step {m}: K", Km, pts[m].K),
+                     (f"{chain!r}, b={b}, step {m}: a_1", am, pts[m].a[0])]
             u = gaussian_block_u(u, b)
     _assert(compare(rows, dps=DPS))
 
@@ -226,7 +236,8 @@ def test_sextic_virial_identity(chain):
     mom = api.moments(chain, dps=DPS, lags=1)
     with mpmath.workdps(DPS + 10):
         a = [mpmath.mpf(x.p) / x.q for x in chain.a]
-        lhs = sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1)) - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0]
+        lhs = (sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1))
+               - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0])
     _assert(compare([(f"{chain!r}: virial", 1, Estimate(lhs, 20 * mom.error, DPS))], dps=DPS, need_error=True))
 
 
@@ -333,7 +344,7 @@ def test_infomax_optimum_gives_theta_star(chain, b, seed):
     assert abs(chi[0] - float(fp.K)) <= tol and abs(chi[1] - float(fp.a[0])) <= tol * float(fp.a[0]), (chi, fp)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decimate_optimum(b, L):
     from proofs.optimal_weights import decimate_optimum
     return decimate_optimum(b=b, L=L)

@@ -8,8 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mpmath import mp, mpf
 
-from numerics import api, blockspin, decimation, general
-from numerics.fixedpoint import jacobian, spectrum
+from numerics import api, blockspin, decimation
 from numerics.precision import to_mpf
 from numerics.singlesite import projection_quad
 from numerics.transfer import Params, evaluate
@@ -34,7 +33,8 @@ def test_block_spin_gaussian_closed_form(chain, b):
         a, K = to_mpf(chain.a[0]), to_mpf(chain.K)
         rho = mpmath.sqrt(a * a - K * K)
         u = K / (a + rho)
-        u2 = sum(min(r, 2 * b - r) * u ** r for r in range(1, 2 * b)) / (b + 2 * sum((b - r) * u ** r for r in range(1, b)))
+        u2 = (sum(min(r, 2 * b - r) * u ** r for r in range(1, 2 * b))
+              / (b + 2 * sum((b - r) * u ** r for r in range(1, b))))
         assert _close(q.K, 2 * rho * u2 / (1 - u2 ** 2), dps - 5)
         assert _close(q.a[0], rho * (1 + u2 ** 2) / (1 - u2 ** 2), dps - 5)
 
@@ -94,7 +94,8 @@ def test_theorem_R_deep(chain):
 def test_cli_flow_and_potential(capsys):
     """The CLI contract for n >= 2 (in-process: rgdnn.cli.main), --potential, and a clear error for odd powers."""
     from rgdnn.cli import main
-    assert main(["flow", "--K", "0.5", "--potential", "-x**2 + 0.25*x**4", "--steps", "2", "--dps", "15", "--json"]) == 0
+    assert main(["flow", "--K", "0.5", "--potential", "-x**2 + 0.25*x**4", "--steps", "2", "--dps", "15",
+                 "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["flow"]
     assert len(rows) == 3 and rows[0]["a"][0].startswith("-1")
     assert main(["flow", "--K", "0.5", "--potential", "x**3 + x**4", "--dps", "15"]) == 2
@@ -120,7 +121,7 @@ def test_theorem_R_drawn_quartic_chains(chain):
 
 @pytest.mark.slow
 def test_sextic_block_spin_edges():
-    """Sextic block-spin: both a_3 and a_2 run into the edge; the limit is the decoupled Gaussian, eigenvalue 1/4 for a_3."""
+    """Sextic block-spin: a_3 and a_2 both run into the edge; the limit: the decoupled Gaussian, a_3 eigenvalue 1/4."""
     chain = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])
     fp = api.fixed_point(chain, scheme="block", dps=20)
     m2 = api.moments(chain, dps=20).m[0]

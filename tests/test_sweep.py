@@ -118,7 +118,8 @@ def test_failing_cell_keeps_its_error_and_rerun_retries_only_it(tmp_path, loopba
     marks = tmp_path / "m"
     marks.mkdir()
     spec = _spec(marks, Ks=("0.5",), fail_seed=1)
-    o1 = run_sweep(spec, tmp_path / "out", scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell, progress=False)
+    o1 = run_sweep(spec, tmp_path / "out", scheduler=loopback_cluster.scheduler_address, cell_fn=sleepy_cell,
+                   progress=False)
     assert (o1.n_cells, o1.n_ok, o1.n_error, o1.workers) == (4, 2, 2, 2)
     rows = (tmp_path / "out" / "results.csv").read_text().splitlines()
     assert sum("RuntimeError: injected failure for seed 1" in r for r in rows) == 2
@@ -266,7 +267,8 @@ def test_real_training_sweep_through_the_cli(tmp_path):
         # the z-scores in the table are (chi-hat - theta*) / s.e. of the same row
         assert float(r["z_a_1"]) == pytest.approx((float(r["chi_a_1"]) - rho) / float(r["se_a_1"]), rel=1e-6)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["versions"]["torch"] and manifest["machine"]["cpus"] and manifest["runs"][0]["workers"]["count"] == 1
+    assert manifest["versions"]["torch"] and manifest["machine"]["cpus"]
+    assert manifest["runs"][0]["workers"]["count"] == 1
     assert (out / "summary.md").read_text().count("| K=0.5, a=(1) |") == 2
     assert main(["sweep", "--K", "0.5", "--a", "1", "--objective", "decimate", "--L", "1", "2", "--seeds", "0", "1",
                  "--set", "M=4", "--set", "steps=60", "--set", "batch=64", "--set", "eval_samples=2048",

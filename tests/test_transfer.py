@@ -32,7 +32,7 @@ def _digits(x, y):
 @example(Chain.gaussian(1, Fraction(1, 2)), 30)        # docs/theory.md section 6 example
 @settings(max_examples=8)
 def test_gaussian_closed_form(chain, dps):
-    """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (docs/theory.md 2), to dps - 5 digits; error estimate honest."""
+    """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (docs/theory.md 2) to dps - 5 digits; honest error estimate."""
     mo = moments(chain, dps=dps, lags=3)
     with mp.workdps(dps + 10):
         a, K = to_mpf(chain.a[0]), to_mpf(chain.K)
@@ -62,12 +62,14 @@ def test_single_site_quartic_against_bessel(a):
     dps = 30
     v = evaluate(Params(Fraction(0), tuple(Fraction(x) for x in a)), dps)
     with mp.workdps(dps + 10):
-        a1, a2 = mpf(Fraction(a[0]).numerator) / Fraction(a[0]).denominator, mpf(Fraction(a[1]).numerator) / Fraction(a[1]).denominator
+        a1 = mpf(Fraction(a[0]).numerator) / Fraction(a[0]).denominator
+        a2 = mpf(Fraction(a[1]).numerator) / Fraction(a[1]).denominator
         z = a1 ** 2 / (8 * a2)
         if a1 > 0:
             Z = mpmath.sqrt(a1 / a2) / 2 * mpmath.exp(z) * mpmath.besselk(mpf(1) / 4, z)
         else:
-            Z = mpmath.pi / 2 * mpmath.sqrt(-a1 / (2 * a2)) * mpmath.exp(z) * (mpmath.besseli(-mpf(1) / 4, z) + mpmath.besseli(mpf(1) / 4, z))
+            Z = (mpmath.pi / 2 * mpmath.sqrt(-a1 / (2 * a2)) * mpmath.exp(z)
+                 * (mpmath.besseli(-mpf(1) / 4, z) + mpmath.besseli(mpf(1) / 4, z)))
         assert _digits(v.A, mpmath.log(Z)) >= dps - 5
         m2 = mpmath.quad(lambda x: x * x * mpmath.exp(-a1 * x * x - a2 * x ** 4), [-mpmath.inf, 0, mpmath.inf]) / Z
         assert _digits(v.m[0], m2) >= dps - 5
@@ -78,7 +80,8 @@ def test_virial_identity(K, a):
     """sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts), within the error estimate."""
     mo = moments(Chain.polynomial(K, list(a)), dps=30, lags=1)
     with mp.workdps(40):
-        lhs = sum(2 * k * to_mpf(Fraction(ak)) * mk for k, (ak, mk) in enumerate(zip(a, mo.m), 1)) - 2 * to_mpf(Fraction(K)) * mo.corr[0]
+        lhs = (sum(2 * k * to_mpf(Fraction(ak)) * mk for k, (ak, mk) in enumerate(zip(a, mo.m), 1))
+               - 2 * to_mpf(Fraction(K)) * mo.corr[0])
         assert abs(lhs - 1) < 10 * mo.error * 10 + mpf(10) ** -35
 
 

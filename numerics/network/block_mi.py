@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-from proofs.errors import MalformedInput
 from numerics.blas import eigh, one_thread
+from proofs.errors import MalformedInput
 
 
 def block_sites(n, b, j=0):

@@ -1,4 +1,4 @@
-"""Effect size and equivalence test: the KL rate d(chi || theta_ref) over the confidence region of chi-hat (docs/theory.md 4.4).
+"""Effect size and equivalence test: KL rate d(chi || theta_ref) over chi-hat's confidence region (docs/theory.md 4.4).
 
 chi-hat with delta-method covariance Sigma has the joint confidence region (p = dim chi)
 

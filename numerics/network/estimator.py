@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from proofs.errors import MalformedInput, NotConverged, NotSupported
-from proofs.family import admissible_floats
 from numerics.klrate import chain_stats
 from numerics.network.grid_chain import GridChain
+from proofs.errors import MalformedInput, NotConverged, NotSupported
+from proofs.family import admissible_floats
 
 
 class OutsideFamily(NotSupported):
@@ -133,7 +133,7 @@ def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):
         start = np.array([K, a] + [0.0] * (n - 1))
         start[-1] = 1e-3
     th = np.array(start, dtype=float)
-    for it in range(max_iter):
+    for _it in range(max_iter):
         F = fam.moments(th)
         r = sd - F
         if np.max(np.abs(r)) < tol:

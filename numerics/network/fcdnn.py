@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from proofs.errors import MalformedInput
 from numerics.network.config import ACTIVATION_NAMES
+from proofs.errors import MalformedInput
 
 ACTIVATIONS = dict(zip(ACTIVATION_NAMES, (nn.Identity, nn.Tanh, nn.GELU)))
 

@@ -243,7 +243,7 @@ class RBMObjective(Objective):
                                  "estimates KL(data || RBM)/N >= 0; an RBM with M hidden units need not reach 0")
         else:
             self.optimum = None
-            self.optimum_note = ("NLL not computable exactly (2^{} states)".format(self.rbm.enumerated_units())
+            self.optimum_note = (f"NLL not computable exactly (2^{self.rbm.enumerated_units()} states)"
                                  if not self.exact_nll else "the data's entropy per site is not available here")
 
     def draw(self, batch, generator):
@@ -343,8 +343,8 @@ class RBMObjective(Objective):
         orders units by the circular centre of W_(:j)^2 and flips h_j so that its largest weight is
         positive, then reads the result as an M-ring. Reported beside the index-order reading.
         """
-        from numerics.network.spin_estimator import spin_chi_hat
         from numerics.network.estimator import OutsideFamily
+        from numerics.network.spin_estimator import spin_chi_hat
         W = self.rbm.W.detach().double()
         centre = torch.tensor(self.rbm.receptive_fields()["centre"])
         order = torch.argsort(centre).numpy()
@@ -386,7 +386,8 @@ class GaussianPrior:
 
     def sample_at_center(self, batch, generator):
         from numerics.network.sampler import GaussianRingSampler
-        return GaussianRingSampler(float(self.center[0]), float(self.center[1]), self.N, self.dtype).sample(batch, generator)
+        sampler = GaussianRingSampler(float(self.center[0]), float(self.center[1]), self.N, self.dtype)
+        return sampler.sample(batch, generator)
 
 
 class DiscretePrior:

@@ -1,4 +1,4 @@
-"""Restricted Boltzmann machine with +-1 hidden units: variational RG (Mehta & Schwab, arXiv 1410.3831; docs/theory.md 4.2).
+"""Restricted Boltzmann machine, +-1 hidden units: variational RG (Mehta & Schwab, arXiv 1410.3831; docs/theory.md 4.2).
 
 Spin visible units, v in {-1, +1}^N, hidden h in {-1, +1}^M:
 
@@ -54,8 +54,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F_
 
-from proofs.errors import NotSupported
 from numerics.network.config import RBM_EXACT_MAX_UNITS
+from proofs.errors import NotSupported
 
 VISIBLE = ("spin", "gaussian")
 NLL_MAX_UNITS = RBM_EXACT_MAX_UNITS + 4     # one exact log Z at evaluation may enumerate up to 2^20 states (chunked)

@@ -1,4 +1,4 @@
-"""The results study: the objectives x standard examples (docs/theory.md 6, Ising included) x seeds, and the circularity demonstrations.
+"""The results study: objectives x standard examples (docs/theory.md 6, Ising included) x seeds; circularity demos.
 
 ``table`` trains every (example, objective, seed) with the default configuration and returns one
 row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
@@ -25,7 +25,8 @@ import torch
 from numerics.network.config import OBJECTIVES, TrainConfig
 from numerics.network.estimator import chi_hat
 from numerics.network.train import _seeds, features, fit, train_and_compare
-from proofs.examples import EXAMPLES as STANDARD_EXAMPLES, GAUSSIAN
+from proofs.examples import EXAMPLES as STANDARD_EXAMPLES
+from proofs.examples import GAUSSIAN
 
 # {table name: chain fields}; the names are the row labels of docs/results.md
 EXAMPLES = {e.name: e.fields for e in STANDARD_EXAMPLES}
@@ -56,7 +57,7 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
     if workers > 1:
         with ProcessPoolExecutor(workers, initializer=_ignore_sigint) as pool:
             try:
-                for (name, obj, s, d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
+                for (name, _obj, _s, _d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
                     rows.append({"example": name, **r})
                     bar.update()
             except KeyboardInterrupt:
@@ -67,7 +68,7 @@ def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, prog
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     else:
-        for name, obj, s, d in jobs:
+        for name, _obj, _s, d in jobs:
             rows.append({"example": name, **_run_one(d)})
             bar.update()
     bar.close()
@@ -207,7 +208,8 @@ def markdown(rows, demos=None, command="", figure=None):
         L.append("")
     if rows:
         L += ["## Summary: equivalence with theta* (and with R^L(theta) for decimate)", "",
-              "| objective | kind | equivalent | different | undetermined | no chi-hat | z: agree / disagree / inconclusive |",
+              "| objective | kind | equivalent | different | undetermined | no chi-hat "
+              "| z: agree / disagree / inconclusive |",
               "|---|---|---|---|---|---|---|"]
         for obj in dict.fromkeys(r["objective"] for r in rows):
             rs = [r for r in rows if r["objective"] == obj]

@@ -27,10 +27,10 @@ import math
 import numpy as np
 import torch
 
-from proofs.errors import InadmissibleParameter, MalformedInput
-from proofs.family import admissible
 from numerics.blas import matmul
 from numerics.network.grid_chain import GridChain
+from proofs.errors import InadmissibleParameter, MalformedInput
+from proofs.family import admissible
 
 
 def gaussian_ring_covariance(K, a, N, r):

@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from proofs.errors import MalformedInput
 from numerics.network.estimator import OutsideFamily
+from proofs.errors import MalformedInput
 
 READOUT = "s = sign(y), sign(0) = +1 (outputs read as Ising spins)"
 

@@ -1,7 +1,8 @@
 """Reference values a trained network is compared with (docs/theory.md 3.3, 4.2, 4.3).
 
 - theta* = (0; a*): the projected-decimation fixed point, a* matching the chain's single-site
-  moments. From ``numerics.api.fixed_point`` (the exact closed forms of numerics.exact / the transfer-operator solver numerics.general,
+  moments. From ``numerics.api.fixed_point`` (the exact closed forms of numerics.exact / the
+  transfer-operator solver numerics.general,
   high precision); where the backend is not available, from the float64 grid chain
   (``grid_chain.single_site_fit``), labelled as such.
 - R^L(theta) for ``decimate``: ``rg_L`` is the one-shot projection of the b^L-decimated ring
@@ -28,11 +29,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from proofs.errors import NotSupported
 from numerics.network import grid_chain
 from numerics.network.estimator import project_ring
 from numerics.network.sampler import gaussian_ring_covariance
-
+from proofs.errors import NotSupported
 
 REFERENCE_DPS = 20       # float64 is what the comparison uses; 20 digits leave 4 spare
 
@@ -108,7 +108,8 @@ def references(cfg):
         if fl is not None:
             p = fl[-1]
             out["rg_L_flow"] = [float(p.K)] + [float(v) for v in p.a]
-            out["rg_L_flow_source"] = f"numerics.api.flow(b={b}, steps={L}) ({_backend_name(chain)}): projected per step"
+            out["rg_L_flow_source"] = (f"numerics.api.flow(b={b}, steps={L}) ({_backend_name(chain)}): "
+                                       "projected per step")
         else:
             out["rg_L_flow"] = None
             out["rg_L_flow_source"] = "numerics.api backend not available"

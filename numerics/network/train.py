@@ -28,9 +28,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from proofs.errors import MalformedInput, NotConverged
-from numerics.network import compare as cmp
 from numerics.klrate import chain_stats
+from numerics.network import compare as cmp
 from numerics.network.audit import audit
 from numerics.network.config import AGREEMENT, AGREEMENT_NOTE, TrainConfig
 from numerics.network.effect import CONFIDENCE, effect
@@ -38,6 +37,7 @@ from numerics.network.estimator import OutsideFamily, chi_hat
 from numerics.network.objectives import OBJECTIVE_CLASSES
 from numerics.network.sampler import make_sampler
 from numerics.network.targets import _frac, build_prior, references
+from proofs.errors import MalformedInput, NotConverged
 
 CHECKPOINT = "checkpoint.pt"
 MANIFEST = "manifest.json"

@@ -1,4 +1,4 @@
-"""Claims of Theorem D as an experiment that can fail (docs/theory.md 4.4): effect sizes, and objectives that impose nothing.
+"""Claims of Theorem D as an experiment that can fail (docs/theory.md 4.4): effect sizes, objectives imposing nothing.
 
 - ``network.kl-rate-routes``: the KL rate per site, the effect size every trained result reports, by
   two independent routes (Gaussian closed form vs the float64 transfer operator; the float64 grid

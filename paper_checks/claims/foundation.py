@@ -19,9 +19,8 @@ from numerics import api
 from numerics.precision import GUARD_DIGITS, Estimate, to_mpf
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
-from proofs import gaussian as G
-from proofs import ising as I
 from proofs import examples as EX
+from proofs import gaussian as G
 from proofs import laplace as LP
 from proofs.family import Chain
 
@@ -104,11 +103,13 @@ def _cumulant_expansion_vs_quadrature(dps):
         lead = -kap[8] * s_ ** 8 / mpmath.factorial(8)
         bound = 2 * abs(kap[10]) * s_ ** 10 / mpmath.factorial(10) + mpmath.mpf(10) ** -(dps)
         ok = abs(residual - lead) <= bound
-        details = {"s": mpmath.nstr(s_, 10), "residual": mpmath.nstr(residual, 15), "kappa_8 term": mpmath.nstr(lead, 15),
+        details = {"s": mpmath.nstr(s_, 10), "residual": mpmath.nstr(residual, 15),
+                   "kappa_8 term": mpmath.nstr(lead, 15),
                    "bound (next term)": mpmath.nstr(bound, 3), "dps": dps,
                    "kappa": {k: mpmath.nstr(v, 12) for k, v in kap.items()}}
     return Evidence(bool(ok), f"cumulant series to s^6 vs quadrature: residual {details['residual']} matches the "
-                    f"kappa_8 term {details['kappa_8 term']} within the next term {details['bound (next term)']}", details)
+                    f"kappa_8 term {details['kappa_8 term']} within the next term {details['bound (next term)']}",
+                    details)
 
 
 @claim("foundation.gaussian-closure",
@@ -172,8 +173,6 @@ def check_gaussian_fixed_points(ctx):
     parts = []
     fp = api.fixed_point(GAUSSIAN, b=2, dps=dps)
     flow = api.flow(GAUSSIAN, b=2, steps=8, dps=dps)
-    with mp.workdps(dps + GUARD_DIGITS):
-        rho = mpmath.sqrt(mpmath.mpf(3)) / 2
     parts.append(compare([("a* = rho = sqrt(3)/2", sp.sqrt(3) / 2, Estimate(fp.a[0], fp.error, dps)),
                           ("K_8 -> 0", 0, Estimate(flow[-1].K, flow[-1].error, dps)),
                           ("a_8 -> rho", sp.sqrt(3) / 2, Estimate(flow[-1].a[0], flow[-1].error, dps))],
@@ -196,7 +195,8 @@ def check_gaussian_fixed_points(ctx):
             kp2, ap2 = step(0, a0 + hq)
             km2, am2 = step(0, a0 - hq)
             jac_Ka, jac_aa = (kp2 - km2) / (2 * h), (ap2 - am2) / (2 * h)
-        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0), ("da'/da", jac_aa, 1)):
+        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0),
+                                 ("da'/da", jac_aa, 1)):
             rows.append((f"b={b} {name} at (0, 7/8)", exact, val))
         eig = api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues
         # the reported eigenvalues must be the exact ones (full tolerance) and match the differences (below)
@@ -240,7 +240,8 @@ def check_free_energy_rg(ctx):
             def A_quad(Kx, ax):
                 Kf, af = to_mpf(Kx), to_mpf(ax)
                 return (mpmath.log(2 * mpmath.pi) / 2
-                        - mpmath.quad(lambda t: mpmath.log(2 * af - 2 * Kf * mpmath.cos(t)), [0, mpmath.pi, 2 * mpmath.pi])
+                        - mpmath.quad(lambda t: mpmath.log(2 * af - 2 * Kf * mpmath.cos(t)),
+                                      [0, mpmath.pi, 2 * mpmath.pi])
                         / (4 * mpmath.pi))
             D = G.determinant(b - 1).xreplace({G.K: Kq, G.a: aq})
             g = ((b - 1) * mpmath.log(2 * mpmath.pi) - mpmath.log(to_mpf(D))) / (2 * b)
@@ -248,7 +249,8 @@ def check_free_energy_rg(ctx):
             rhs = A_quad(Kp, ap) / b + g
         rows.append((f"Gaussian (1, 1/2), b={b}: A(theta) vs A(theta')/b + g", lhs, rhs))
         closed = api.moments(GAUSSIAN, dps=dps, lags=1)
-        rows.append((f"Gaussian (1, 1/2): closed-form A vs quadrature (b={b} pass)", lhs, Estimate(closed.A, closed.error, dps)))
+        rows.append((f"Gaussian (1, 1/2): closed-form A vs quadrature (b={b} pass)", lhs,
+                     Estimate(closed.A, closed.error, dps)))
     for b in (2, 3, 4):
         with mp.workdps(dps + GUARD_DIGITS):
             Kf = to_mpf(ISING.K)

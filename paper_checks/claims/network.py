@@ -30,7 +30,6 @@ from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import examples as EX
 from proofs import optimal_weights as OW
-from proofs.family import Chain
 
 GAUSSIAN = EX.GAUSSIAN.fields                          # docs/theory.md 6, as training-config fields
 SINGLE_WELL = EX.SINGLE_WELL.fields
@@ -44,7 +43,8 @@ def _label(*objectives):
 
 
 @claim("network.decimate-optimum",
-       _label("decimate") + "Linear network, Gaussian data: the decimate loss tr((W-D) C (W-D)^T) is minimized exactly at W* = D, and "
+       _label("decimate") + "Linear network, Gaussian data: the decimate loss tr((W-D) C (W-D)^T) is minimized "
+       "exactly at W* = D, and "
        "chi(W*) = R^L(theta) (u_L = u^(2^L)); chi = theta* only when K = 0, otherwise only as L -> infinity",
        provenance="formalization", hypotheses="linear f_W, Gaussian chain, b = 2, L = 1, 2, 3", section="4.3")
 def check_decimate_optimum(ctx):
@@ -56,13 +56,15 @@ def check_decimate_optimum(ctx):
         rows += [(f"L={L}: K", r.chi_K.subs(sub), p.K), (f"L={L}: a", r.chi_a.subs(sub), p.a[0])]
     ev = compare(rows, dps=ctx.dps, what="chi(W* = D) (sympy) == numerics.api.flow (exact RG)")
     at_zero = OW.decimate_optimum(2, 1)
-    fixed = Evidence(sp.simplify(at_zero.chi_K.subs(OW.u, 0)) == 0 and at_zero.chi_K.subs({OW.u: _U0, OW.rho: _RHO0}) != 0,
+    fixed = Evidence(sp.simplify(at_zero.chi_K.subs(OW.u, 0)) == 0
+                     and at_zero.chi_K.subs({OW.u: _U0, OW.rho: _RHO0}) != 0,
                      "chi_K(W*) vanishes at u = 0 and not at the example (K = 1/2): chi != theta* at finite L")
     return all_of([ev, fixed])
 
 
 @claim("network.infomax-optimum",
-       _label("infomax") + "Linear network, Gaussian data: the only positive definite stationary point of (1/2) log det(W C W^T) under "
+       _label("infomax") + "Linear network, Gaussian data: the only positive definite stationary point of "
+       "(1/2) log det(W C W^T) under "
        "diag(W C W^T) = sigma^2 is W C W^T = sigma^2 I (global maximum by Hadamard); chi = (0, 1/(2 sigma^2)), "
        "equal to theta* = (0, rho) exactly when sigma^2 = m_2 = 1/(2 rho)",
        provenance="formalization", hypotheses="linear f_W, Gaussian chain, M = 2, 3 solved exactly", section="4.3")
@@ -86,7 +88,8 @@ def check_infomax_optimum(ctx):
 
 
 @claim("network.autoencoder-optimum",
-       _label("autoencoder") + "Linear autoencoder, Gaussian data: the optimal loss is the sum of the N - M smallest eigenvalues of the "
+       _label("autoencoder") + "Linear autoencoder, Gaussian data: the optimal loss is the sum of the N - M "
+       "smallest eigenvalues of the "
        "ring covariance (Eckart-Young), attained by the top-M (low-momentum) subspace; chi of the bottleneck is not "
        "identifiable (two bottleneck bases with the same loss give different chi)",
        provenance="standard", hypotheses="linear encoder and decoder, Gaussian 8-ring, (a, K) = (1, 1/2), M = 4",
@@ -155,7 +158,8 @@ def _details(outs):
 
 
 @claim("network.theorem-d-infomax-gaussian",
-       _label("infomax") + "Theorem D for infomax, Gaussian chain: chi of the trained feature layer equals theta* = (0, rho) at depths "
+       _label("infomax") + "Theorem D for infomax, Gaussian chain: chi of the trained feature layer equals "
+       "theta* = (0, rho) at depths "
        "L = 1, 2 (3 seeds at L = 2): every run equivalent to theta* (KL rate below the margin over the 95% region). "
        "Its passing tests the optimizer, not the paper: the loss fixes the moments that define theta*",
        provenance="paper", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network, default training; "
@@ -171,7 +175,8 @@ def check_theorem_d_infomax_gaussian(ctx):
 
 
 @claim("network.theorem-d-decimate-gaussian",
-       _label("decimate") + "decimate, Gaussian chain: chi of the trained feature layer equals R^L(theta) at L = 1, 2, 3 and reaches "
+       _label("decimate") + "decimate, Gaussian chain: chi of the trained feature layer equals R^L(theta) at "
+       "L = 1, 2, 3 and reaches "
        "theta* only as u^(2^L) -> 0: every run equivalent to R^L(theta); at L = 1 different from theta* "
        "(d(R^1 theta || theta*) = 2.6e-3 nats per site, above the margin)",
        provenance="formalization", hypotheses="(a, K) = (1, 1/2), N = 16 * 2^L, M = 16, linear network; "
@@ -188,7 +193,8 @@ def check_theorem_d_decimate_gaussian(ctx):
 
 
 @claim("network.theorem-d-quartic",
-       _label("decimate", "infomax") + "Theorem D on the quartic single well: decimate's trained output equals the L-step RG value, and infomax's "
+       _label("decimate", "infomax") + "Theorem D on the quartic single well: decimate's trained output equals "
+       "the L-step RG value, and infomax's "
        "equals theta* (L = 2), judged by the equivalence test",
        provenance="paper", expected="open",
        hypotheses="a = (0.5, 0.1), K = 0.4, N = 64, M = 16; decimate linear; infomax linear and tanh",
@@ -206,7 +212,8 @@ def check_theorem_d_quartic(ctx):
 
 
 @claim("network.infomax-imposes-scale",
-       _label("infomax") + "Circularity: infomax imposes a* through its scale constraint. Trained with target variance s^2 = 1 instead of "
+       _label("infomax") + "Circularity: infomax imposes a* through its scale constraint. Trained with target "
+       "variance s^2 = 1 instead of "
        "the data's m_2, the output is equivalent to (0, 1/(2 s^2)) and different from theta*",
        provenance="formalization", hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network",
        section="4.3", slow=True)
@@ -220,9 +227,11 @@ def check_infomax_imposes_scale(ctx):
 
 
 @claim("network.autoencoder-nonidentifiable",
-       _label("autoencoder") + "Circularity: the trained autoencoder's bottleneck chi is not a property of the optimum: an invertible "
+       _label("autoencoder") + "Circularity: the trained autoencoder's bottleneck chi is not a property of the "
+       "optimum: an invertible "
        "reparametrization absorbed by the decoder leaves the loss unchanged and moves chi by many standard errors",
-       provenance="formalization", hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network, A = 2I + shift",
+       provenance="formalization",
+       hypotheses="Gaussian (a, K) = (1, 1/2), N = 64, M = 16, linear network, A = 2I + shift",
        section="4.3", slow=True)
 def check_autoencoder_nonidentifiable(ctx):
     from numerics.network.results import reparametrized_bottleneck

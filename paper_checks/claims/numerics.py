@@ -15,9 +15,8 @@ import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api
+from numerics import api, general
 from numerics import fixedpoint as fpm
-from numerics import general
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
 from numerics.singlesite import moments_quad, projection_quad
@@ -45,7 +44,8 @@ def _est(value, error, dps):
 @claim("numerics.symbolic-equals-transfer",
        "The transfer-operator solver reproduces the closed forms: Gaussian A = (1/2) log(2 pi/(a + rho)), "
        "C(r) = u^r/(2 rho); Ising A = log 2 cosh K, C(r) = tanh^r K (Ising as the two-point base measure)",
-       provenance="standard", hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2), (3/4, 1/4)}; Ising K in {0.8, -1.5, 0.1}; "
+       provenance="standard",
+       hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2), (3/4, 1/4)}; Ising K in {0.8, -1.5, 0.1}; "
        "lags r = 1..3; decoupled quartic wells (a_1, a_2) in {(1/2, 1/10), (-2, 1/4)}: A = log z, z the Bessel "
        "forms of proofs.laplace (the deep well's transfer matrix is stored scaled by e^-2); the closed-form "
        "backend's m_2 (numerics.api.moments) on the Gaussian examples", section="2, 5")
@@ -57,7 +57,8 @@ def check_symbolic_equals_transfer(ctx):
         mo = general.moments(ch, dps=dps, lags=3)
         env = {G.a: ch.a[0], G.K: ch.K}
         rho, u = G.RHO.subs(env), G.U.subs(env)
-        rows.append((f"Gaussian a={a_}, K={K_}: A", G.FREE_ENERGY.subs(G.rho, rho).subs(env), _est(mo.A, mo.details["err_A"], dps)))
+        rows.append((f"Gaussian a={a_}, K={K_}: A", G.FREE_ENERGY.subs(G.rho, rho).subs(env),
+                     _est(mo.A, mo.details["err_A"], dps)))
         rows.append((f"Gaussian a={a_}, K={K_}: m_2", G.COVARIANCE.subs({G.u: u, G.rho: rho, G.r: 0}),
                      _est(mo.m[0], mo.details["err_m"][0], dps)))
         closed = api.moments(ch, dps=dps, lags=1)         # proofs.gaussian.single_site_moment, evaluated
@@ -71,7 +72,8 @@ def check_symbolic_equals_transfer(ctx):
         mo = general.moments(ch, dps=dps, lags=3)
         rows.append((f"Ising K={K_}: A", I.FREE_ENERGY.subs(I.K, ch.K), _est(mo.A, mo.details["err_A"], dps)))
         for r, c in enumerate(mo.corr, 1):
-            rows.append((f"Ising K={K_}: C({r})", I.CORRELATION.subs({I.K: ch.K, I.r: r}), _est(c, mo.details["err_C"][r - 1], dps)))
+            rows.append((f"Ising K={K_}: C({r})", I.CORRELATION.subs({I.K: ch.K, I.r: r}),
+                         _est(c, mo.details["err_C"][r - 1], dps)))
     for a1_, a2_ in (("0.5", "0.1"), ("-2", "0.25")):
         ch = Chain.polynomial(0, [a1_, a2_])
         mo = general.moments(ch, dps=dps, lags=1)
@@ -79,11 +81,12 @@ def check_symbolic_equals_transfer(ctx):
             z = LP.quartic_normalizer_positive().subs({LP.a1: ch.a[0], LP.a2: ch.a[1]})
         else:
             z = LP.quartic_normalizer_negative().subs({LP.c1: -ch.a[0], LP.a2: ch.a[1]})
-        rows.append((f"quartic K=0, a=({a1_}, {a2_}): A = log z (Bessel)", sp.log(z), _est(mo.A, mo.details["err_A"], dps)))
+        rows.append((f"quartic K=0, a=({a1_}, {a2_}): A = log z (Bessel)", sp.log(z),
+                     _est(mo.A, mo.details["err_A"], dps)))
     return compare(rows, dps=dps, need_error=True, what="closed form (proofs) == transfer operator (numerics.general)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _a_star_quad(chain, dps, start):
     """a* by quadrature + findroot on the chain's moments (cached: two claims use it)."""
     mo = general.moments(chain, dps=dps, lags=1)
@@ -91,7 +94,7 @@ def _a_star_quad(chain, dps, start):
     return tuple(a)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decimation_fixed_point(chain, dps):
     return general.fixed_point(chain, dps=dps)
 
@@ -109,14 +112,16 @@ def check_theorem_r(ctx):
     # Gaussian through the general (projected, transfer-operator) path, not the closed-form backend
     fp, err, steps, _ = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps)
     rows.append(("Gaussian K*", 0, _est(fp.K, err, dps)))
-    rows.append(("Gaussian a* = sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2), _est(fp.a[0], err, dps)))
+    rows.append(("Gaussian a* = sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2),
+                 _est(fp.a[0], err, dps)))
     for name, ch in WELLS:
         fpt = _decimation_fixed_point(ch, dps)
         a_star = _a_star_quad(ch, dps, tuple(float(x) for x in fpt.a))
         rows.append((f"{name} K*", 0, _est(fpt.K, fpt.error, dps)))
         for k, (x, y) in enumerate(zip(fpt.a, a_star), 1):
             rows.append((f"{name} a_{k}*", y, _est(x, fpt.error, dps)))
-    return compare(rows, dps=dps, need_error=True, what="decimation flow limit == single-site projection a* (quadrature)")
+    return compare(rows, dps=dps, need_error=True,
+                   what="decimation flow limit == single-site projection a* (quadrature)")
 
 
 def _block_flow_evidence(ch, dps, steps=16, b=2):
@@ -156,9 +161,12 @@ def check_block_spin_limit(ctx):
                              dps=15, what=f"{label}: Jacobian eigenvalues == cumulant scaling (1, 1/b, 1/b)"))
         tail = [float(r) for r in ratios[-5:]]
         ok = all(abs(r - 1 / b) < 0.02 for r in tail) and float(d[-1]) < 1e-3
-        parts.append(Evidence(ok, f"{label}: distance to the fixed point shrinks by {', '.join(f'{r:.4f}' for r in tail)} "
-                                  f"per step (last 5 of {steps}; 1/b = {1 / b:.4f}), |theta_{steps} - theta*| = {float(d[-1]):.2e}",
-                              {"ratios": [f"{float(r):.6f}" for r in ratios], "distances": [mpmath.nstr(x, 5) for x in d]}))
+        parts.append(Evidence(ok, f"{label}: distance to the fixed point shrinks by "
+                                  f"{', '.join(f'{r:.4f}' for r in tail)} "
+                                  f"per step (last 5 of {steps}; 1/b = {1 / b:.4f}), "
+                                  f"|theta_{steps} - theta*| = {float(d[-1]):.2e}",
+                              {"ratios": [f"{float(r):.6f}" for r in ratios],
+                               "distances": [mpmath.nstr(x, 5) for x in d]}))
     return all_of(parts)
 
 
@@ -186,8 +194,10 @@ def check_block_spin_gaussian_map(ctx):
                 K_ref = G.K_OF_U.subs({G.rho: rho, G.u: um})
                 a_ref = G.A_OF_U.subs({G.rho: rho, G.u: um})
                 rows.append((f"(a, K) = ({a_}, {K_}), b={b}, step {m}: K", K_ref, _est(pts[m].K, pts[m].error, dps)))
-                rows.append((f"(a, K) = ({a_}, {K_}), b={b}, step {m}: a_1", a_ref, _est(pts[m].a[0], pts[m].error, dps)))
-    ev = compare(rows, dps=dps, need_error=True, what="exact block-spin map (proofs.blockspin) == transfer-operator block step")
+                rows.append((f"(a, K) = ({a_}, {K_}), b={b}, step {m}: a_1", a_ref,
+                             _est(pts[m].a[0], pts[m].error, dps)))
+    ev = compare(rows, dps=dps, need_error=True,
+                 what="exact block-spin map (proofs.blockspin) == transfer-operator block step")
     slopes = [(b, BS.map_eigenvalue(b, 0)) for b in (2, 3)]
     slope_ev = Evidence(all(s == sp.Rational(1, b) for b, s in slopes),
                         "du'/du at u = 0: " + ", ".join(f"b={b}: {s}" for b, s in slopes) + " (expected 1/b)")
@@ -247,20 +257,23 @@ def check_theorem_r_sextic(ctx):
         quad = moments_quad([to_mpf(x) for x in SEXTIC.a], dps)
     rows += [(f"decoupled sextic m_{2 * k}", q, _est(x, e, dps))
              for k, (x, q, e) in enumerate(zip(mo.m, quad, mo.details["err_m"]), 1)]
-    return compare(rows, dps=dps, need_error=True, what="sextic: flow limit == quadrature projection; moments == quadrature")
+    return compare(rows, dps=dps, need_error=True,
+                   what="sextic: flow limit == quadrature projection; moments == quadrature")
 
 
 @claim("numerics.theorem-r-block-spin",
        "Theorem R's conclusion carried over to block-spin: the block-spin flow's limit is (0; a*), a* the "
        "M-projection of the single-site marginal",
        provenance="formalization", expected="open",
-       hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, dps <= 20",
+       hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, "
+                  "dps <= 20",
        section="3.3")
 def check_theorem_r_block(ctx):
     dps = min(ctx.dps, 20)
     rows = []
     fpg = general.fixed_point(GAUSSIAN, scheme="block", dps=dps)
-    rows.append(("Gaussian a_1* vs sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2), _est(fpg.a[0], fpg.error, dps)))
+    rows.append(("Gaussian a_1* vs sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2),
+                 _est(fpg.a[0], fpg.error, dps)))
     for name, ch in WELLS:
         fp = general.fixed_point(ch, scheme="block", dps=dps)
         # a* at the run's precision (shared with numerics.theorem-r-decimation), judged at dps <= 20

@@ -11,3 +11,5 @@ One cell is one ``train`` plus the comparison of chi-hat with theta* and R^L(the
 - ``summary``: distances with confidence intervals over seeds, agreement
   fractions, figures.
 """
+
+__all__ = ["cell", "execute", "spec", "store", "summary"]

@@ -60,8 +60,9 @@ def train_config(cell):
 
 def train_cell(cell):
     """The default cell: ``train_and_compare`` on the cell's TrainConfig, without a progress bar."""
-    from numerics.network.train import train_and_compare
     import torch
+
+    from numerics.network.train import train_and_compare
     torch.set_num_threads(1)
     return train_and_compare(train_config(cell), progress=False)
 
@@ -69,6 +70,7 @@ def train_cell(cell):
 def rg_L_of(cell, dps=20):
     """R^L(theta) for the cell's scheme and b, as decimal strings {K, a}; None if unsupported here."""
     import mpmath
+
     from numerics import api
     from proofs.errors import NotSupported, RGDNNError
     from proofs.family import Chain

@@ -28,9 +28,9 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from proofs.errors import MalformedInput
 from paper_checks.sweep.cell import THREAD_ENV, one_thread, run_cell
 from paper_checks.sweep.store import ResultStore
+from proofs.errors import MalformedInput
 
 TABLE_EVERY_S = 2.0     # regenerate results.csv at most this often during a run (and always at the end)
 

@@ -63,14 +63,19 @@ import hashlib
 import itertools
 import json
 import random
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:    # Python 3.10: the same parser, published as tomli
+    import tomli as tomllib
 
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 from proofs.family import Chain, exact_rational
 
-OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi", "rbm")   # = numerics.network.config.OBJECTIVES (tested)
+# = numerics.network.config.OBJECTIVES (tested)
+OBJECTIVES = ("decimate", "infomax", "autoencoder", "regress-theta", "rsmi", "rbm")
 SCHEMES = ("decimation", "block")
 AXES = ("K", "a", "ising", "objective", "layers", "L", "seed")   # set by the sweep, never by [train]
 DERIVED = {"N": "N = M b^L is set by the sweep from M, b and L (docs/theory.md 4.1)",

@@ -274,7 +274,8 @@ def write_figures(out, summary=None):
         for ax, key, name in ((axes[0, 0], "distance_theta_star", "theta*"),
                               (axes[0, 1], "distance_rg_L", "R^L(theta)")):
             for theta in dict.fromkeys(r["theta"] for r in dec["rows"]):
-                pts = sorted((r["L"], r[key]) for r in dec["rows"] if r["theta"] == theta and r[key]["mean"] is not None)
+                pts = sorted((r["L"], r[key]) for r in dec["rows"]
+                             if r["theta"] == theta and r[key]["mean"] is not None)
                 if not pts:
                     continue
                 Lx = [L for L, _ in pts]

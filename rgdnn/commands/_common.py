@@ -84,7 +84,8 @@ def output_file(path, name):
 
 
 def add_precision_arguments(p, default_dps=30):
-    p.add_argument("--dps", type=int, default=default_dps, help=f"working precision in decimal digits (default {default_dps})")
+    p.add_argument("--dps", type=int, default=default_dps,
+                   help=f"working precision in decimal digits (default {default_dps})")
 
 
 def add_json_argument(p):

@@ -2,8 +2,17 @@
 import mpmath
 
 from numerics import api
-from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    add_rg_arguments, chain_from_args, emit_json, num, num_within, working)
+from rgdnn.commands._common import (
+    add_chain_arguments,
+    add_json_argument,
+    add_precision_arguments,
+    add_rg_arguments,
+    chain_from_args,
+    emit_json,
+    num,
+    num_within,
+    working,
+)
 
 HELP = "fixed point reached by the RG flow from theta, with Jacobian eigenvalues in (K, a) coordinates"
 

@@ -1,7 +1,15 @@
 """rgdnn flow: the RG flow theta_0, R(theta_0), ..., R^steps(theta_0)."""
 from numerics import api
-from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    add_rg_arguments, chain_from_args, emit_json, num, working)
+from rgdnn.commands._common import (
+    add_chain_arguments,
+    add_json_argument,
+    add_precision_arguments,
+    add_rg_arguments,
+    chain_from_args,
+    emit_json,
+    num,
+    working,
+)
 
 HELP = "RG flow of a chain (decimation or block-spin), evaluated at --dps digits"
 

@@ -1,7 +1,14 @@
 """rgdnn moments: A(theta), single-site moments and correlations of the infinite chain."""
 from numerics import api
-from rgdnn.commands._common import (add_chain_arguments, add_json_argument, add_precision_arguments,
-                                    chain_from_args, emit_json, num, working)
+from rgdnn.commands._common import (
+    add_chain_arguments,
+    add_json_argument,
+    add_precision_arguments,
+    chain_from_args,
+    emit_json,
+    num,
+    working,
+)
 
 HELP = "log-partition per site A, moments m_2k and correlations C(1..4) of the infinite chain"
 

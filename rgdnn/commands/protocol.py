@@ -1,16 +1,17 @@
-"""rgdnn protocol: optimum vs optimizer -- KL rate to theta* against the loss gap over inits and seeds (docs/theory.md 4.4)."""
+"""rgdnn protocol: optimum vs optimizer: KL rate to theta* vs the loss gap, inits x seeds (docs/theory.md 4.4)."""
 from __future__ import annotations
 
 import json
 import os
 import sys
 
-from proofs.errors import MalformedInput
 from numerics.network.config import INITS, OBJECTIVES
+from proofs.errors import MalformedInput
 from rgdnn.commands._common import output_file
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
-HELP = "optimum vs optimizer: train each objective from random and near-RG starts; does KL(theta*) -> 0 as the gap -> 0?"
+HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "
+        "does KL(theta*) -> 0 as the gap -> 0?")
 
 DEFAULT_MARGIN = 1e-3
 

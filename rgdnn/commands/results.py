@@ -1,13 +1,13 @@
-"""rgdnn results: the objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demonstrations."""
+"""rgdnn results: the objectives on the standard examples (docs/theory.md 6) x seeds, and the circularity demos."""
 from __future__ import annotations
 
 import json
 import os
 import sys
 
+from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from numerics.network.config import OBJECTIVES
 from rgdnn.commands._common import output_file
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
@@ -55,7 +55,8 @@ def run(args):
             rows, demos, command = data["rows"], data["demonstrations"], data.get("command", "rgdnn results")
             command += f"`, rendered by `rgdnn results --from-json {args.from_json}"
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MalformedInput("from-json", args.from_json, f"not a results file written by --json-out ({exc})") from None
+            raise MalformedInput("from-json", args.from_json,
+                                 f"not a results file written by --json-out ({exc})") from None
     else:
         examples = examples_from_keys(args.examples)
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}

@@ -164,7 +164,8 @@ def _print(r):
     for name in ("lag2", "mean", "next_moment"):
         d = r["diagnostics"].get(name)
         if d:
-            print(f"  diag {name:<11} {d['value']:+.3g} +- {d['se']:.2g} (z = {d['z']:+.2f}){'  FLAG' if d['flag'] else ''}")
+            print(f"  diag {name:<11} {d['value']:+.3g} +- {d['se']:.2g} (z = {d['z']:+.2f})"
+                  f"{'  FLAG' if d['flag'] else ''}")
     print(f"  imposed     {'; '.join(r['imposed']) or '-'}")
     print(f"  emergent    {'; '.join(r['emergent']) or '-'}")
     if r.get("not_identified"):
