@@ -102,3 +102,14 @@ def test_rsmi_block_networks_start_near_the_rg_maps(hidden):
         outs[kind] = obj.net(x)[0].tolist()
     assert outs["decimation"] == [0.0, 4.0, 8.0, 12.0]                       # x_(4j)
     assert outs["block"] == pytest.approx([3.0, 11.0, 19.0, 27.0])          # (sum of 4 sites) / 2
+
+
+def test_rbm_starts_near_the_rg_maps():
+    cfg = TrainConfig(K="0.8", a=(), ising=True, objective="rbm", N=16, M=4, layers=1, init="decimation",
+                      init_noise=0)
+    obj, _, _ = build(cfg)
+    W = obj.rbm.W.detach()
+    assert torch.equal(W, torch.zeros(16, 4).index_put_((4 * torch.arange(4), torch.arange(4)), torch.ones(4)))
+    cfg = cfg.replace(init="block")
+    obj, _, _ = build(cfg)
+    assert torch.allclose(obj.rbm.W.detach().sum(0), torch.full((4,), 2.0))      # 4 sites x 1/2

@@ -246,6 +246,26 @@ class RBMObjective(Objective):
             self.optimum_note = (f"NLL not computable exactly (2^{self.rbm.enumerated_units()} states)"
                                  if not self.exact_nll else "the data's entropy per site is not available here")
 
+    def initialize(self, kind, noise, generator):
+        """Start near an RG map (docs/theory.md 4.4): hidden unit j coupled to its block of s = N/M sites.
+
+        'decimation': W_(s j, j) = 1 (unit j reads the block's first site, the RBM limit of decimation
+        with a finite coupling); 'block': W_(s j + k, j) = 1/sqrt(s), k < s; biases 0; every entry
+        plus N(0, noise^2).
+        """
+        N, M = self.cfg.N, self.cfg.M
+        s = N // M
+        W = torch.zeros(N, M)
+        for j in range(M):
+            if kind == "decimation":
+                W[s * j, j] = 1.0
+            else:
+                W[s * j:s * (j + 1), j] = s ** -0.5
+        with torch.no_grad():
+            self.rbm.W.copy_(W + noise * torch.randn(N, M, generator=generator))
+            self.rbm.b.copy_(noise * torch.randn(N, generator=generator))
+            self.rbm.c.copy_(noise * torch.randn(M, generator=generator))
+
     def draw(self, batch, generator):
         x = self.sampler.sample(batch, generator)
         if self.method == "exact":
