@@ -44,6 +44,9 @@ def run(args):
         raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
     for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
         output_file(path, name)                 # before any training, not after it
+    for path in (args.out, args.json_out, args.figure):           # the checks allow a folder still to create
+        if path is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if args.from_json:
         try:
             with open(args.from_json) as f:

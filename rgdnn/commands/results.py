@@ -42,6 +42,9 @@ def run(args):
     # Every flag and output path is checked before torch loads and before the first training.
     for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
         output_file(path, name)
+    for path in (args.out, args.json_out, args.figure):           # the checks allow a folder still to create
+        if path is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if not args.from_json:
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
