@@ -163,8 +163,12 @@ def _kl(e):
     return f"{e['d_hat']:.1e} [{e['lower']:.0e}, {e['upper']:.0e}] **{e['verdict']}**"
 
 
-def markdown(rows, demos=None, command="", figure=None):
-    """docs/results.md: the table per example and the demonstrations, with the verdict rules."""
+def markdown(rows, demos=None, command="", figure=None, notes=None):
+    """docs/results.md: the table per example and the demonstrations, with the verdict rules.
+
+    ``notes``: {example name: Markdown} written under that example's table (readings that rest on
+    other evidence, e.g. the optimum-vs-optimizer study); kept in the JSON so re-rendering keeps them.
+    """
     margin = next((r["equivalence"]["margin"] for r in rows if r.get("equivalence")), None)
     L = ["# Results: what each objective's trained network gives (docs/theory.md 4)", "",
          f"Produced by `{command}`" if command else "", "",
@@ -205,6 +209,8 @@ def markdown(rows, demos=None, command="", figure=None):
             L.append(f"| {r['objective']} | {r.get('agreement', '-')} | {r['config']['seed']} | {_theta(r['chi'])} | "
                      f"{_theta(r['se'])} | {_pm(r.get('u'))} | {_pm(r.get('shape'))} | {_kl(eq.get('theta_star'))} | "
                      f"{rg} | {_zs(r['z'])} | {gap} | {_flags(r)} | {r['seconds']:.0f} |")
+        if notes and notes.get(ex):
+            L += ["", notes[ex]]
         L.append("")
     if rows:
         L += ["## Summary: equivalence with theta* (and with R^L(theta) for decimate)", "",

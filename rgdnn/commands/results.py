@@ -56,6 +56,7 @@ def run(args):
             with open(args.from_json) as f:
                 data = json.load(f)
             rows, demos, command = data["rows"], data["demonstrations"], data.get("command", "rgdnn results")
+            notes = data.get("notes")
             command += f"`, rendered by `rgdnn results --from-json {args.from_json}"
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MalformedInput("from-json", args.from_json,
@@ -67,17 +68,19 @@ def run(args):
                              workers=args.workers, progress=not args.no_progress, extra=extra)
         demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
         command = ("rgdnn results " + " ".join(sys.argv[2:])) if sys.argv[1:2] == ["results"] else "rgdnn results"
+        notes = None
     fig_rel = None
     if args.figure:
         results.figure(rows, demos, args.figure)
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
-    text = results.markdown(rows, demos, command=command, figure=fig_rel)
+    text = results.markdown(rows, demos, command=command, figure=fig_rel, notes=notes)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"rows": rows, "demonstrations": demos, "command": command}, f, indent=1, default=_jsonable)
+            json.dump({"rows": rows, "demonstrations": demos, "command": command, "notes": notes}, f, indent=1,
+                      default=_jsonable)
     verdicts = [r["verdict"] for r in rows]
     print(f"wrote {args.out}: {len(rows)} runs; against theta*: {verdicts.count('agree')} agree, "
           f"{verdicts.count('disagree')} disagree, {verdicts.count('inconclusive')} inconclusive")
