@@ -219,7 +219,8 @@ def markdown(rows, demos=None, command="", figure=None, notes=None):
               "|---|---|---|---|---|---|---|"]
         for obj in dict.fromkeys(r["objective"] for r in rows):
             rs = [r for r in rows if r["objective"] == obj]
-            vs = [((r.get("equivalence") or {}).get("theta_star") or {}).get("verdict") for r in rs]
+            vs = [None if r["chi"] is None else ((r.get("equivalence") or {}).get("theta_star") or {}).get("verdict")
+                  for r in rs]                                  # no chi-hat: counted apart, not as undetermined
             zs = [r["verdict"] for r in rs]
             L.append(f"| {obj} | {rs[0].get('agreement', '-')} | {vs.count('equivalent')} | {vs.count('different')} | "
                      f"{vs.count('undetermined')} | {vs.count(None)} | {zs.count('agree')} / {zs.count('disagree')} / "
