@@ -135,7 +135,8 @@ def markdown(summary, *, margin, command="", figure=None, heading=True):
          "near the block-spin map, each plus N(0, 0.01^2) noise) with three seeds. d is the KL rate per site from "
          "the fitted output chain to p_theta*; the verdict is the equivalence test at margin "
          f"{margin:g} nats per site over the 95% confidence region of chi-hat. gap = loss - optimum where the "
-         "optimum is known (or a lower bound), otherwise loss - the best loss of the group ('best run').", "",
+         "optimum is known (or a lower bound), otherwise loss - the best loss of the group ('best run'); the loss is "
+         "estimated on the estimation set, so a gap can be slightly negative by sampling noise.", "",
          "Answer: `reaches theta*` when the best third of the runs by gap (at least 3) are all equivalent; "
          "`misses theta*` when they are all different; otherwise `undetermined`. Spearman's rho(gap, d) is a "
          "trend over all runs (positive: closer to the optimum, closer to theta*).", "",
