@@ -278,5 +278,6 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
                   "p_theta* against its loss gap, per objective; colour = example, marker = initialization, "
                   f"dashed = equivalence margin {margin:g}. The gap is drawn as |gap|: a negative gap is the estimated "
                   "loss falling below the optimum by sampling noise. If d falls below the margin as the gap goes "
-                  "to 0, the optimum satisfies Theorem D and a miss is the optimizer's; if d stays above it, the optimum "
+                  "to 0, the optimum satisfies Theorem D and a miss is the optimizer's; if d stays above it, the "
+                  "optimum "
                   "does not (docs/theory.md 4.4).")
