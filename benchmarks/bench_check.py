@@ -8,7 +8,7 @@ checks + start-up) / start-up. The slowest claims (from --json) are listed.
     python benchmarks/bench_check.py            # quick and full
     python benchmarks/bench_check.py --quick    # quick only
 
-Timings on a shared 2-core machine are noisy; repeat (--repeat N) and read the minimum.
+Timings are noisy when other processes share the CPU; repeat (--repeat N) and read the minimum.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ Each goal is timed together with a baseline measured in the same run:
 
     python benchmarks/bench_foundation.py [--repeat N]
 
-Timings on a shared 2-core machine are noisy; the minimum of --repeat runs is reported.
+Timings are noisy when other processes share the CPU; the minimum of --repeat runs is reported.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ in the same run.
   against the project's goals (< 5 s at 30 digits, < 20 s at 50 digits). The ratio column
   there is seconds / target.
 
-Timings on a shared 2-core machine are noisy: rerun to judge.
+Timings are noisy when other processes share the CPU: rerun to judge.
 
     python benchmarks/bench_numerics.py [--quick]
 """

@@ -9,7 +9,7 @@ against it. The target reference is theta* for infomax and R^L(theta) for decima
 objective's optimum gives; decimate's z against theta* is printed too).
 
 Goals: Gaussian decimate and infomax (N = 64, M = 16) under 30 s each,
-quartic single well under 2 min. Timings on a shared 2-core machine are noisy: rerun to judge.
+quartic single well under 2 min. Timings are noisy when other processes share the CPU: rerun to judge.
 
 Decided-verdict cases (rsmi on the Gaussian example; decimate and rbm on the Ising chain K = 0.8,
 N = 32, M = 16, L = 1): one run at the default configuration, which must reach a decided

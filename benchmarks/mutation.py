@@ -20,7 +20,7 @@ printed with the explanation recorded in ``MUTANTS`` (why no check sees it).
     python benchmarks/mutation.py --list
 
 Goals: >= 95% killed by the tests, >= 80% by `rgdnn check --quick`; the whole run fits in
-10 minutes on a shared 2-core machine. The unmutated control must pass `rgdnn check --quick`
+10 minutes on two CPU cores. The unmutated control must pass `rgdnn check --quick`
 (checked here); that the mapped tests pass unmutated is the test suite's own job (checked
 with ``--control-tests``).
 """

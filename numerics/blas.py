@@ -1,7 +1,7 @@
 """Dense float64 linear algebra (symmetric eigendecomposition, products) on one BLAS thread.
 
 The matrices here have 50-500 rows: a multi-threaded OpenBLAS spends more time
-synchronizing than computing, and on a busy 2-core machine it was measured 35x slower
+synchronizing than computing, and with two cores and other work running it was measured 35x slower
 (50 ms instead of 1.5 ms for 110 x 110). ``openblas_set_num_threads_local`` scopes the
 thread count to the calling thread, so nothing global changes.
 

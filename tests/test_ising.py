@@ -2,7 +2,7 @@
 
 References come from routes independent of the code under test: brute-force enumeration of
 all 2^N ring states, the closed forms E[s0 s_r] = (t^r + t^(N-r))/(1 + t^N) and numerics.api
-(h1's exact decimation flow). Statistics are means over i.i.d. ring draws with z-scores,
+(the exact decimation flow of numerics.exact). Statistics are means over i.i.d. ring draws with z-scores,
 |z| < 4.5 per statistic (false alarm 7e-6 each); each check is paired with a perturbation
 that the same statistic rejects, so the checks can fail.
 """

@@ -116,7 +116,7 @@ class TrainConfig:
     lr_final: float = 1e-4
     eval_samples: int = 16384            # fresh samples for chi-hat (estimation set)
     dtype: str = "float32"
-    threads: int = 1                     # torch threads: 1 is far steadier on 2-core machines
+    threads: int = 1                     # torch threads: 1 is far steadier when cores are few
     grid_h: str = "1/16"                 # grid spacing of the non-Gaussian sampler
     # infomax: weights of the mean penalty, decorrelation penalty and -(1/2) log det Corr(y) term
     mean_penalty: float = 1.0

@@ -5,7 +5,7 @@ stationary law ~ exp(-loss / T) concentrates on the optimum as T -> 0, docs/theo
 a tqdm progress bar; one seed fixes initialization, training data and the estimation set
 (three streams derived from it); checkpoints every ``checkpoint_every`` steps and resumes
 from ``checkpoint_dir``; a manifest (seed, versions, dtype, threads, parameters) goes with
-the result. Torch runs on ``cfg.threads`` threads (default 1: on these 2-core machines two
+the result. Torch runs on ``cfg.threads`` threads (default 1: with two cores, two
 threads made some steps 20-100x slower), restored afterwards.
 
 ``train_and_compare`` is a top-level, picklable function returning a JSON-able dict:

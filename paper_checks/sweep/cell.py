@@ -21,7 +21,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-# one torch/BLAS thread per worker process: measured far steadier on these 2-core machines
+# one torch/BLAS thread per worker process: measured far steadier with few cores
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
