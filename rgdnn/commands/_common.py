@@ -67,6 +67,19 @@ def output_dir(path, name):
     return path
 
 
+def output_files(*paths):
+    """Check every (path, flag name) with ``output_file`` before any work, then create the missing folders.
+
+    The check allows a folder that can still be created; creating it here means no later write fails
+    on it, and the commands need no folder handling of their own.
+    """
+    for path, name in paths:
+        output_file(path, name)
+    for path, _ in paths:
+        if path is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
 def output_file(path, name):
     """Check, before any work, that ``path`` can be written as a file; returns it."""
     if path is None:

@@ -7,7 +7,7 @@ import sys
 
 from numerics.network.config import INITS, OBJECTIVES
 from proofs.errors import MalformedInput
-from rgdnn.commands._common import output_file
+from rgdnn.commands._common import output_files
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "
@@ -42,11 +42,7 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     if not 0 < args.margin < 10:
         raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
-    for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
-        output_file(path, name)                 # before any training, not after it
-    for path in (args.out, args.json_out, args.figure):           # the checks allow a folder still to create
-        if path is not None:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
     if args.from_json:
         try:
             with open(args.from_json) as f:
@@ -75,7 +71,6 @@ def run(args):
         d, name = os.path.split(os.path.abspath(args.figure))
         figures.fig_optimum_vs_optimizer(d, pts, margin, name=name)
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(protocol.markdown(summary, margin=margin, command=command, figure=fig_rel))
     answers = [s["answer"] for s in summary]

@@ -8,7 +8,7 @@ import sys
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from rgdnn.commands._common import output_file
+from rgdnn.commands._common import output_files
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
@@ -40,11 +40,7 @@ def run(args):
     if args.workers < 1 or args.workers > 64:
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     # Every flag and output path is checked before torch loads and before the first training.
-    for path, name in ((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure")):
-        output_file(path, name)
-    for path in (args.out, args.json_out, args.figure):           # the checks allow a folder still to create
-        if path is not None:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
     if not args.from_json:
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
@@ -74,7 +70,6 @@ def run(args):
         results.figure(rows, demos, args.figure)
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
     text = results.markdown(rows, demos, command=command, figure=fig_rel, notes=notes)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
     if args.json_out:
