@@ -47,8 +47,8 @@ FAST_SOLVE = transfer.solve
 
 def _mp_blocks(p, grid):
     """Even/odd blocks in plain mpmath (one exp per entry, no recurrences)."""
-    K = mpmath.mpf(p.K.p) / p.K.q if hasattr(p.K, "p") else mpmath.mpf(p.K)
-    a = [mpmath.mpf(x.p) / x.q if hasattr(x, "p") else mpmath.mpf(x) for x in p.a]
+    K = mpmath.mpf(p.K.numerator) / p.K.denominator if hasattr(p.K, "p") else mpmath.mpf(p.K)
+    a = [mpmath.mpf(x.numerator) / x.denominator if hasattr(x, "p") else mpmath.mpf(x) for x in p.a]
     h = mpmath.mpf(grid.h.numerator) / grid.h.denominator
     J = grid.J
     xs = [j * h for j in range(1, J + 1)]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from proofs.family import Chain
 
 SCHEMES = ("decimation", "block")
+METHODS = ("projection", "flow")
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,21 @@ def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6
 
 
 def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: int = 30,
-                certify: bool = False) -> FixedPoint:
-    """The fixed point the flow from ``chain`` reaches, with Jacobian eigenvalues."""
+                certify: bool = False, method: str = "projection") -> FixedPoint:
+    """The fixed point the flow from ``chain`` reaches, with Jacobian eigenvalues.
+
+    ``method`` (transfer-operator chains, decimation): "projection" solves Theorem R's (0; a*) once
+    at full precision after a float64 flow; "flow" follows the projected flow at full precision
+    (the independent route, docs/theory.md 5.7). Closed-form chains ignore it.
+    """
     _validate(scheme, b, 0, dps)
+    if method not in METHODS:
+        raise MalformedInput("method", method, f"choose one of {', '.join(METHODS)}")
+    backend = _backend(chain, scheme)
     with _singular_as_not_converged("fixed point", chain, scheme, dps):
-        return _backend(chain, scheme).fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+        if backend.__name__ == "numerics.general":
+            return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
+        return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
 
 
 def moments(chain: Chain, *, dps: int = 30, lags: int = 4) -> Moments:

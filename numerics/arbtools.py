@@ -21,7 +21,6 @@ import fractions
 import math
 
 import mpmath
-import sympy as sp
 from flint import arb, ctx, fmpq, fmpz
 
 
@@ -49,7 +48,7 @@ def to_arb(x):
         raise TypeError("bool is not a number here")
     if isinstance(x, int):
         return arb(fmpz(x))
-    if isinstance(x, sp.Rational):
+    if hasattr(x, "p") and hasattr(x, "q") and type(x).__module__.startswith("sympy"):   # a sympy Rational
         return arb(fmpq(int(x.p), int(x.q)))
     if isinstance(x, fractions.Fraction):
         return arb(fmpq(x.numerator, x.denominator))

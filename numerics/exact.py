@@ -114,7 +114,7 @@ def _certified_rho(chain, dps):
     old = mpmath.iv.prec
     try:                     # mpmath.iv has no workdps: set and restore its precision around the call
         mpmath.iv.dps = dps + GUARD_DIGITS
-        box = mpmath.iv.sqrt(mpmath.iv.mpf(int(q.p)) / mpmath.iv.mpf(int(q.q)))
+        box = mpmath.iv.sqrt(mpmath.iv.mpf(int(q.numerator)) / mpmath.iv.mpf(int(q.denominator)))
         lo, hi = box.a, box.b
         with mp.workdps(dps + 2 * GUARD_DIGITS):
             return mpmath.mpf(lo.a), mpmath.mpf(hi.b)

@@ -11,7 +11,11 @@ both by central differences with Richardson extrapolation on one fixed grid (one
 in a coordinate that sits on the edge a_k = 0). Scaling exponents y = log|lambda| / log b.
 
 Decimation converges quadratically (C(b) ~ C(1)^b), so its fixed point is the end of
-the flow. Block-spin converges only linearly; its flow is followed until the trend is
+the flow. Theorem R names that end without following the flow at full precision: (0; a*),
+a* the single-site projection of the chain's marginal moments; ``decimation_fixed_point``
+solves for it directly (``numerics.marginal``) after a float64 flow has confirmed where the
+flow goes, and keeps the full-precision flow (``method="flow"``) as the independent route.
+Block-spin converges only linearly; its flow is followed until the trend is
 clear, then the fixed point is solved for by Newton on T - F_1 = 0 with the conserved
 variance m_2 replacing the trivially satisfied m_2 equation. A flow that runs into an
 edge a_n -> 0 is continued in the subfamily, and the note says so.
@@ -19,13 +23,15 @@ edge a_n -> 0 is continued in the subfamily, and the note says so.
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 from mpmath import mp
 from tqdm import tqdm
 
-from numerics import blockspin, decimation
+from numerics import blockspin, decimation, marginal
 from numerics.arbtools import arb_to_mpf, digits_to_bits
-from numerics.projection import project
-from numerics.transfer import Params, choose_grid, evaluate, solve
+from numerics.precision import to_mpf
+from numerics.projection import EDGE_RATIO, float_newton, project
+from numerics.transfer import Params, choose_grid, evaluate, float_solve, solve
 from proofs.errors import NotConverged
 
 STEPS = {"decimation": decimation.step, "block": blockspin.step}
@@ -89,7 +95,7 @@ def jacobian(p, scheme, b, dps):
     W = dps + 10
     n = p.n
     with mp.workdps(W + 10):
-        theta = [mpmath.mpf(p.K)] + [mpmath.mpf(x) for x in p.a]
+        theta = [to_mpf(p.K)] + [to_mpf(x) for x in p.a]
         grid = choose_grid(Params(theta[0], tuple(theta[1:])), W)
         bits = digits_to_bits(W + 10)
         dF = mpmath.matrix(n + 1, n + 1)
@@ -146,8 +152,20 @@ def spectrum(J, err, b):
 
 # -- fixed points -------------------------------------------------------------------------------
 
-def decimation_fixed_point(p, b, dps, max_steps=60):
-    """Follow the projected decimation flow until it stops moving: (Params, error, steps, note)."""
+def decimation_fixed_point(p, b, dps, max_steps=60, method="projection"):
+    """The decimation fixed point the flow from p reaches: (Params, error, steps, zeros, note).
+
+    ``method="projection"`` (Theorem R, docs/theory.md 3.3 and 5.7): a float64 flow shows where
+    the flow ends and that it meets no edge; then a* is solved once at full precision. When the
+    float64 flow meets an edge (or disagrees), and for ``method="flow"``, the projected flow is
+    followed at full precision until it stops moving.
+    """
+    if method == "projection":
+        found = _by_projection(p, b, dps)
+        if found is not None:
+            return found
+    elif method != "flow":
+        raise ValueError(f"method {method!r}: choose 'projection' or 'flow'")
     q, zeros = subfamily(p)
     W = dps + 10
     err = mpmath.mpf(0)
@@ -159,9 +177,67 @@ def decimation_fixed_point(p, b, dps, max_steps=60):
             err = max(err, e)
             q = new
             if move <= max(tol, 2 * e):
-                return pad(q, zeros), err + move, it, zeros
+                return pad(q, zeros), err + move, it, zeros, f"reached after {it} projected decimation steps"
     raise NotConverged(f"decimation flow still moving after {max_steps} steps (last move {mpmath.nstr(move, 3)})",
                        partial=pad(q, zeros), error=move)
+
+
+def float_flow(p, b, max_steps=40):
+    """The projected decimation flow in float64: [(K, a), ...] until it stops moving, or None at an edge.
+
+    Targets from ``float_solve`` (C(b), m_2, .., m_2n), projection by ``projection.float_newton``;
+    about 14 digits per point, at a small fraction of the cost of one full-precision step.
+    """
+    K, a = p.floats()
+    n = len(a)
+    pts = [(K, a)]
+    for _ in range(max_steps):
+        q = Params(K, tuple(a))
+        _, C, m = float_solve(q, choose_grid(q, 14), lags=b)
+        t = np.array([C[b - 1]] + list(m))
+        theta, resid = float_newton(t, start=[K] + a)
+        if not np.all(np.isfinite(theta)) or resid > 1e-8 or theta[-1] * t[1] ** n < 10 * EDGE_RATIO:
+            return None     # an edge or a failed projection: the full-precision flow decides
+        move = max(abs(float(x) - y) for x, y in zip(theta[1:], a))
+        K, a = float(theta[0]), [float(x) for x in theta[1:]]
+        pts.append((K, a))
+        # K shrinks like K^b down to the float64 noise of C(b) (~1e-13); a stops at 14 digits
+        if abs(K) < 1e-9 and move < 1e-11 * (1 + max(abs(x) for x in a)):
+            return pts
+    return None
+
+
+def _by_projection(p, b, dps):
+    """Theorem R at full precision: (0; a*) with m_2k(0; a*) = m_2k(p); None where it does not apply."""
+    q, zeros = subfamily(p)
+    if q.ising or q.n < 2:
+        return None
+    pts = float_flow(q, b)
+    if pts is None:
+        return None
+    v = evaluate(q, dps)
+    start = pts[-1][1]
+    a_star, err = marginal.project(list(v.m[: q.n]), dps, start=start, target_err=list(v.err_m[: q.n]))
+    with mp.workdps(dps + 10):
+        gap = max(abs(x - y) for x, y in zip(a_star, start))
+        if not gap <= 1e-9 * (1 + max(abs(x) for x in start)):
+            return None     # the float64 flow and Theorem R disagree: follow the flow instead
+        note = (f"Theorem R: K* = 0 and a* = the single-site projection of m_2..m_{2 * q.n}(theta) (docs/theory.md "
+                f"3.3, 5.7); the float64 projected flow reaches |K| = {abs(pts[-1][0]):.1e} in {len(pts) - 1} "
+                f"steps and agrees with a* to {float(gap):.1e}")
+        fp = Params(mpmath.mpf(0), tuple(a_star))
+    return pad(fp, zeros), err, len(pts) - 1, zeros, note
+
+
+def decimation_jacobian_at_zero(n):
+    """DR at a decimation fixed point (0; a*) in closed form: diag(0, 1, .., 1) (docs/theory.md 3.3).
+
+    At K = 0: C(b) = O(K^b) and m_2k is even in K, so DT = diag(0, -Cov) and DF_1 = diag(m_2^2, -Cov).
+    """
+    J = mpmath.zeros(n + 1, n + 1)
+    for i in range(1, n + 1):
+        J[i, i] = 1
+    return J
 
 
 def _conserved_system(theta, grid, b, bits, n, m2_0):

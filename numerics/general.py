@@ -15,6 +15,7 @@ from mpmath import mp
 
 from numerics import fixedpoint as fpmod
 from numerics.api import FixedPoint, Moments, Point
+from numerics.precision import to_mpf
 from numerics.transfer import Params, evaluate
 from proofs.errors import NotConverged
 
@@ -42,7 +43,7 @@ def moments(chain, *, dps=30, lags=4):
 
 def _point(p, err, dps, note=""):
     with mp.workdps(dps + 10):
-        return Point(K=+mpmath.mpf(p.K), a=tuple(+mpmath.mpf(x) for x in p.a), error=+err, note=note)
+        return Point(K=+to_mpf(p.K), a=tuple(+to_mpf(x) for x in p.a), error=+err, note=note)
 
 
 def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
@@ -51,13 +52,20 @@ def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
     return [_point(p, e, dps, note) for p, e, note in pts]
 
 
-def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
-    """The fixed point the projected flow from ``chain`` reaches, its Jacobian eigenvalues and exponents."""
+def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False, method="projection"):
+    """The fixed point the projected flow from ``chain`` reaches, its Jacobian eigenvalues and exponents.
+
+    Decimation, ``method="projection"``: Theorem R's (0; a*) solved once at full precision after a
+    float64 flow (docs/theory.md 5.7), the Jacobian diag(0, 1, .., 1) in closed form;
+    ``method="flow"``: the full-precision flow and a finite-difference Jacobian (the independent route).
+    """
     p = Params.from_chain(chain)
     notes = []
+    closed_form_jacobian = False
     if scheme == "decimation":
-        fp, err, steps, zeros = fpmod.decimation_fixed_point(p, b, dps)
-        notes.append(f"reached after {steps} projected decimation steps")
+        fp, err, steps, zeros, how = fpmod.decimation_fixed_point(p, b, dps, method=method)
+        notes.append(how)
+        closed_form_jacobian = how.startswith("Theorem R")
     else:
         fp, err, steps, edge_notes = fpmod.block_fixed_point(p, b, dps)
         notes.extend(edge_notes)
@@ -72,10 +80,15 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
     zeros = sum(1 for x in reversed(fp.a) if x == 0) if len(fp.a) > 1 else 0
     if zeros and not any("edge" in s for s in notes):
         notes.append(f"on the edge a_{fp.n} = 0 of the family (computed in the subfamily)")
-    J, jerr = fpmod.jacobian(fp, scheme, b, min(dps, 30))
+    if closed_form_jacobian:
+        J, jerr = fpmod.decimation_jacobian_at_zero(fp.n), mpmath.mpf(0)
+        notes.append("Jacobian diag(0, 1, .., 1) in closed form at K* = 0 (docs/theory.md 3.3)")
+    else:
+        J, jerr = fpmod.jacobian(fp, scheme, b, min(dps, 30))
     with mp.workdps(dps + 10):
         eig, exps = fpmod.spectrum(J, jerr, b)
-    notes.append(f"Jacobian eigenvalues to about {mpmath.nstr(jerr, 2)} (finite differences, Richardson)")
+    if not closed_form_jacobian:
+        notes.append(f"Jacobian eigenvalues to about {mpmath.nstr(jerr, 2)} (finite differences, Richardson)")
     enclosure = None
     if certify:
         from numerics import certify as cert
@@ -84,6 +97,6 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):
         enclosure, cnote = cert.certify(chain, fp, err, scheme, b, dps, values)
         notes.append(cnote)
     with mp.workdps(dps + 10):
-        return FixedPoint(K=+mpmath.mpf(fp.K), a=tuple(+mpmath.mpf(x) for x in fp.a), error=+err,
+        return FixedPoint(K=+to_mpf(fp.K), a=tuple(+to_mpf(x) for x in fp.a), error=+err,
                           eigenvalues=eig, dps=dps, scheme=scheme, b=b, exponents=exps,
                           enclosure=enclosure, note="; ".join(notes), eigenvalues_error=+jerr)

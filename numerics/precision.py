@@ -20,8 +20,11 @@ def check_dps(dps):
 
 
 def to_mpf(q):
-    """An exact sympy/fractions rational as an mpf at the current precision (p/q, rounded once)."""
-    return mpmath.mpf(int(q.p if hasattr(q, "p") else q.numerator)) / int(q.q if hasattr(q, "q") else q.denominator)
+    """q as an mpf at the current precision: an exact rational (Fraction, sympy) as p/q rounded once,
+    anything mpmath reads (int, mpf, decimal string) as mpmath.mpf(q)."""
+    if hasattr(q, "denominator") and not isinstance(q, int):
+        return mpmath.mpf(int(q.numerator)) / int(q.denominator)
+    return mpmath.mpf(q)
 
 
 @dataclass(frozen=True)

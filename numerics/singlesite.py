@@ -19,6 +19,7 @@ from __future__ import annotations
 import mpmath
 from mpmath import mp
 
+from numerics.precision import to_mpf
 from proofs.errors import NotConverged
 
 
@@ -34,7 +35,7 @@ def moments_quad(a, dps, n=None):
     """m_(2k) = int x^(2k) e^(-V_a) / int e^(-V_a), k = 1..n, by tanh-sinh quadrature at dps + 10 digits."""
     n = n or len(a)
     with mp.workdps(dps + 10):
-        a = [mpmath.mpf(x) for x in a]
+        a = [to_mpf(x) for x in a]
         V = lambda x: sum(ak * x ** (2 * k) for k, ak in enumerate(a, 1))
         pts = _split(a)
         shift = min(V(mpmath.mpf(x) / 10) for x in range(0, 60))      # avoid overflow for deep wells
@@ -46,7 +47,7 @@ def moments_quad(a, dps, n=None):
 def projection_quad(m, dps, start):
     """a with single-site moments m (the M-projection of the marginal onto K = 0), by findroot on quadratures."""
     with mp.workdps(dps + 10):
-        m = [mpmath.mpf(x) for x in m]
+        m = [to_mpf(x) for x in m]
 
         def f(*a):
             # an iterate whose top coefficient is not positive has no normalizable law: stop at once
@@ -56,7 +57,7 @@ def projection_quad(m, dps, start):
                                    "the targets are not matched by any chain near the start", partial=a)
             return [u - v for u, v in zip(moments_quad(a, dps), m)]
 
-        a = mpmath.findroot(f, [mpmath.mpf(x) for x in start], tol=mpmath.mpf(10) ** -(2 * (dps + 5)),
+        a = mpmath.findroot(f, [to_mpf(x) for x in start], tol=mpmath.mpf(10) ** -(2 * (dps + 5)),
                             verify=False, maxsteps=25)
         a = [a[i] for i in range(len(m))] if hasattr(a, "rows") else [a]
         resid = max(abs(x) for x in f(*a))

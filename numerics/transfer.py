@@ -263,8 +263,8 @@ def arb_blocks(p, grid):
     return arb_mat(ev), arb_mat(od), xs
 
 
-def float_solve(p, grid):
-    """float64 A, C(1) and m_2..m_2n on ``grid`` (about 14 digits): the Newton predictor's values."""
+def float_solve(p, grid, lags=1):
+    """float64 A, [C(1), .., C(lags)] and [m_2, .., m_2n] on ``grid`` (about 14 digits): a low-precision view."""
     ev, od, xs = float_blocks(p, grid)
     lam, Q = eigh(ev)
     top = int(np.argmax(lam))
@@ -273,8 +273,11 @@ def float_solve(p, grid):
     d = xs * pos
     n = max(p.n, 1)
     m = np.array([np.sum(xs ** (2 * k) * pos ** 2) for k in range(1, n + 1)])
-    C1 = d @ od @ d / lam[top]
-    return math.log(lam[top]) + log_shift(p, grid), C1, m
+    C, u = [], d
+    for _ in range(lags):
+        u = od @ u / lam[top]
+        C.append(float(d @ u))
+    return math.log(lam[top]) + log_shift(p, grid), C, m
 
 
 def float_covariance(p, grid):
@@ -344,22 +347,22 @@ def top_eigenpair(M, Mf, bits, max_iter=None):
     v = v * (1 / _dot(v, v).sqrt())
     tol = arb(2) ** (-(bits - 6))
     max_iter = max_iter or (bits // 40 + 6)
-    resid = None
+    resid = arb(0)
     for _ in range(max_iter):
         Mv = M * v
         lam = _dot(v, Mv)
         r = Mv - v * lam
-        rn = max(abs(float(r[i, 0].mid())) for i in range(n)) if n else 0.0
-        resid = rn
-        if rn == 0.0 or arb(rn) < tol * abs(lam):
-            return lam, v, rn
+        # the residual's size as an exact Arb midpoint: a float would underflow beyond 10^-308
+        resid = max((abs(r[i, 0].mid()) for i in range(n)), default=arb(0))
+        if resid == 0 or resid < tol * abs(lam):
+            return lam, v, resid
         if Qr.shape[1]:
-            rf = np.array([float(r[i, 0].mid()) / rn for i in range(n)])
+            rf = np.array([float((r[i, 0].mid() / resid).mid()) for i in range(n)])
             delta = Qr @ ((Qr.T @ rf) / (Lr - float(lam.mid())))
-            v = v - _col([arb(float(x)) for x in delta]) * arb(rn)
+            v = v - _col([arb(float(x)) for x in delta]) * resid
         v = v * (1 / _dot(v, v).sqrt())
-    raise NotConverged(f"eigenvector refinement stopped at residual {resid:.3g} after {max_iter} steps "
-                       f"(needed {2.0 ** -(bits - 6):.3g})", partial=None, error=resid)
+    raise NotConverged(f"eigenvector refinement stopped at residual {resid.str(3, radius=False)} after {max_iter} "
+                       f"steps (needed {arb(2) ** -(bits - 6)})", partial=None, error=arb_to_mpf(resid))
 
 
 # -- solution on one grid --------------------------------------------------------------
@@ -375,7 +378,7 @@ class Solution:
     m: list
     C: list                   # C(1..lags)
     S: dict                   # E[S^p] of block sums S = x_0 + ... + x_(b-1), even p
-    tail: float               # relative weight of the outermost node: range check
+    tail: object              # relative weight of the outermost node (mpf): range check
     virial: object = None
 
 
@@ -438,9 +441,9 @@ def solve(p, grid, bits, lags=1, block=None):
         S = {}
         if block is not None:
             S = block_sum_moments(Me, Mo, lam, c, xs, grid.zero_node, block, 2 * n)
-        tail = 0.0
-        if grid.zero_node:
-            tail = abs(float((xs[-1] ** (2 * n) * c[-1] ** 2).mid())) / max(float(m[-1].mid()), 1e-300)
+        tail = mpmath.mpf(0)
+        if grid.zero_node:      # an mpf: at high precision the weight is far below float64's range
+            tail = abs(arb_to_mpf(xs[-1] ** (2 * n) * c[-1] ** 2 / m[-1]))
         vir = None
         if not p.ising:
             a = [to_arb(ak) for ak in p.a]
@@ -470,7 +473,7 @@ class Values:
         return max([self.err_A, *self.err_m, *self.err_C, *self.err_S.values()])
 
 
-def _diff(fine, coarse, tail=0.0):
+def _diff(fine, coarse, tail=0):
     # both grids share the range: the weight beyond it is added separately (relative to the value)
     # mp.eps * |v|: the rounding of the fine value to the working mpf precision (dps + 10 digits);
     # without it a two-point Ising "grid", where fine and coarse coincide, under-reports
@@ -495,7 +498,7 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
         fine_grid = coarse_grid.refined()
         coarse = solve(p, coarse_grid, digits_to_bits(dps + 10), lags, block)
         fine = solve(p, fine_grid, digits_to_bits(dps + 10 + EXTRA_DIGITS_FINE), lags, block)
-        if fine.tail < 10.0 ** -(dps + 6):
+        if fine.tail < mpmath.mpf(10) ** -(dps + 6):
             break
         coarse_grid = Grid(coarse_grid.h, math.ceil(coarse_grid.J * 1.3))
     with mp.workdps(dps + 10):

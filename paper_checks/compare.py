@@ -32,6 +32,7 @@ False
 """
 from __future__ import annotations
 
+import fractions
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -40,7 +41,7 @@ import mpmath
 import sympy as sp
 from mpmath import mp
 
-from numerics.precision import Estimate, check_dps
+from numerics.precision import Estimate, check_dps, to_mpf
 from paper_checks.registry import Evidence
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,15 @@ def to_mp(value: object, dps: int) -> tuple[Any, Any]:
         return mpmath.mpf(value.value), mpmath.mpf(value.error)
     if isinstance(value, float):
         raise TypeError("a float cannot take part in a dps-digit comparison; pass a string, rational or mpf")
+    if isinstance(value, fractions.Fraction):
+        return to_mpf(value), err
     if isinstance(value, (sp.Basic, int)) and not isinstance(value, bool):
         ev = sp.N(sp.sympify(value, strict=True), mp.dps)
         re_, im_ = ev.as_real_imag()
         if im_ != 0 and abs(sp.N(im_, 15)) > mpmath.mpf(10) ** -(mp.dps - 2):
             raise TypeError(f"exact value {value} is not real")
         return mpmath.mpf(str(re_)), err
-    return mpmath.mpf(value), err
+    return to_mpf(value), err
 
 
 def _s(x: object, n: int = 12) -> str:

@@ -14,13 +14,13 @@ def brief(value, width=24):
     text = str(value)
     if len(text) <= width:
         return text
-    try:
-        import sympy as sp
-        q = sp.Rational(value) if not isinstance(value, str) else None
-        if q is not None:
-            return str(sp.Float(q, 6))
-    except (TypeError, ValueError, sp.SympifyError):
-        pass
+    if not isinstance(value, str):
+        try:        # an exact number (int, Fraction, sympy Rational): six significant digits
+            import fractions
+            q = fractions.Fraction(int(value.p), int(value.q)) if hasattr(value, "q") else fractions.Fraction(value)
+            return f"{float(q):.5e}"
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            pass
     return text[:width - 3] + "..."
 
 

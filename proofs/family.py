@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import fractions
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import sympy as sp
 
 from proofs.errors import InadmissibleParameter, MalformedInput, brief
 
 if TYPE_CHECKING:
     from typing import TypeAlias
+
+    import sympy as sp
 
     # What the constructors read exactly (floats are refused at run time: not exact).
     RationalLike: TypeAlias = str | int | fractions.Fraction | sp.Rational
@@ -95,13 +96,15 @@ def _brief(text: str, width: int = 30) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def exact_rational(value: RationalLike, name: str = "value") -> sp.Rational:
-    """Exact sympy Rational from a decimal/rational string, int, Fraction or Rational.
+def exact_rational(value: RationalLike, name: str = "value") -> fractions.Fraction:
+    """Exact Fraction from a decimal/rational string, int, Fraction or sympy Rational.
 
-    Floats are refused: the float 0.1 is not 1/10 and shifts m_2 by ~4e-18.
+    The chain's parameters are Fractions, so reading them needs no sympy; sympy takes them as
+    Rationals wherever they enter an expression. Floats are refused: the float 0.1 is not 1/10
+    and shifts m_2 by ~4e-18.
 
-    >>> exact_rational("0.1"), exact_rational("-1/4"), exact_rational("2.5e-3")
-    (1/10, -1/4, 1/400)
+    >>> [str(exact_rational(t)) for t in ("0.1", "-1/4", "2.5e-3")]
+    ['1/10', '-1/4', '1/400']
     >>> exact_rational(0.1, "K")
     Traceback (most recent call last):
     ...
@@ -109,26 +112,34 @@ def exact_rational(value: RationalLike, name: str = "value") -> sp.Rational:
     """  # noqa: E501 (the doctest shows an exception message, one line)
     if isinstance(value, bool):
         raise MalformedInput(name, repr(value), "expected a number, got a bool")
-    if isinstance(value, sp.Rational):
+    if isinstance(value, fractions.Fraction):
         return value
     if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, fractions.Fraction):
-        return sp.Rational(value.numerator, value.denominator)
+        return fractions.Fraction(value)
+    if _is_sympy_rational(value):
+        q: Any = value
+        return fractions.Fraction(int(q.p), int(q.q))
     if isinstance(value, float):
         raise MalformedInput(name, repr(value), "floats are not exact (0.1 is not 1/10); "
                              "pass a decimal string such as '0.1' or a Fraction")
     if isinstance(value, str):
-        f = read_rational(value, name)
-        return sp.Rational(f.numerator, f.denominator)
+        return read_rational(value, name)
     raise MalformedInput(name, repr(value), f"expected a number, got {type(value).__name__}")
+
+
+def _is_sympy_rational(value: object) -> bool:
+    """True for a sympy Rational (Integer included), checked without importing sympy."""
+    if "sympy" not in sys.modules:
+        return False        # a sympy object cannot exist before sympy is imported
+    import sympy as sp
+    return isinstance(value, sp.Rational)
 
 
 @dataclass(frozen=True)
 class PolynomialMeasure:
     """mu(dx) = exp(-V_a(x)) dx with V_a(x) = sum_{k=1..n} a_k x^(2k)."""
 
-    a: tuple[sp.Rational, ...]
+    a: tuple[fractions.Fraction, ...]
 
     @property
     def n(self) -> int:
@@ -142,7 +153,8 @@ class PolynomialMeasure:
 
     def V(self, x: sp.Expr) -> sp.Expr:
         """The on-site potential V_a(x) as a sympy expression in x."""
-        return sp.Add(*[ak * x ** (2 * k) for k, ak in enumerate(self.a, 1)])
+        import sympy as sp  # the exact view only: reading a chain needs no sympy
+        return sp.Add(*[sp.Rational(ak) * x ** (2 * k) for k, ak in enumerate(self.a, 1)])
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,7 @@ class TwoPointMeasure:
 class Chain:
     """theta = (K; mu): nearest-neighbour coupling K and a single-site base measure mu."""
 
-    K: sp.Rational
+    K: fractions.Fraction
     mu: PolynomialMeasure | TwoPointMeasure
 
     def __post_init__(self) -> None:
@@ -166,7 +178,7 @@ class Chain:
     @classmethod
     def polynomial(cls, K: RationalLike, a: RationalLike | Iterable[RationalLike]) -> Chain:
         """Chain with V_a(x) = sum a_k x^(2k); K and a_k as strings, ints or Fractions."""
-        if isinstance(a, (str, int, fractions.Fraction, sp.Rational, float)):
+        if isinstance(a, (str, int, fractions.Fraction, float)) or _is_sympy_rational(a):
             a = [a]
         a = list(a)
         if len(a) > MAX_COEFFICIENTS:
@@ -193,7 +205,7 @@ class Chain:
         return isinstance(self.mu, TwoPointMeasure)
 
     @property
-    def a(self) -> tuple[sp.Rational, ...]:
+    def a(self) -> tuple[fractions.Fraction, ...]:
         """(a_1, ..., a_n); empty for Ising."""
         return self.mu.a if isinstance(self.mu, PolynomialMeasure) else ()
 
@@ -207,7 +219,7 @@ class Chain:
         """True when V is quadratic, including the edge a = (a_1, 0, ...) of larger families."""
         return isinstance(self.mu, PolynomialMeasure) and self.mu.degree == 1
 
-    def natural_parameters(self) -> tuple[sp.Rational, ...]:
+    def natural_parameters(self) -> tuple[fractions.Fraction, ...]:
         """(K, -a_1, ..., -a_n), paired with (sum x_i x_{i+1}, sum x_i^2, ..., sum x_i^(2n))."""
         return (self.K,) + tuple(-ak for ak in self.a)
 
@@ -218,7 +230,7 @@ class Chain:
 
 
 def _check_admissible(K: object, mu: object) -> None:
-    if not isinstance(K, sp.Rational):
+    if not isinstance(K, fractions.Fraction):
         raise MalformedInput("K", repr(K), "must be an exact rational (use Chain.polynomial or exact_rational)")
     if isinstance(mu, TwoPointMeasure):
         return
@@ -229,7 +241,7 @@ def _check_admissible(K: object, mu: object) -> None:
     if len(mu.a) > MAX_COEFFICIENTS:
         raise MalformedInput("a", f"({len(mu.a)} coefficients)", f"at most {MAX_COEFFICIENTS} coefficients")
     for k, ak in enumerate(mu.a, 1):
-        if not isinstance(ak, sp.Rational):
+        if not isinstance(ak, fractions.Fraction):
             raise MalformedInput(f"a_{k}", repr(ak), "must be an exact rational")
     violation = admissibility_violation(K, mu.a)
     if violation is None:
@@ -261,9 +273,10 @@ def admissibility_violation(K: Any, a: Sequence[Any]) -> tuple[int, str] | None:
     Only comparisons with 0 and |K| are used, so the same rule reads exact rationals
     (``Chain``) and floats (``admissible_floats``); a NaN a_m or a_1 is never admissible.
 
-    >>> admissibility_violation(sp.Rational(1, 2), (1, 0)), admissibility_violation(0, (-1, sp.Rational(1, 4)))
+    >>> from fractions import Fraction
+    >>> admissibility_violation(Fraction(1, 2), (1, 0)), admissibility_violation(0, (-1, Fraction(1, 4)))
     (None, None)
-    >>> admissibility_violation(1, (sp.Rational(9, 10),)), admissibility_violation(0, (1, -1))
+    >>> admissibility_violation(1, (Fraction(9, 10),)), admissibility_violation(0, (1, -1))
     ((1, 'gaussian-mass'), (2, 'top-not-positive'))
     >>> admissibility_violation(0, (0, 0))
     (0, 'all-zero')
@@ -282,7 +295,8 @@ def admissibility_violation(K: Any, a: Sequence[Any]) -> tuple[int, str] | None:
 def admissible(K: Any, a: Sequence[Any]) -> bool:
     """True when theta = (K; a_1, ..., a_n) is admissible (``admissibility_violation`` is None); exact or float.
 
-    >>> admissible(sp.Rational(1, 2), (sp.Integer(1),)), admissible(1, (1,))
+    >>> from fractions import Fraction
+    >>> admissible(Fraction(1, 2), (Fraction(1),)), admissible(1, (1,))
     (True, False)
     """
     return admissibility_violation(K, a) is None

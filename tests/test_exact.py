@@ -12,6 +12,7 @@ from hypothesis import example, given
 from mpmath import mp
 
 from numerics import api, exact
+from numerics.precision import to_mpf
 from proofs import examples as EX
 from proofs import gaussian as G
 from proofs.errors import NotSupported
@@ -24,7 +25,7 @@ DPS = 40
 def _close(x, y, err, dps=DPS):
     """|x - y| within the reported error, and the error itself at the requested precision."""
     with mp.workdps(dps + 20):
-        y = mpmath.mpf(y.p) / y.q if hasattr(y, "q") else y
+        y = to_mpf(y) if hasattr(y, "denominator") else y
         scale = max(1, abs(mpmath.mpf(y)))
         return abs(mpmath.mpf(x) - mpmath.mpf(y)) <= err + scale * mpmath.mpf(10) ** -(dps + 5) \
             and err <= scale * mpmath.mpf(10) ** -dps
@@ -59,17 +60,17 @@ def test_gaussian_moments_satisfy_virial_and_derivative_identities(chain):
     mo = exact.moments(chain, dps=DPS, lags=2)
     a1, K = chain.a[0], chain.K
     with mp.workdps(DPS + 20):
-        virial = 2 * mpmath.mpf(a1.p) / a1.q * mo.m[0] - 2 * mpmath.mpf(K.p) / K.q * mo.corr[0]
+        virial = 2 * to_mpf(a1) * mo.m[0] - 2 * to_mpf(K) * mo.corr[0]
         assert abs(virial - 1) <= 10 * mo.error
         h = Fraction(1, 10 ** 15)            # central difference: truncation ~ h^2 * A''' ~ 1e-30
 
         def A(dK, da):
-            return exact.moments(Chain.gaussian(Fraction(a1.p, a1.q) + da, Fraction(K.p, K.q) + dK),
+            return exact.moments(Chain.gaussian(Fraction(a1) + da, Fraction(K) + dK),
                                  dps=DPS, lags=1).A
 
-        dA_dK = (A(h, 0) - A(-h, 0)) / (2 * mpmath.mpf(h.numerator) / h.denominator)
-        dA_da = (A(0, h) - A(0, -h)) / (2 * mpmath.mpf(h.numerator) / h.denominator)
-        scale = 1 + 1 / (mpmath.mpf(a1.p) / a1.q - abs(mpmath.mpf(K.p) / K.q)) ** 3
+        dA_dK = (A(h, 0) - A(-h, 0)) / (2 * to_mpf(h))
+        dA_da = (A(0, h) - A(0, -h)) / (2 * to_mpf(h))
+        scale = 1 + 1 / (to_mpf(a1) - abs(to_mpf(K))) ** 3
         assert abs(dA_dK - mo.corr[0]) < 1e-24 * scale
         assert abs(dA_da + mo.m[0]) < 1e-24 * scale
         # geometric decay C(r) = C(0) u^r with C(0) = m_2: C(2) C(0) = C(1)^2
@@ -100,7 +101,7 @@ def test_ising_flow_equals_transfer_matrix_power(chain, b):
 def test_ising_moments_against_transfer_matrix(chain):
     mo = exact.moments(chain, dps=DPS, lags=3)
     with mp.workdps(DPS + 20):
-        Kc = mpmath.mpf(chain.K.p) / chain.K.q
+        Kc = to_mpf(chain.K)
         lam0, lam1 = 2 * mpmath.cosh(Kc), 2 * mpmath.sinh(Kc)      # eigenvalues of T (vectors (1,1), (1,-1))
         assert _close(mo.A, mpmath.log(lam0), mo.error)
         for rr, c in enumerate(mo.corr, 1):
@@ -135,6 +136,6 @@ def test_certified_enclosure_contains_rho(chain):
     fp = exact.fixed_point(chain, b=2, dps=25, certify=True)
     assert mpmath.iv.prec == prec                   # interval precision restored
     with mp.workdps(60):
-        rho = mpmath.sqrt(mpmath.mpf((chain.a[0] ** 2 - chain.K ** 2).p) / (chain.a[0] ** 2 - chain.K ** 2).q)
+        rho = mpmath.sqrt(to_mpf(chain.a[0] ** 2 - chain.K ** 2))
         lo, hi = (mpmath.mpf(x) for x in fp.enclosure["a"][0])
         assert lo <= rho <= hi and hi - lo <= rho * mpmath.mpf(10) ** -22

@@ -43,8 +43,8 @@ def test_rho_is_invariant(chain, b):
 
 
 def _circulant_inverse(K0, a0, n):
-    Q = flint.fmpq_mat(n, n, [flint.fmpq(int((2 * a0).p), int((2 * a0).q)) if i == j else
-                              (flint.fmpq(-int(K0.p), int(K0.q)) if (i - j) % n in (1, n - 1) else 0)
+    Q = flint.fmpq_mat(n, n, [flint.fmpq(int((2 * a0).numerator), int((2 * a0).denominator)) if i == j else
+                              (flint.fmpq(-int(K0.numerator), int(K0.denominator)) if (i - j) % n in (1, n - 1) else 0)
                               for i in range(n) for j in range(n)])
     return Q.inv()
 
@@ -62,7 +62,7 @@ def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
     uu = G.evaluate_rational_function(G.U.subs(G.RHO, G.rho), {G.K: K0, G.a: a0, G.rho: rh})
     uN = uu ** N
     with mp.workdps(60):
-        rho_f = mpmath.sqrt(mpmath.mpf((a0 ** 2 - K0 ** 2).p) / (a0 ** 2 - K0 ** 2).q)
+        rho_f = mpmath.sqrt(mpmath.mpf((a0 ** 2 - K0 ** 2).numerator) / (a0 ** 2 - K0 ** 2).denominator)
 
         def val(z):       # p + q rho with huge p, q cancels: evaluate with enough digits for the sizes
             digits = 60 + len(str(z.p.numerator)) + len(str(z.q.numerator))
@@ -74,7 +74,7 @@ def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
         for r in (0, 1, 2, 5, 17, 32):
             CN = (uu ** r + uu ** (N - r)) / (2 * rh * (1 - uN))
             exact_entry = Qinv[0, r]
-            assert CN.rational() == sp.Rational(int(exact_entry.p), int(exact_entry.q))
+            assert CN.rational() == sp.Rational(int(exact_entry.numerator), int(exact_entry.denominator))
             Cinf = G.evaluate_rational_function(G.COVARIANCE.subs(G.r, r), {G.u: uu, G.rho: rh})
             gap = abs(val(CN - Cinf))
             assert gap <= 2 * u_abs ** (N - r) / (2 * rho_f * (1 - u_abs ** N)) + mpmath.mpf(10) ** -35

@@ -33,7 +33,7 @@ def test_quartic_moments_and_cumulants_against_quadrature(chain):
     mu = PolynomialMeasure((a1, a2))
     kap = LP.cumulants(mu, 4)
     with mp.workdps(DPS + 15):
-        A1, A2 = mpmath.mpf(a1.p) / a1.q, mpmath.mpf(a2.p) / a2.q
+        A1, A2 = mpmath.mpf(a1.numerator) / a1.denominator, mpmath.mpf(a2.numerator) / a2.denominator
         m2, m4 = _quad_moment(A1, A2, 1), _quad_moment(A1, A2, 2)
         for exact, ref in ((LP.moment(mu, 1), m2), (LP.moment(mu, 2), m4), (kap[2], m2), (kap[4], m4 - 3 * m2 ** 2)):
             val = mpmath.mpf(str(sp.N(exact, DPS + 15)))

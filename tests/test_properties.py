@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics import api
-from numerics.precision import Estimate
+from numerics.precision import Estimate, to_mpf
 from paper_checks.compare import compare
 from proofs import examples as EX
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
@@ -116,7 +116,7 @@ def test_ising_decimation_equals_transfer_matrix_power(chain, b):
     steps = 3
     pts = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)
     with mpmath.workdps(3 * DPS):      # T^b loses ~2|K| b / ln 10 digits to cancellation; 3x dps covers |K| <= 3
-        K = mpmath.mpf(chain.K.p) / chain.K.q
+        K = to_mpf(chain.K)
         rows = []
         for m in range(steps + 1):
             rows.append((f"{chain!r}, b={b}, step {m}", K, pts[m].K))
@@ -132,7 +132,7 @@ def test_gaussian_block_spin_flow_equals_covariance_sums(chain, b):
     steps = 2
     pts = api.flow(chain, scheme="block", b=b, steps=steps, dps=DPS)
     with mpmath.workdps(2 * DPS):
-        K, a = mpmath.mpf(chain.K.p) / chain.K.q, mpmath.mpf(chain.a[0].p) / chain.a[0].q
+        K, a = to_mpf(chain.K), to_mpf(chain.a[0])
         rho = mpmath.sqrt(a ** 2 - K ** 2)
         u = K / (a + rho)
         rows = []
@@ -222,7 +222,7 @@ def test_sextic_moments_equal_quadrature(chain):
     from numerics.singlesite import moments_quad
     mom = api.moments(chain, dps=DPS, lags=1)
     with mpmath.workdps(DPS + 20):
-        ref = moments_quad([mpmath.mpf(x.p) / x.q for x in chain.a], DPS + 10)
+        ref = moments_quad([to_mpf(x) for x in chain.a], DPS + 10)
     rows = [(f"{chain!r}: m_{2 * k}", r, Estimate(v, e, DPS))
             for k, (r, v, e) in enumerate(zip(ref, mom.m, mom.details["err_m"]), 1)]
     _assert(compare(rows, dps=DPS, need_error=True))
@@ -235,9 +235,9 @@ def test_sextic_virial_identity(chain):
     """n = 3 with coupling: sum_k 2k a_k m_2k - 2 K C(1) = 1 (integration by parts) from numerics.api.moments."""
     mom = api.moments(chain, dps=DPS, lags=1)
     with mpmath.workdps(DPS + 10):
-        a = [mpmath.mpf(x.p) / x.q for x in chain.a]
+        a = [to_mpf(x) for x in chain.a]
         lhs = (sum(2 * k * ak * mk for k, (ak, mk) in enumerate(zip(a, mom.m), 1))
-               - 2 * mpmath.mpf(chain.K.p) / chain.K.q * mom.corr[0])
+               - 2 * to_mpf(chain.K) * mom.corr[0])
     _assert(compare([(f"{chain!r}: virial", 1, Estimate(lhs, 20 * mom.error, DPS))], dps=DPS, need_error=True))
 
 
@@ -284,7 +284,7 @@ def m2_fourier(chain, dps=None):
     """m_2 of the infinite Gaussian chain by the Fourier route, independent of the closed form 1/(2 rho):
     m_2 = (1/pi) int_0^pi dk / (2a - 2K cos k), tanh-sinh quadrature (mpmath) at dps + 10 digits."""
     with mpmath.workdps((dps or 15) + 10):
-        a, K = mpmath.mpf(chain.a[0].p) / chain.a[0].q, mpmath.mpf(chain.K.p) / chain.K.q
+        a, K = to_mpf(chain.a[0]), to_mpf(chain.K)
         return mpmath.quad(lambda k: 1 / (2 * a - 2 * K * mpmath.cos(k)), [0, mpmath.pi / 2, mpmath.pi]) / mpmath.pi
 
 

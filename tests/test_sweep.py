@@ -80,9 +80,10 @@ def test_cell_keys_are_unique_and_independent_of_how_theta_is_written(chains, Ls
         th = [(fmt(c.K), [fmt(c.a[0])]) for c in chains]
         return SweepSpec.from_dict({"theta": {"list": [{"K": K, "a": a} for K, a in th]},
                                     "objectives": ["decimate"], "L": Ls, "seeds": seeds})
-    as_fraction = spec(lambda q: f"{q.p}/{q.q}").cells()
+    as_fraction = spec(lambda q: f"{q.numerator}/{q.denominator}").cells()
     assert len({c.key for c in as_fraction}) == len(chains) * len(Ls) * len(seeds)
-    scaled = spec(lambda q: f"{2 * q.p}/{2 * q.q}").cells()         # the same rationals, written otherwise
+    # the same rationals, written otherwise
+    scaled = spec(lambda q: f"{2 * q.numerator}/{2 * q.denominator}").cells()
     assert [c.key for c in scaled] == [c.key for c in as_fraction]
 
 

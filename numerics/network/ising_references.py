@@ -76,4 +76,4 @@ def references(cfg):
 def _float(text):
     from proofs.family import exact_rational
     q = exact_rational(text)
-    return float(q.p) / float(q.q)
+    return float(q.numerator) / float(q.denominator)

@@ -127,7 +127,7 @@ def references(cfg):
 def _frac(text):
     from proofs.family import exact_rational
     q = exact_rational(text)
-    return float(q.p) / float(q.q)
+    return float(q.numerator) / float(q.denominator)
 
 
 def build_prior(cfg, dtype):

@@ -101,8 +101,8 @@ def check_autoencoder_optimum(ctx):
         # independent of the Fourier spectrum the sympy side uses: C = Q^-1, Q the ring precision matrix
         Q = mpmath.matrix(N, N)
         for i in range(N):
-            Q[i, i] = 2 * mpmath.mpf(a.p) / a.q
-            Q[i, (i + 1) % N] = Q[(i + 1) % N, i] = -mpmath.mpf(K.p) / K.q
+            Q[i, i] = 2 * mpmath.mpf(a.numerator) / a.denominator
+            Q[i, (i + 1) % N] = Q[(i + 1) % N, i] = -mpmath.mpf(K.numerator) / K.denominator
         ev = sorted(mpmath.eigsy(Q ** -1, eigvals_only=True))
         numeric = sum(ev[: N - M])
     ev_ok = compare([("Eckart-Young loss", r.optimal_loss, numeric)], dps=ctx.dps,

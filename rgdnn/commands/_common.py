@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import mpmath
 from mpmath import mp
 
+from numerics.precision import to_mpf
 from proofs.errors import MalformedInput
 from proofs.family import Chain
 from proofs.potential import parse_potential
@@ -119,7 +120,7 @@ def num(x, dps):
     ('0.50000', '0.0', '1.00e-45')
     """
     with mp.workdps(dps):
-        return mpmath.nstr(mpmath.mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
+        return mpmath.nstr(to_mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
 
 
 def num_within(x, err, dps):
@@ -129,7 +130,7 @@ def num_within(x, err, dps):
     ('0.1235', '0.0', '2.0000')
     """
     with mp.workdps(dps + 10):
-        x, digits = mpmath.mpf(x), dps
+        x, digits = to_mpf(x), dps
         if x == 0:
             return "0.0"
         if err is not None and mpmath.mpf(err) > 0:
