@@ -66,7 +66,12 @@ class _Parser(argparse.ArgumentParser):
 
     argparse reads only '-1' and '-.5' as negative numbers; '-1/2', '-2.5e-1' and '-x**2 + x**4'
     would be taken for unknown options.  Text that cannot be an option name is a value here.
+    Abbreviations are off: a prefix such as ``--json`` is never silently read as ``--json-out``.
     """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}\n")

@@ -20,7 +20,7 @@ from rgdnn.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ("proofs", "numerics", "paper_checks")
 PACKAGES = ("proofs", "numerics", "numerics/network", "paper_checks", "paper_checks/claims", "paper_checks/sweep",
-            "rgdnn", "rgdnn/commands")
+            "rgdnn", "rgdnn/commands", "rgdnn/schemas")
 
 
 def _tool(module, *args):

@@ -160,7 +160,8 @@ def _kl(e):
     """'d [lower, upper] verdict' of one equivalence result."""
     if not e or e.get("d_hat") is None:
         return "-"
-    return f"{e['d_hat']:.1e} [{e['lower']:.0e}, {e['upper']:.0e}] **{e['verdict']}**"
+    upper = "inf" if e["upper"] is None else f"{e['upper']:.0e}"     # JSON files spell an unbounded upper null
+    return f"{e['d_hat']:.1e} [{e['lower']:.0e}, {upper}] **{e['verdict']}**"
 
 
 def markdown(rows, demos=None, command="", figure=None, notes=None):

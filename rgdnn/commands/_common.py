@@ -1,7 +1,14 @@
-"""Arguments and output formatting shared by the subcommands."""
+"""Arguments and output formatting shared by the subcommands.
+
+Every ``--json`` document and every JSON file a command writes follows one convention (docs/json.md):
+numbers computed at ``--dps`` digits are decimal strings cut to the digits their error estimate supports
+(``num_within``), error estimates are decimal strings of 3 digits (``num_error``), measured values are
+JSON numbers next to their standard errors, and anything unknown or non-finite is ``null`` (``json_safe``).
+"""
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import threading
@@ -102,8 +109,9 @@ def add_precision_arguments(p, default_dps=30):
                    help=f"working precision in decimal digits (default {default_dps})")
 
 
-def add_json_argument(p):
-    p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+def add_json_argument(p, what="the result"):
+    p.add_argument("--json", action="store_true",
+                   help=f"{what} as one JSON document on stdout (docs/json.md; schema rgdnn/schemas/)")
 
 
 def add_rg_arguments(p):
@@ -139,6 +147,15 @@ def num_within(x, err, dps):
         return num(x, max(1, min(dps, digits)))
 
 
+def num_error(err):
+    """An absolute error estimate as a decimal string of 3 significant digits; None (JSON null) when unknown.
+
+    >>> num_error("1.2345e-20"), num_error(0), num_error(None)
+    ('1.23e-20', '0.0', None)
+    """
+    return None if err is None else num(err, 3)
+
+
 @contextmanager
 def working(desc):
     """On a terminal, an elapsed-time line on stderr while one long computation runs (no-op otherwise)."""
@@ -163,6 +180,36 @@ def working(desc):
         bar.close()
 
 
+def json_safe(obj):
+    """``obj`` with every non-finite float replaced by None (JSON null) and tuples made lists.
+
+    JSON has no NaN or infinity; a value that is not a finite number is unknown or unbounded, and
+    docs/json.md spells both ``null``.
+
+    >>> json_safe({"upper": float("inf"), "d": (1.5, float("nan")), "n": 3})
+    {'upper': None, 'd': [1.5, None], 'n': 3}
+    """
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def _text(o):
+    """Objects JSON cannot write (an mpf, a Path): their text."""
+    return str(o)
+
+
 def emit_json(obj):
-    json.dump(obj, sys.stdout, indent=2)
+    """One JSON document on stdout (docs/json.md): non-finite floats as null, nothing else printed."""
+    json.dump(json_safe(obj), sys.stdout, indent=2, allow_nan=False, default=_text)
     sys.stdout.write("\n")
+
+
+def write_json(path, obj):
+    """A JSON file under the same convention as ``emit_json`` (read back by ``--from-json``)."""
+    with open(path, "w") as f:
+        json.dump(json_safe(obj), f, indent=1, allow_nan=False, default=_text)

@@ -6,13 +6,12 @@ and fail the run only when their check crashed (open: error).
 """
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import textwrap
 
 from paper_checks import engine
-from rgdnn.commands._common import add_json_argument, add_precision_arguments, output_dir
+from rgdnn.commands._common import add_json_argument, add_precision_arguments, emit_json, output_dir
 
 HELP = "check every claim of the paper with evidence (table, --json, --report DIR)"
 
@@ -24,7 +23,7 @@ def add_arguments(p):
     p.add_argument("--report", metavar="DIR", help="also write a Markdown report with figures into DIR")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_precision_arguments(p)
-    add_json_argument(p)
+    add_json_argument(p, "the verdicts and their evidence (with --list: the claims)")
 
 
 def run(args):
@@ -46,21 +45,24 @@ def run(args):
             for title, fig in listing:
                 print(f"  figure: {fig or 'NOT DRAWN'}  ({title})", file=sys.stderr)
     if args.json:
-        json.dump(as_json(results, args, code), sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        emit_json(as_json(results, args, code))
     else:
         print(table(results))
         print(footer(results, code))
     return code
 
 
+def _claim_json(c):
+    return {"id": c.id, "statement": c.statement, "provenance": c.provenance, "hypotheses": c.hypotheses,
+            "section": c.section, "expected": c.expected, "slow": c.slow}
+
+
 def as_json(results, args, code):
+    """The run as JSON (docs/json.md): ``failure`` is the exception that stopped a check, null if none."""
     return {"dps": args.dps, "quick": args.quick, "exit": code, "counts": engine.counts(results),
-            "claims": [{"id": r.id, "statement": r.claim.statement, "provenance": r.claim.provenance,
-                        "hypotheses": r.claim.hypotheses, "section": r.claim.section,
-                        "expected": r.claim.expected, "slow": r.claim.slow, "verdict": r.verdict,
+            "claims": [{**_claim_json(r.claim), "verdict": r.verdict,
                         "evidence": r.summary, "details": r.evidence.details if r.evidence else {},
-                        "error": r.error, "seconds": round(r.seconds, 3)} for r in results]}
+                        "failure": r.error or None, "seconds": round(r.seconds, 3)} for r in results]}
 
 
 def table(results, width=None):
@@ -93,10 +95,7 @@ def footer(results, code):
 def _list(args):
     claims = engine.select(args.only)
     if args.json:
-        json.dump([{"id": c.id, "statement": c.statement, "provenance": c.provenance,
-                    "hypotheses": c.hypotheses, "section": c.section, "expected": c.expected,
-                    "slow": c.slow} for c in claims], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        emit_json({"claims": [_claim_json(c) for c in claims]})
         return 0
     for c in claims:
         tags = ", ".join(t for t in (c.provenance, f"expected {c.expected}", c.section, "slow" if c.slow else "") if t)

@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from proofs.catalogue import CATALOGUE
 from proofs.errors import UnknownName
+from rgdnn.commands._common import add_json_argument, emit_json
 
 HELP = "regenerate the verified symbolic derivations (Markdown + LaTeX) into --out DIR"
 INDEX = "README.md"
@@ -17,10 +18,14 @@ def add_arguments(p):
     p.add_argument("--out", default="derivations", metavar="DIR", help="output directory (default: derivations)")
     p.add_argument("--only", nargs="+", metavar="SLUG", help="only these derivations (the index is not rewritten)")
     p.add_argument("--list", action="store_true", help="list the derivations and exit")
+    add_json_argument(p, "the files written and each derivation's verified steps (with --list: the derivations)")
 
 
-def build(slugs=None, progress=True):
-    """{file name: text} for the chosen derivations; every step is verified while building."""
+def build(slugs=None, progress=True, entries=None):
+    """{file name: text} for the chosen derivations; every step is verified while building.
+
+    ``entries``: a list that receives one {slug, title, section, verified_steps, file} per derivation.
+    """
     chosen = [(s, f) for s, f in CATALOGUE if slugs is None or s in slugs]
     files, rows = {}, []
     for slug, builder in tqdm(chosen, desc="derive", unit="derivation", disable=not progress, file=sys.stderr):
@@ -28,6 +33,9 @@ def build(slugs=None, progress=True):
         if d.slug != slug:
             raise RuntimeError(f"catalogue slug {slug!r} names derivation {d.slug!r}")
         files[f"{slug}.md"] = d.markdown()
+        if entries is not None:
+            entries.append({"slug": slug, "title": d.title, "section": d.section, "verified_steps": d.n_verified,
+                            "file": f"{slug}.md"})
         rows.append(f"| [{d.title}]({slug}.md) | {d.section} | {d.n_verified} |")
     if slugs is None:
         files[INDEX] = "\n".join([
@@ -46,16 +54,24 @@ def run(args):
         if bad:
             raise UnknownName("derivation", bad[0], f"choose from {', '.join(sorted(known))}")
     if args.list:
-        for slug, builder in CATALOGUE:
-            if not args.only or slug in args.only:
-                print(f"{slug:24s} {builder.__doc__.splitlines()[0]}")
+        listed = [(slug, builder.__doc__.splitlines()[0]) for slug, builder in CATALOGUE
+                  if not args.only or slug in args.only]
+        if args.json:
+            emit_json({"derivations": [{"slug": slug, "summary": text} for slug, text in listed]})
+            return 0
+        for slug, text in listed:
+            print(f"{slug:24s} {text}")
         return 0
     from rgdnn.commands._common import output_dir
     output_dir(args.out, "out")              # before the derivations run, not after
-    files = build(args.only)
+    entries = []
+    files = build(args.only, entries=entries)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8", newline="\n")
+    if args.json:
+        emit_json({"out": str(out), "files": list(files), "derivations": entries})
+        return 0
     print(f"wrote {len(files)} files to {out}/")
     return 0

@@ -9,7 +9,7 @@ from rgdnn.commands._common import (
     add_rg_arguments,
     chain_from_args,
     emit_json,
-    num,
+    num_error,
     num_within,
     working,
 )
@@ -36,11 +36,13 @@ def run(args):
     with mpmath.workdps(d + 10):
         y_err = [None if ev_err is None or lam == 0 else ev_err / (abs(lam) * mpmath.log(fp.b))
                  for lam in fp.eigenvalues]
-    out = {"K": num(fp.K, d), "a": [num(x, d) for x in fp.a], "error": num(fp.error, 3),
+    out = {"K": num_within(fp.K, fp.error, d), "a": [num_within(x, fp.error, d) for x in fp.a],
+           "error": num_error(fp.error),
            "eigenvalues": [num_within(x, ev_err, d) for x in fp.eigenvalues],
-           "eigenvalues_error": None if ev_err is None else num(ev_err, 3), "dps": d,
+           "eigenvalues_error": num_error(ev_err), "dps": d,
            "scheme": fp.scheme, "b": fp.b,
-           "exponents": [num_within(y, e, d) if y is not None else None for y, e in zip(fp.exponents, y_err)]}
+           "exponents": [num_within(y, e, d) if y is not None else None for y, e in zip(fp.exponents, y_err)],
+           "exponents_error": [num_error(e) for e in y_err]}
     if fp.enclosure is not None:
         out["enclosure"] = fp.enclosure
     if fp.note:
@@ -52,7 +54,7 @@ def run(args):
     print(f"  K* = {out['K']}")
     for k, ak in enumerate(out["a"], 1):
         print(f"  a_{k}* = {ak}")
-    print(f"  error estimate {out['error']}")
+    print(f"  error estimate {out['error'] or 'unknown'}")
     print(f"  Jacobian eigenvalues in (K, a): {', '.join(out['eigenvalues'])}"
           + (f"  (+- {out['eigenvalues_error']})" if ev_err is not None else ""))
     if fp.enclosure is not None:

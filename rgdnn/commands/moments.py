@@ -6,11 +6,13 @@ from rgdnn.commands._common import (
     add_precision_arguments,
     chain_from_args,
     emit_json,
-    num,
+    num_error,
+    num_within,
     working,
 )
 
-HELP = "log-partition per site A, moments m_2k and correlations C(1..4) of the infinite chain"
+HELP = ("log-partition per site A, moments m_2k and correlations C(1..4) of the infinite chain, "
+        "to the digits their error estimate supports")
 
 
 def add_arguments(p):
@@ -23,13 +25,14 @@ def run(args):
     chain = chain_from_args(args)
     with working(f"moments at {args.dps} digits"):
         mo = api.moments(chain, dps=args.dps, lags=4)
-    d = args.dps
-    out = {"A": num(mo.A, d), "m": [num(x, d) for x in mo.m], "corr": [num(x, d) for x in mo.corr],
-           "error": num(mo.error, 3), "dps": d}
+    d, e = args.dps, mo.error
+    # Every value is known to the absolute error estimate e, not to dps digits: print the digits e supports.
+    out = {"A": num_within(mo.A, e, d), "m": [num_within(x, e, d) for x in mo.m],
+           "corr": [num_within(x, e, d) for x in mo.corr], "error": num_error(e), "dps": d}
     if args.json:
         emit_json(out)
         return 0
-    print(f"infinite-chain values for {chain!r}, {d} digits (error estimate {out['error']}):")
+    print(f"infinite-chain values for {chain!r}, at most {d} digits (error estimate {out['error'] or 'unknown'}):")
     print(f"  A = {out['A']}")
     for k, m in enumerate(out["m"], 1):
         print(f"  m_{2 * k} = {m}")

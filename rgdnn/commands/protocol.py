@@ -7,13 +7,14 @@ import sys
 
 from numerics.network.config import INITS, OBJECTIVES
 from proofs.errors import MalformedInput
-from rgdnn.commands._common import output_files
+from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "
         "does KL(theta*) -> 0 as the gap -> 0?")
 
 DEFAULT_MARGIN = 1e-3
+ANSWERS = ("reaches theta*", "misses theta*", "undetermined")      # paper_checks.protocol.summarize
 
 
 def add_arguments(p):
@@ -34,6 +35,7 @@ def add_arguments(p):
     p.add_argument("--eval-samples", type=int, default=8192, help="estimation samples per run (default 8192)")
     p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
     p.add_argument("--no-progress", action="store_true")
+    add_json_argument(p, "the answers per (example, objective) and the rows (what --json-out writes, and more)")
 
 
 def run(args):
@@ -61,9 +63,7 @@ def run(args):
                             overrides=overrides)
         command = "rgdnn protocol " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["protocol"] else "rgdnn protocol"
         if args.json_out:
-            with open(args.json_out, "w") as f:
-                json.dump({"rows": rows, "margin": margin, "command": command}, f, indent=1,
-                          default=lambda o: None if isinstance(o, float) else str(o))
+            write_json(args.json_out, {"rows": rows, "margin": margin, "command": command})
     pts = protocol.points(rows)
     summary = protocol.summarize(pts)
     fig_rel = None
@@ -74,6 +74,11 @@ def run(args):
     with open(args.out, "w") as f:
         f.write(protocol.markdown(summary, margin=margin, command=command, figure=fig_rel))
     answers = [s["answer"] for s in summary]
+    if args.json:
+        emit_json({"out": args.out, "figure": args.figure, "json_out": args.json_out, "runs": len(rows),
+                   "answers": {a: answers.count(a) for a in ANSWERS}, "summary": summary,
+                   "rows": rows, "margin": margin, "command": command})
+        return 0
     print(f"wrote {args.out}: {len(rows)} runs, {len(summary)} (example, objective) groups: "
-          + ", ".join(f"{answers.count(a)} {a}" for a in ("reaches theta*", "misses theta*", "undetermined")))
+          + ", ".join(f"{answers.count(a)} {a}" for a in ANSWERS))
     return 0

@@ -8,7 +8,7 @@ import sys
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from rgdnn.commands._common import output_files
+from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
@@ -34,6 +34,7 @@ def add_arguments(p):
     p.add_argument("--figure", help="also draw the results figure (PNG) here")
     p.add_argument("--from-json", help="render --out (and --figure) from a --json-out file, without training")
     p.add_argument("--no-progress", action="store_true")
+    add_json_argument(p, "the rows, demonstrations and verdict counts (what --json-out writes, and more)")
 
 
 def run(args):
@@ -72,17 +73,15 @@ def run(args):
     text = results.markdown(rows, demos, command=command, figure=fig_rel, notes=notes)
     with open(args.out, "w") as f:
         f.write(text)
+    data = {"rows": rows, "demonstrations": demos, "command": command, "notes": notes}
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump({"rows": rows, "demonstrations": demos, "command": command, "notes": notes}, f, indent=1,
-                      default=_jsonable)
+        write_json(args.json_out, data)
     verdicts = [r["verdict"] for r in rows]
-    print(f"wrote {args.out}: {len(rows)} runs; against theta*: {verdicts.count('agree')} agree, "
-          f"{verdicts.count('disagree')} disagree, {verdicts.count('inconclusive')} inconclusive")
+    counts = {v: verdicts.count(v) for v in dict.fromkeys(["agree", "disagree", "inconclusive", *verdicts])}
+    if args.json:
+        emit_json({"out": args.out, "figure": args.figure, "json_out": args.json_out, "runs": len(rows),
+                   "verdicts": counts, **data})
+        return 0
+    print(f"wrote {args.out}: {len(rows)} runs; against theta*: {counts['agree']} agree, "
+          f"{counts['disagree']} disagree, {counts['inconclusive']} inconclusive")
     return 0
-
-
-def _jsonable(o):
-    if isinstance(o, float):
-        return None
-    return str(o)

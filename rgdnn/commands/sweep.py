@@ -40,7 +40,7 @@ def add_arguments(p):
     p.add_argument("--workers", type=int, help="workers of the local cluster (default: the number of cores)")
     p.add_argument("--summary", action="store_true", help="only (re)write the table and summary of the sweep in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_json_argument(p)
+    add_json_argument(p, "the summary (what summary.json holds)")
 
 
 def _value(text):

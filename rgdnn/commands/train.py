@@ -51,7 +51,7 @@ def add_arguments(p):
     p.add_argument("--checkpoint-dir", help="checkpoint here and resume from here; the manifest goes here too")
     p.add_argument("--history", action="store_true", help="include the training curve in --json output")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_json_argument(p)
+    add_json_argument(p, "the estimates with their standard errors, references and verdicts")
 
 
 def config_from_args(args):
@@ -73,16 +73,6 @@ def config_from_args(args):
     return TrainConfig(**fields)
 
 
-def _json_safe(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
 def run(args):
     cfg = config_from_args(args)                            # every flag is checked before torch loads
     output_dir(args.checkpoint_dir, "checkpoint-dir")
@@ -91,7 +81,7 @@ def run(args):
     if not args.history:
         res.pop("history")
     if args.json:
-        emit_json(_json_safe(res))
+        emit_json(res)
         return 0
     _print(res)
     return 0
