@@ -14,10 +14,6 @@ import sys
 import threading
 from contextlib import contextmanager
 
-import mpmath
-from mpmath import mp
-
-from numerics.precision import to_mpf
 from proofs.errors import MalformedInput
 from proofs.family import Chain
 from proofs.potential import parse_potential
@@ -127,6 +123,10 @@ def num(x, dps):
     >>> num("0.5", 5), num(0, 5), num("1e-45", 3)
     ('0.50000', '0.0', '1.00e-45')
     """
+    import mpmath
+    from mpmath import mp
+
+    from numerics.precision import to_mpf
     with mp.workdps(dps):
         return mpmath.nstr(to_mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
 
@@ -137,6 +137,10 @@ def num_within(x, err, dps):
     >>> num_within("0.123456789", "1e-4", 30), num_within(0, "1e-4", 30), num_within("2", 0, 5)
     ('0.1235', '0.0', '2.0000')
     """
+    import mpmath
+    from mpmath import mp
+
+    from numerics.precision import to_mpf
     with mp.workdps(dps + 10):
         x, digits = to_mpf(x), dps
         if x == 0:

@@ -4,9 +4,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from proofs.catalogue import CATALOGUE
 from proofs.errors import UnknownName
 from rgdnn.commands._common import add_json_argument, emit_json
 
@@ -26,6 +23,9 @@ def build(slugs=None, progress=True, entries=None):
 
     ``entries``: a list that receives one {slug, title, section, verified_steps, file} per derivation.
     """
+    from tqdm import tqdm
+
+    from proofs.catalogue import CATALOGUE  # sympy: imported when a derivation is asked for
     chosen = [(s, f) for s, f in CATALOGUE if slugs is None or s in slugs]
     files, rows = {}, []
     for slug, builder in tqdm(chosen, desc="derive", unit="derivation", disable=not progress, file=sys.stderr):
@@ -48,6 +48,7 @@ def build(slugs=None, progress=True, entries=None):
 
 
 def run(args):
+    from proofs.catalogue import CATALOGUE
     known = {s for s, _ in CATALOGUE}
     if args.only:
         bad = [s for s in args.only if s not in known]

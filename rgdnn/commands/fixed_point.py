@@ -1,7 +1,4 @@
 """rgdnn fixed-point: the fixed point the flow from theta reaches, with its stability."""
-import mpmath
-
-from numerics import api
 from rgdnn.commands._common import (
     add_chain_arguments,
     add_json_argument,
@@ -26,6 +23,9 @@ def add_arguments(p):
 
 
 def run(args):
+    import mpmath
+
+    from numerics import api  # mpmath and the solvers: loaded when the command runs
     chain = chain_from_args(args)
     with working(f"{args.scheme} fixed point at {args.dps} digits"):
         fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)

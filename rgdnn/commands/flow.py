@@ -1,5 +1,4 @@
 """rgdnn flow: the RG flow theta_0, R(theta_0), ..., R^steps(theta_0)."""
-from numerics import api
 from rgdnn.commands._common import (
     add_chain_arguments,
     add_json_argument,
@@ -24,6 +23,7 @@ def add_arguments(p):
 
 
 def run(args):
+    from numerics import api  # mpmath and the solvers: loaded when the command runs
     chain = chain_from_args(args)
     with working(f"{args.scheme} flow at {args.dps} digits"):     # one transfer-operator solve can take minutes
         points = api.flow(chain, scheme=args.scheme, b=args.b, steps=args.steps, dps=args.dps)

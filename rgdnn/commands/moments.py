@@ -1,5 +1,4 @@
 """rgdnn moments: A(theta), single-site moments and correlations of the infinite chain."""
-from numerics import api
 from rgdnn.commands._common import (
     add_chain_arguments,
     add_json_argument,
@@ -22,6 +21,7 @@ def add_arguments(p):
 
 
 def run(args):
+    from numerics import api  # mpmath and the solvers: loaded when the command runs
     chain = chain_from_args(args)
     with working(f"moments at {args.dps} digits"):
         mo = api.moments(chain, dps=args.dps, lags=4)
