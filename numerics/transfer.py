@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
-from flint import arb, arb_mat
+from flint import arb, arb_mat, ctx, fmpz, fmpz_poly
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
@@ -263,6 +263,110 @@ def arb_blocks(p, grid):
     return arb_mat(ev), arb_mat(od), xs
 
 
+class KernelBlocks:
+    """The even and odd blocks of ``arb_blocks``, applied to vectors without being formed.
+
+    Entry (i, j) of the positive-node part is g_i g_j (q^(ij) +- q^(-ij)), q = exp(K h^2). With
+    ij = (i^2 + j^2 - (i - j)^2) / 2 and r = exp(K h^2 / 2),
+
+        sum_j c_j q^(+-ij) = r^(+-i^2) sum_j (c_j r^(+-j^2)) r^(-+(i-j)^2),
+
+    a convolution (the chirp trick): one exact integer polynomial product in FLINT per sign, on
+    fixed-point images of both factors' midpoints, instead of J^2 products in Python; nothing of
+    size J^2 is built. The radius of each result bounds the fixed-point rounding (guard bits cover
+    the growth of r^(+-i^2)); the inputs' own radii (rounding noise of an iterate) are not carried,
+    so these balls are estimates, and the values' error is the refinement difference of
+    ``evaluate`` (docs/theory.md 5.5). ``tests/test_transfer.py`` compares the products with the
+    formed blocks.
+    """
+
+    GUARD_BITS = 40         # beyond the working precision: J-term sums and the odd block's cancellation
+
+    def __init__(self, p, grid):
+        K, h = to_arb(p.K), to_arb(grid.h)
+        a = [to_arb(ak) for ak in p.a]
+        self.J = J = grid.J
+        self.xs = [to_arb(x) for x in _positive_nodes(grid)]
+        half = arb(-log_shift(p, grid)) / 2           # entries times e^(-s), as in float_blocks
+        self.g = [h.sqrt() * (-_V(a, x) / 2 + half).exp() for x in self.xs]
+        self.g0 = h.sqrt() * half.exp()
+        c = K * h * h / 2
+        self.rp = [(c * (j * j)).exp() for j in range(J + 1)]        # r^(j^2)
+        self.rm = [1 / x for x in self.rp]                           # r^(-j^2)
+        self.s2 = arb(2).sqrt()
+        # the sums are scaled back by r^(+-i^2), up to exp(|K| (h J)^2 / 2): those bits come on top
+        growth = math.ceil(abs(float(p.K)) * float(grid.h * J) ** 2 / 2 / math.log(2))
+        self.bits = ctx.prec + self.GUARD_BITS + 2 * J.bit_length() + growth
+        # the kernels r^(-+(i-j)^2), i - j = 1-J .. J-1, as fixed-point integers
+        self.kp = _fixed([self.rm[abs(m)] for m in range(1 - J, J)], self.bits)
+        self.km = _fixed([self.rp[abs(m)] for m in range(1 - J, J)], self.bits)
+        self.even, self.odd = _Block(self, 0), _Block(self, 1)
+
+    def _convolve(self, c, r, kernel):
+        """r^(+-i^2) sum_j c_j r^(+-j^2) k_(i-j) for i = 1..J, as Arb balls."""
+        J = self.J
+        A = _fixed([cj * r[j] for j, cj in enumerate(c, 1)], self.bits)
+        if A is None:
+            return [arb(0)] * J
+        ints, ea, da, asum = A
+        kints, eb, db, bsum = kernel
+        prod = (fmpz_poly(ints) * fmpz_poly(kints)).coeffs()
+        prod += [0] * (3 * J - 2 - len(prod))       # fmpz_poly drops trailing zero coefficients
+        # |sum_j (A_j + dA_j)(B_(i-j) + dB) - sum_j A_j B_(i-j)| <= da sum|B| + db sum|A| + J da db (units 2^(-ea-eb))
+        rad = arb(da * bsum + db * asum + J * da * db) * arb(2) ** (-(ea + eb))
+        scale = arb(2) ** (-(ea + eb))
+        return [r[i] * arb(arb(fmpz(prod[i + J - 2])) * scale, rad) for i in range(1, J + 1)]
+
+    def sums(self, c):
+        """(sum_j c_j q^(ij), sum_j c_j q^(-ij)) for i = 1..J, c = (c_1..c_J)."""
+        return self._convolve(c, self.rp, self.kp), self._convolve(c, self.rm, self.km)
+
+
+def _fixed(values, bits):
+    """Fixed-point image of Arb midpoints: (ints, e, d, sum): x_j ~ ints_j 2^-e, |error| <= d = 1 (units 2^-e).
+
+    e puts the largest |x_j| near 2^bits; None when every value is exactly zero.
+    """
+    mags = [x.mid().abs_upper() for x in values]
+    top = max(mags, key=lambda m: m if m.is_finite() else arb(0))
+    if top == 0:
+        return None
+    e = bits - int(top.mid().man_exp()[1]) - int(top.mid().man_exp()[0].bit_length())
+    ints = []
+    for x in values:
+        m = x.mid()
+        if m.is_zero():
+            ints.append(0)
+            continue
+        man, ex = m.man_exp()
+        sh = int(ex) + e
+        ints.append(int(man) << sh if sh >= 0 else int(man) >> -sh)     # floor: error below one unit
+    d = 1
+    total = sum(abs(v) for v in ints) + len(ints) * d
+    return ints, e, d, total
+
+
+class _Block:
+    """One parity block of a ``KernelBlocks``: ``block * column`` is the matrix-vector product."""
+
+    def __init__(self, kernel, parity):
+        self.kernel, self.parity = kernel, parity
+
+    def nrows(self):
+        return self.kernel.J + (1 - self.parity)
+
+    def __mul__(self, col):
+        k = self.kernel
+        v = col.entries()
+        if self.parity:
+            up, down = k.sums([g * w for g, w in zip(k.g, v)])
+            return _col([g * (u - d) for g, u, d in zip(k.g, up, down)])
+        c = [g * w for g, w in zip(k.g, v[1:])]
+        up, down = k.sums(c)
+        head = k.g0 * k.g0 * v[0] + k.s2 * k.g0 * sum(c, arb(0))
+        return _col([head] + [k.s2 * k.g0 * g * v[0] + g * (u + d) for g, u, d in zip(k.g, up, down)])
+
+
 def float_solve(p, grid, lags=1):
     """float64 A, [C(1), .., C(lags)] and [m_2, .., m_2n] on ``grid`` (about 14 digits): a low-precision view."""
     ev, od, xs = float_blocks(p, grid)
@@ -423,7 +527,11 @@ def block_sum_moments(Me, Mo, lam, c, xs, zero_node, b, pmax):
 def solve(p, grid, bits, lags=1, block=None):
     """Top eigenpair on ``grid`` at ``bits`` of precision; A, m_(2k), C(1..lags), block-sum moments."""
     with arb_precision(bits):
-        Me, Mo, xs = arb_blocks(p, grid)
+        if grid.h is None:
+            Me, Mo, xs = arb_blocks(p, grid)
+        else:           # matrix-free: the products are convolutions (KernelBlocks)
+            kern = KernelBlocks(p, grid)
+            Me, Mo, xs = kern.even, kern.odd, kern.xs
         ef, of, _ = float_blocks(p, grid)
         lam, v, _ = top_eigenpair(Me, ef, bits)
         c = list(v.entries())
