@@ -126,15 +126,16 @@ def csv_text(rows):
 class ResultStore:
     """A sweep directory: atomic per-cell records, the tidy table and the manifest."""
 
-    def __init__(self, root):
+    def __init__(self, root, name="out"):
         self.root = Path(root)
         self.cells_dir = self.root / "cells"
+        self.name = name            # the flag that named the directory, for error messages
 
     def prepare(self):
         try:
             self.cells_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise MalformedInput("out", str(self.root), f"cannot create the sweep directory ({exc.strerror})") from None
+            raise MalformedInput(self.name, str(self.root), f"cannot create the directory ({exc.strerror})") from None
         return self
 
     def path(self, key):
