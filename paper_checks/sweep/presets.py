@@ -35,12 +35,15 @@ class StudyCell:
     config: dict = field(hash=False)
     kind: str = "train"        # "train": train_and_compare; "bottleneck": the reparametrized autoencoder
 
+    def train_config(self):
+        """The cell's TrainConfig (validated: a bad field raises its typed error)."""
+        from numerics.network.config import TrainConfig
+        return TrainConfig.from_dict(self.config)
+
     @cached_property
     def key(self):
         """A stable 16-hex-digit id: the label, the kind and the complete TrainConfig (defaults included)."""
-        from numerics.network.config import TrainConfig
-        canon = {"label": list(self.label), "kind": self.kind,
-                 "config": TrainConfig.from_dict(self.config).to_dict()}
+        canon = {"label": list(self.label), "kind": self.kind, "config": self.train_config().to_dict()}
         return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self):
@@ -80,9 +83,9 @@ class StudySpec:
         return results.study_cell
 
     def validate(self):
-        """Build every cell's TrainConfig (its key does): a bad field fails now, with its typed error."""
+        """Build every cell's TrainConfig: a bad field fails now, with its typed error."""
         for c in self.cells():
-            c.key
+            c.train_config()
 
 
 @dataclass(frozen=True)

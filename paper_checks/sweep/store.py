@@ -1,6 +1,6 @@
-"""The sweep's result store: one JSON file per finished cell, written atomically, and the tables.
+"""The pipeline's result store: one JSON file per finished cell, written atomically, and the tables.
 
-Layout of a sweep directory::
+Layout of a store directory (a sweep's --out, the --store of ``rgdnn results`` and ``rgdnn protocol``)::
 
     cells/<key>.json    one record per cell (the source of truth)
     results.csv         the tidy table, one row per cell, regenerated from cells/
@@ -124,7 +124,7 @@ def csv_text(rows):
 
 
 class ResultStore:
-    """A sweep directory: atomic per-cell records, the tidy table and the manifest."""
+    """A store directory: atomic per-cell records, the tidy table and the manifest."""
 
     def __init__(self, root, name="out"):
         self.root = Path(root)
