@@ -8,7 +8,15 @@ import sys
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from rgdnn.commands._common import add_json_argument, emit_json, output_dir, output_files, write_json
+from rgdnn.commands._common import (
+    add_json_argument,
+    add_study_arguments,
+    emit_json,
+    output_files,
+    study_failed,
+    study_store,
+    write_json,
+)
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
@@ -27,10 +35,7 @@ def add_arguments(p):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
-    p.add_argument("--workers", type=int, default=1,
-                   help="parallel training processes on a local Dask cluster (default 1: in this process)")
-    p.add_argument("--store", metavar="DIR", help="one record per run here; a rerun loads the finished runs "
-                   "(default: --out without its suffix, plus .store)")
+    add_study_arguments(p)
     p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
     p.add_argument("--eval-samples", type=int, help="estimation samples per run (default 16384)")
     p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
@@ -45,7 +50,7 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     # Every flag and output path is checked before torch loads and before the first training.
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
-    store = None if args.from_json else output_dir(args.store or store_of(args.out), "store")
+    store = None if args.from_json else study_store(args)
     if not args.from_json:
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
@@ -67,9 +72,7 @@ def run(args):
         spec = StudySpec(examples=tuple(examples_from_keys(args.examples).items()), objectives=tuple(args.objectives),
                          seeds=tuple(args.seeds), variants=(extra,), demos=not args.no_demos)
         study = run_study(spec, store, workers=args.workers, progress=not args.no_progress)
-        print(study.outcome.line("rgdnn results"), file=sys.stderr)
-        if study.failed:
-            print(f"rgdnn results: {study.failure()}", file=sys.stderr)
+        if study_failed(study, "rgdnn results"):
             return 1
         rows, demos = study.rows, study.demos
         command = ("rgdnn results " + " ".join(sys.argv[2:])) if sys.argv[1:2] == ["results"] else "rgdnn results"
@@ -93,8 +96,3 @@ def run(args):
     print(f"wrote {args.out}: {len(rows)} runs; against theta*: {counts['agree']} agree, "
           f"{counts['disagree']} disagree, {counts['inconclusive']} inconclusive")
     return 0
-
-
-def store_of(out):
-    """The default store of an output file: its path without the suffix, plus .store (docs/results.store)."""
-    return os.path.splitext(out)[0] + ".store"
