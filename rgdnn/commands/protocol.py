@@ -7,15 +7,8 @@ import sys
 
 from numerics.network.config import INITS, OBJECTIVES
 from proofs.errors import MalformedInput
-from rgdnn.commands._common import (
-    add_json_argument,
-    add_study_arguments,
-    emit_json,
-    output_files,
-    study_failed,
-    study_store,
-    write_json,
-)
+from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "

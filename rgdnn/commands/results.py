@@ -8,15 +8,8 @@ import sys
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from rgdnn.commands._common import (
-    add_json_argument,
-    add_study_arguments,
-    emit_json,
-    output_files,
-    study_failed,
-    study_store,
-    write_json,
-)
+from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
