@@ -33,7 +33,7 @@ GOAL = 1.6
 
 
 def noop_cell(cell):
-    """A cell that does nothing (rg_L given, so the runner computes no R^L either)."""
+    """A cell that does nothing (no training, no R^L)."""
     return {"verdict": "agree", "seconds": 0.0, "rg_L": {"K": "0", "a": ["1"]}}
 
 
@@ -64,12 +64,11 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1, help="runs of each sweep; the best is reported")
     ap.add_argument("--noop-cells", type=int, default=200, help="no-op cells for the pure overhead")
     opts = ap.parse_args(argv)
-    import torch
-
+    from numerics.runtime import one_thread
     from paper_checks.sweep.cell import train_cell
     from paper_checks.sweep.spec import SweepSpec
 
-    torch.set_num_threads(1)
+    one_thread()                                  # the workers' thread policy, for the direct baseline too
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; >~0.5 means other work competes)")
     sp = spec(opts.steps)
     cells = [dict(c.to_dict()) for c in sp.cells()]

@@ -28,7 +28,6 @@ not the optimum's. Spearman's rank correlation of (gap, d) is reported as a tren
 from __future__ import annotations
 
 import json
-import logging
 import math
 from pathlib import Path
 
@@ -37,8 +36,6 @@ from proofs.errors import NotSupported
 INITS = ("random", "decimation", "block")
 # Small networks keep the study (objectives x examples x 3 inits x 3 seeds) within minutes per core.
 DEFAULT_OVERRIDES = {"N": 32, "M": 8, "layers": 2, "eval_samples": 8192}
-
-log = logging.getLogger(__name__)
 
 # The stored study the check report draws (written by `rgdnn protocol --json-out`; shipped as package data).
 STORED = Path(__file__).parent / "data" / "protocol.json"
@@ -54,16 +51,14 @@ def load_stored(path=STORED):
                            "write one with `rgdnn protocol --json-out`") from None
 
 
-def run(examples, objectives, *, inits=INITS, seeds=(0, 1, 2), workers=1, progress=True, overrides=None):
-    """Train every (example, objective, init, seed); one slim row per run (numerics.network.results.table)."""
-    from numerics.network import results
+def run(examples, objectives, store, *, inits=INITS, seeds=(0, 1, 2), workers=1, progress=True, overrides=None):
+    """Train every (init, example, objective, seed) into the store directory (a preset spec of the pipeline,
+    ``paper_checks.sweep.presets``; a rerun loads the finished runs); the Study, one slim row per run."""
+    from paper_checks.sweep.presets import StudySpec, run_study
     extra = dict(DEFAULT_OVERRIDES if overrides is None else overrides)
-    rows = []
-    for init in inits:
-        log.info("protocol: init %s", init)
-        rows += results.table(seeds=tuple(seeds), examples=examples, objectives=tuple(objectives),
-                              workers=workers, progress=progress, extra={**extra, "init": init})
-    return rows
+    spec = StudySpec(examples=tuple(examples.items()), objectives=tuple(objectives), seeds=tuple(seeds),
+                     variants=tuple({**extra, "init": init} for init in inits))
+    return run_study(spec, store, workers=workers, progress=progress, desc="protocol")
 
 
 def points(rows):

@@ -57,26 +57,36 @@ def _figure_jobs(results, artifacts, quick, progress=False):
 def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), progress=False):
     """Train at ``n`` random admissible Gaussian parameters per objective; rows of chi-hat, se and theta*.
 
-    Uses ``numerics.network.train.train_and_compare`` (the network side). The
-    parameters are drawn from a fixed seed, as exact rationals (K/a_1 in (-0.8, 0.8)).
+    A sweep of the pipeline (``paper_checks.sweep``), run in this process into a temporary store:
+    its seeded random sample of theta (``[theta.random]``: K in [-0.8, 0.8], a_1 in [1, 2] on a
+    lattice of 0.01, so |K| / a_1 <= 0.8), the objectives, L = 2 (the default network) and one seed;
+    each cell is ``numerics.network.train.train_and_compare`` (``cell.train_cell``).
     """
-    import random
-    try:
-        from numerics.network.train import train_and_compare
-    except ModuleNotFoundError as exc:
-        raise figures.NotSupported(f"the network side is not available ({exc.name})") from None
-    rng = random.Random(seed)
+    import tempfile
+    from importlib.util import find_spec
+
+    from paper_checks.sweep.cell import train_cell
+    from paper_checks.sweep.execute import run_sweep
+    from paper_checks.sweep.spec import SweepSpec
+    from paper_checks.sweep.store import ResultStore
+    if find_spec("torch") is None:
+        raise figures.NotSupported("the network side is not available (torch)")
+    spec = SweepSpec.from_dict({"theta": {"random": {"count": n, "seed": seed, "K": ["-0.8", "0.8"], "a": [["1", "2"]],
+                                                     "decimals": 2}},
+                                "objectives": list(objectives), "L": [2], "seeds": [seed]})
+    with tempfile.TemporaryDirectory(prefix="rgdnn-random-theta-") as store:
+        run_sweep(spec, store, in_process=True, cell_fn=train_cell, progress=progress, desc="random theta")
+        records = ResultStore(store).records()
     rows = []
-    for i in range(n):
-        a = Fraction(rng.randint(6, 20), 10)
-        K = Fraction(round(rng.uniform(-0.8, 0.8) * 100), 100) * a
-        for obj in objectives:
-            config = {"K": str(K), "a": [str(a)], "objective": obj, "seed": seed + i}
-            out = train_and_compare(config, progress=progress)
-            if out.get("chi") is None:       # outside the family: nothing to plot, say so in the caption
-                rows.append({"objective": obj, "missing": f"K = {K}, a = {a}: {out.get('estimator_note')}"})
-                continue
-            rows.append(_row(obj, out))
+    for c in spec.cells():
+        rec = records[c.key]
+        if rec["status"] != "ok":
+            raise RuntimeError(f"the training at K = {c.K}, a = {c.a[0]} ({c.objective}) failed: {rec['error']}")
+        out = rec["result"]
+        if out.get("chi") is None:       # outside the family: nothing to plot, say so in the caption
+            rows.append({"objective": c.objective, "missing": f"K = {c.K}, a = {c.a[0]}: {out.get('estimator_note')}"})
+            continue
+        rows.append(_row(c.objective, out))
     return rows
 
 

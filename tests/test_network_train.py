@@ -89,6 +89,11 @@ def test_cli_results_writes_the_table(tmp_path, capsys):
                "--json-out", str(js)])
     assert rc == 0
     text = out.read_text()
+    assert "2 cells: 0 already finished, 2 run in this process" in capsys.readouterr().err
+    assert main(["results", "--examples", "gaussian", "--objectives", "decimate", "infomax", "--seeds", "0",
+                 "--steps", "30", "--eval-samples", "1024", "--no-demos", "--no-progress", "--out", str(out)]) == 0
+    assert "2 cells: 2 already finished, 0 run" in capsys.readouterr().err      # resumed from results.store/
+    assert out.read_text().splitlines()[3:] == text.splitlines()[3:]           # all but the command line
     again = tmp_path / "again.md"
     assert main(["results", "--from-json", str(js), "--out", str(again), "--figure", str(tmp_path / "f.png")]) == 0
     rows_of = lambda t: [line for line in t.splitlines() if line.startswith("| ")]  # noqa: E731

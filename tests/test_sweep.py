@@ -1,4 +1,5 @@
-"""Sweeps on Dask: spec, atomic store, a local two-worker cluster on loopback, fault injection, resume."""
+"""The experiment pipeline: spec, atomic store, a local two-worker Dask cluster on loopback, fault injection,
+resume; the results preset in process; the thread policy."""
 import decimal
 import json
 import os
@@ -305,6 +306,87 @@ def test_client_killed_hard_then_rerun_resumes(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"{len(done)} already finished, {8 - len(done)} run" in r.stderr
     assert all(json.loads((out / "cells" / n).read_text()) == rec for n, rec in done.items())
+
+
+# -- presets: the results study ---------------------------------------------------------
+def _study(seeds=(0, 1)):
+    from paper_checks.sweep.presets import StudySpec
+    from proofs.examples import GAUSSIAN
+    return StudySpec(examples=((GAUSSIAN.name, GAUSSIAN.fields),), objectives=("decimate",), seeds=seeds,
+                     variants=({"N": 16, "M": 4, "steps": 30, "eval_samples": 1024},))
+
+
+def test_results_study_resumes_in_process_and_loads_finished_cells(tmp_path, monkeypatch):
+    """Interrupt the study after its first cell; the rerun trains only the other; a third run trains nothing
+    and reads the same rows back from the store."""
+    from numerics.network import results
+    from paper_checks.sweep.presets import run_study
+    trained = []
+    real = results.train_and_compare
+
+    def counting(config, **kw):
+        trained.append(config["seed"])
+        return real(config, **kw)
+
+    monkeypatch.setattr(results, "train_and_compare", counting)
+    store = tmp_path / "store"
+
+    def interrupt(rec):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(_study(), store, progress=False, on_record=interrupt)
+    assert trained == [0] and len(ResultStore(store).finished_keys()) == 1
+    first = run_study(_study(), store, progress=False)
+    assert trained == [0, 1] and (first.outcome.n_skipped, first.outcome.n_run) == (1, 1) and not first.failed
+    assert [r["config"]["seed"] for r in first.rows] == [0, 1] and first.rows[0]["example"].startswith("Gaussian")
+
+    def refuse(config, **kw):
+        raise AssertionError("a finished cell was trained again")
+
+    monkeypatch.setattr(results, "train_and_compare", refuse)
+    again = run_study(_study(), store, progress=False)
+    assert (again.outcome.n_skipped, again.outcome.n_run, again.outcome.in_process) == (2, 0, True)
+    assert again.rows == first.rows
+    runs = json.loads((store / "manifest.json").read_text())["runs"]
+    assert [(r["status"], r["scheduler"], r["submitted"]) for r in runs] == [
+        ("interrupted", "in-process", 2), ("finished", "in-process", 1), ("finished", "in-process", 0)]
+    with pytest.raises(MalformedInput, match="store .*different spec.*--store"):
+        run_study(_study(seeds=(0, 1, 2)), store, progress=False)
+
+
+def test_study_cell_keys_follow_the_complete_training_configuration():
+    """The key hashes the TrainConfig with its defaults: an explicit default is the same cell, another value not."""
+    from numerics.network.config import TrainConfig
+    from paper_checks.sweep.presets import StudyCell
+    base = {"K": "0.5", "a": ["1"], "objective": "decimate", "seed": 0}
+    steps = TrainConfig.from_dict(base).steps
+    assert StudyCell(("example", "g"), base).key == StudyCell(("example", "g"), {**base, "steps": steps}).key
+    assert StudyCell(("example", "g"), base).key != StudyCell(("example", "g"), {**base, "steps": steps + 1}).key
+    assert StudyCell(("example", "g"), base).key != StudyCell(("example", "h"), base).key
+    with pytest.raises(MalformedInput, match="steps"):
+        StudyCell(("example", "g"), {**base, "steps": 0}).train_config()
+
+
+def test_one_thread_pins_and_restores():
+    """The thread policy: one torch thread and the one-thread environment inside, the previous state after."""
+    import torch
+
+    from numerics.runtime import THREAD_ENV, one_thread
+    old_threads, old_env = torch.get_num_threads(), {k: os.environ.get(k) for k in THREAD_ENV}
+    torch.set_num_threads(2)
+    os.environ["OMP_NUM_THREADS"] = "3"
+    try:
+        with one_thread():
+            assert torch.get_num_threads() == 1 and all(os.environ[k] == "1" for k in THREAD_ENV)
+        assert torch.get_num_threads() == 2 and os.environ["OMP_NUM_THREADS"] == "3"
+    finally:
+        torch.set_num_threads(old_threads)
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def test_spec_knows_the_objectives_train_knows():

@@ -25,7 +25,8 @@ import math
 
 import numpy as np
 
-from numerics.blas import eigh, one_thread
+from numerics.blas import eigh
+from numerics.runtime import one_thread
 from proofs.errors import MalformedInput
 
 

@@ -1,15 +1,21 @@
 """The results study: objectives x standard examples (docs/theory.md 6, Ising included) x seeds; circularity demos.
 
-``table`` trains every (example, objective, seed) with the default configuration and returns one
-row per run; ``demonstrations`` runs the audit experiments of docs/theory.md 4.3:
+The study runs as a preset spec of the experiment pipeline (``paper_checks.sweep.presets``), one cell
+per training; this module holds what a cell does and how the rows read:
 
-- infomax with another scale s^2: a_out follows the constraint 1/(2 s^2), not a* (a* is imposed);
-- infomax with the decorrelation penalty replaced by the entropy term, and with neither: K = 0
-  emerges from entropy maximization, and is not determined without it;
-- autoencoder: chi of the bottleneck before and after an invertible reparametrization that leaves
-  the loss unchanged (the decoder absorbs it), and across seeds (from the table);
-- decimate at depths L = 1, 2, 3: chi tracks R^L(theta) = (2 rho u_L/(1-u_L^2), ...), u_L = u^(2^L),
-  and approaches theta* only as u_L -> 0.
+- ``study_cell`` runs one cell: a table row (``{"example": name}`` and the slim result of
+  ``train_and_compare``, default configuration plus the spec's fields), or one training of the
+  demonstrations;
+- ``demonstration_runs`` lists the demonstrations' trainings, the audit experiments of
+  docs/theory.md 4.3, and ``demonstrations_of`` gathers their results:
+
+  - infomax with another scale s^2: a_out follows the constraint 1/(2 s^2), not a* (a* is imposed);
+  - infomax with the decorrelation penalty replaced by the entropy term, and with neither: K = 0
+    emerges from entropy maximization, and is not determined without it;
+  - autoencoder: chi of the bottleneck before and after an invertible reparametrization that leaves
+    the loss unchanged (the decoder absorbs it), and across seeds (from the table);
+  - decimate at depths L = 1, 2, 3: chi tracks R^L(theta) = (2 rho u_L/(1-u_L^2), ...), u_L = u^(2^L),
+    and approaches theta* only as u_L -> 0.
 
 ``markdown`` renders both as the Markdown kept in docs/results.md.
 """
@@ -17,77 +23,54 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import torch
 
-from numerics.network.config import OBJECTIVES, TrainConfig
+from numerics.network.config import TrainConfig
 from numerics.network.estimator import chi_hat
 from numerics.network.train import _seeds, features, fit, train_and_compare
-from proofs.examples import EXAMPLES as STANDARD_EXAMPLES
 from proofs.examples import GAUSSIAN
-
-# {table name: chain fields}; the names are the row labels of docs/results.md
-EXAMPLES = {e.name: e.fields for e in STANDARD_EXAMPLES}
 
 
 def _slim(r):
     return {k: v for k, v in r.items() if k not in ("manifest", "history")} | {"history": r["history"][::5]}
 
 
-def _ignore_sigint():
-    """Pool initializer: Ctrl-C is handled once, by the parent process."""
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def study_cell(cell):
+    """One cell of the study: {"example": name, **slim result} for a table row, the demonstration's result else.
+
+    ``cell["kind"]`` is "train" (``train_and_compare`` of ``cell["config"]``) or "bottleneck"
+    (``reparametrized_bottleneck`` of the config's chain and seed).
+    """
+    config = dict(cell["config"])
+    if cell["kind"] == "bottleneck":
+        seed = config.pop("seed", 0)
+        config.pop("objective", None)
+        return reparametrized_bottleneck(config, seed=seed)
+    r = _slim(train_and_compare(config, progress=False))
+    return {"example": cell["example"], **r} if cell.get("example") else r
 
 
-def _run_one(d):
-    return _slim(train_and_compare(d, progress=False))
-
-
-def table(seeds=(0, 1, 2), examples=None, objectives=OBJECTIVES, workers=1, progress=True, extra=None):
-    """One row per (example, objective, seed), default configuration (plus ``extra`` fields)."""
-    from tqdm import tqdm
-    examples = EXAMPLES if examples is None else examples
-    jobs = [(name, obj, s, {**ex, "objective": obj, "seed": s, **(extra or {})})
-            for name, ex in examples.items() for obj in objectives for s in seeds]
-    rows = []
-    bar = tqdm(total=len(jobs), disable=not progress, desc="results")
-    if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_ignore_sigint) as pool:
-            try:
-                for (name, _obj, _s, _d), r in zip(jobs, pool.map(_run_one, [j[3] for j in jobs])):
-                    rows.append({"example": name, **r})
-                    bar.update()
-            except KeyboardInterrupt:
-                # Ctrl-C: the workers ignore it (no traceback from each); stop them now rather than
-                # letting the pool wait for their trainings to finish
-                for proc in list(getattr(pool, "_processes", {}).values()):
-                    proc.terminate()
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    else:
-        for name, _obj, _s, d in jobs:
-            rows.append({"example": name, **_run_one(d)})
-            bar.update()
-    bar.close()
-    return rows
-
-
-def demonstrations(progress=True):
-    """The circularity demonstrations (Gaussian example, seed 0); a dict of small result dicts."""
+def demonstration_runs():
+    """(name, kind, training fields) of the circularity demonstrations' trainings (Gaussian example, seed 0)."""
     g = GAUSSIAN.fields
+    return ([("infomax_scale", "train", {**g, "objective": "infomax", "scale2": "1"}),
+             ("infomax_entropy", "train", {**g, "objective": "infomax", "decorrelation": 0.0, "entropy": 1.0}),
+             ("infomax_no_decorrelation", "train", {**g, "objective": "infomax", "decorrelation": 0.0}),
+             ("autoencoder_reparametrized", "bottleneck", {**g, "objective": "autoencoder", "seed": 0})]
+            + [("decimate_depth", "train", {**g, "objective": "decimate", "N": 16 * 2 ** L, "layers": L})
+               for L in (1, 2, 3)])
+
+
+def demonstrations_of(results):
+    """The demonstrations' dict from (name, result) pairs in ``demonstration_runs`` order (decimate_depth: a list)."""
     out = {}
-    r = train_and_compare({**g, "objective": "infomax", "scale2": "1"}, progress=progress)
-    out["infomax_scale"] = _slim(r)
-    out["infomax_entropy"] = _slim(train_and_compare({**g, "objective": "infomax", "decorrelation": 0.0,
-                                                      "entropy": 1.0}, progress=progress))
-    out["infomax_no_decorrelation"] = _slim(train_and_compare({**g, "objective": "infomax", "decorrelation": 0.0},
-                                                              progress=progress))
-    out["autoencoder_reparametrized"] = reparametrized_bottleneck(g, progress=progress)
-    out["decimate_depth"] = [_slim(train_and_compare({**g, "objective": "decimate", "N": 16 * 2 ** L, "layers": L},
-                                                     progress=progress)) for L in (1, 2, 3)]
+    for name, r in results:
+        if name == "decimate_depth":
+            out.setdefault(name, []).append(r)
+        else:
+            out[name] = r
     return out
 
 

@@ -4,8 +4,8 @@ Adam on a fresh batch every step, learning rate cosine-annealed from lr to lr_fi
 stationary law ~ exp(-loss / T) concentrates on the optimum as T -> 0, docs/theory.md 4.3);
 a tqdm progress bar; one seed fixes initialization, training data and the estimation set
 (three streams derived from it); checkpoints every ``checkpoint_every`` steps and resumes
-from ``checkpoint_dir``; a manifest (seed, versions, dtype, threads, parameters) goes with
-the result. Torch runs on ``cfg.threads`` threads (default 1: with two cores, two
+from ``checkpoint_dir``; a manifest (``numerics.runtime.manifest``: seed, versions, machine, dtype,
+threads, parameters) goes with the result. Torch runs on ``cfg.threads`` threads (default 1: with two cores, two
 threads made some steps 20-100x slower), restored afterwards.
 
 ``train_and_compare`` is a top-level, picklable function returning a JSON-able dict:
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from numerics.network.estimator import OutsideFamily, chi_hat
 from numerics.network.objectives import OBJECTIVE_CLASSES
 from numerics.network.sampler import make_sampler
 from numerics.network.targets import _frac, build_prior, references
+from numerics.runtime import manifest
 from proofs.errors import MalformedInput, NotConverged
 
 CHECKPOINT = "checkpoint.pt"
@@ -50,20 +49,6 @@ def _seeds(seed):
 
 def _theta_dict(v):
     return None if v is None else {"K": float(v[0]), "a": [float(x) for x in v[1:]]}
-
-
-def manifest(cfg, threads):
-    import mpmath
-    import sympy
-    return {"seed": cfg.seed, "dtype": cfg.dtype, "threads": threads, "params": cfg.to_dict(),
-            "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
-                         "sympy": sympy.__version__, "mpmath": mpmath.__version__, "rgdnn": _rgdnn_version()},
-            "platform": platform.platform(), "seeds": dict(zip(("init", "data", "eval"), _seeds(cfg.seed)))}
-
-
-def _rgdnn_version():
-    from numerics import __version__
-    return __version__
 
 
 def train_and_compare(config, *, progress=True, checkpoint_dir=None):
@@ -146,7 +131,8 @@ def _run(cfg, progress, checkpoint_dir, stop_at=None):
     result = evaluate(cfg, obj, refs, sampler, torch.Generator().manual_seed(s_eval))
     result["history"] = history
     result["seconds"] = time.perf_counter() - t0
-    result["manifest"] = manifest(cfg, torch.get_num_threads())
+    result["manifest"] = manifest(seed=cfg.seed, dtype=cfg.dtype, threads=torch.get_num_threads(),
+                                  params=cfg.to_dict(), seeds=dict(zip(("init", "data", "eval"), _seeds(cfg.seed))))
     if checkpoint_dir is not None:
         Path(checkpoint_dir, MANIFEST).write_text(json.dumps(
             {k: v for k, v in result.items() if k != "history"}, indent=2))

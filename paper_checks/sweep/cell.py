@@ -1,15 +1,18 @@
-"""One sweep cell on a worker: a training run plus the comparison, turned into a record.
+"""One cell on a worker: the cell function, turned into a record; and the training cells.
 
 ``run_cell(cell, cell_fn)`` never raises for a failure of the cell itself: the
 exception's type and message become the record's ``error`` (and its traceback is
-kept in the JSON), so one bad cell cannot kill the sweep. The cell function is a
-parameter: by default ``train_cell`` (``numerics.network.train.train_and_compare``);
-tests and benchmarks may pass another one with the same contract,
-``cell_fn(cell: dict) -> dict`` returning the keys of ``train_and_compare``.
+kept in the JSON), so one bad cell cannot kill the run. It runs the cell under the
+thread policy (``numerics.runtime.one_thread``). The cell function is a parameter,
+``cell_fn(cell: dict) -> dict``: a spec names its own (``SweepSpec``: ``sweep_cell``;
+the presets: ``numerics.network.results.study_cell``); tests and benchmarks may pass
+another one with the same contract.
+
+The training cells of a sweep: ``train_cell`` is ``numerics.network.train.train_and_compare``
+on the cell's TrainConfig; ``sweep_cell`` adds R^L(theta) where the training gave none.
 
 >>> rec = run_cell({"key": "k", "K": "0.5", "a": ["1"], "objective": "decimate", "L": 1,
-...                 "seed": 0, "scheme": "decimation", "b": 2, "train": {}},
-...                cell_fn=lambda c: 1 / 0, rg_L=False)
+...                 "seed": 0, "scheme": "decimation", "b": 2, "train": {}}, cell_fn=lambda c: 1 / 0)
 >>> rec["status"], rec["error"]
 ('error', 'ZeroDivisionError: division by zero')
 """
@@ -21,17 +24,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-# one torch/BLAS thread per worker process: measured far steadier with few cores
-THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-
-
-def one_thread():
-    """Pin this process to one math thread (env for libraries not yet loaded, torch if loaded)."""
-    os.environ.update(THREAD_ENV)
-    import sys
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
+from numerics.runtime import one_thread
 
 
 def train_config(cell):
@@ -59,12 +52,17 @@ def train_config(cell):
 
 
 def train_cell(cell):
-    """The default cell: ``train_and_compare`` on the cell's TrainConfig, without a progress bar."""
-    import torch
-
+    """``train_and_compare`` on the cell's TrainConfig, without a progress bar."""
     from numerics.network.train import train_and_compare
-    torch.set_num_threads(1)
     return train_and_compare(train_config(cell), progress=False)
+
+
+def sweep_cell(cell):
+    """A sweep's cell: ``train_cell``, with R^L(theta) (``rg_L_of``) where the training gave none."""
+    result = dict(train_cell(cell))
+    if result.get("rg_L") is None:
+        result["rg_L"] = rg_L_of(cell)
+    return result
 
 
 def rg_L_of(cell, dps=20):
@@ -86,20 +84,23 @@ def rg_L_of(cell, dps=20):
         return {"K": mpmath.nstr(point.K, 17), "a": [mpmath.nstr(x, 17) for x in point.a]}
 
 
-def run_cell(cell, cell_fn=None, rg_L=True):
-    """Run one cell and return its record (status "ok" with the result, or "error" with the error)."""
-    one_thread()
+def run_cell(cell, cell_fn):
+    """Run one cell under the thread policy; its record (status "ok" with the result, or "error" with the error)."""
     t0 = time.perf_counter()
     rec = {"key": cell["key"], "cell": cell, "index": cell.get("index"),
            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "worker": {"host": platform.node(), "pid": os.getpid()}}
     try:
-        result = dict((cell_fn or train_cell)(cell))
-        if rg_L and result.get("rg_L") is None:
-            result["rg_L"] = rg_L_of(cell)
+        with one_thread():
+            result = dict(cell_fn(cell))
         rec.update(status="ok", result=result)
-    except Exception as exc:   # the cell's failure becomes data, not a dead sweep
-        rec.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
+    except Exception as exc:   # the cell's failure becomes data, not a dead run
+        rec.update(status="error", error=error_line(exc),
                    traceback="".join(traceback.format_exception(exc))[-5000:])
     rec["wall_seconds"] = round(time.perf_counter() - t0, 4)
     return rec
+
+
+def error_line(exc):
+    """'Type: message' of an exception, first line, at most 500 characters (a record's ``error``)."""
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]

@@ -1,34 +1,38 @@
-"""Run a sweep's unfinished cells on Dask: a local cluster by default, or an existing one.
+"""Run a spec's unfinished cells: in this process, on a local Dask cluster, or on an existing one.
 
-The client submits one task per unfinished cell and writes each record the moment
-its result arrives (``store.ResultStore.write``, atomic), so:
+The executors: ``in_process=True`` runs the cells one after the other in this process (no Dask);
+otherwise a Dask client submits one task per unfinished cell, to a new loopback ``LocalCluster`` of
+``workers`` processes or to the scheduler at ``scheduler``: anything parallel runs on Dask. The
+client writes each record the moment its result arrives (``store.ResultStore.write``, atomic), so:
 
 - a rerun skips every cell whose record says "ok" (failed cells are retried);
-- a worker that dies mid-sweep loses no finished cell (finished cells are already
+- a worker that dies mid-run loses no finished cell (finished cells are already
   on disk, written by the client), and the scheduler reruns the cells it held on
   the surviving or restarted workers (up to ``distributed.scheduler.allowed-failures``
   deaths per cell, then the cell is recorded as a ``KilledWorker`` error);
-- a cell that raises is recorded with its error and the sweep goes on.
+- a cell that raises is recorded with its error and the run goes on.
 
 The records are written by the client, not by the workers, which is why the same
 code runs unchanged on an existing cluster whose workers cannot see ``out``.
+
+A spec is anything with ``cells()`` (each cell with ``key`` and ``to_dict()``), ``to_dict()`` (its
+copy in the manifest), ``cell_fn()`` (its default cell function) and ``validate()``: ``SweepSpec``
+and the presets (``paper_checks.sweep.presets``).
 """
 from __future__ import annotations
 
 import logging
 import os
-import platform
-import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
-from paper_checks.sweep.cell import THREAD_ENV, one_thread, run_cell
+from numerics.runtime import THREAD_ENV, manifest, one_thread
+from paper_checks.sweep.cell import error_line, run_cell
 from paper_checks.sweep.store import ResultStore
 from proofs.errors import MalformedInput
 
@@ -46,6 +50,13 @@ class SweepOutcome:
     seconds: float      # wall time of this run, cluster start and stop included
     cells_seconds: float  # from the first submission to the last record (0 if nothing ran)
     workers: int
+    in_process: bool = False
+
+    def line(self, command):
+        """'<command>: n cells: k already finished, m run on w workers in s s; i ok, j failed'."""
+        where = "in this process" if self.in_process else f"on {self.workers} workers"
+        return (f"{command}: {self.n_cells} cells: {self.n_skipped} already finished, {self.n_run} run {where} "
+                f"in {self.seconds:.1f} s; {self.n_ok} ok, {self.n_error} failed")
 
 
 try:
@@ -178,78 +189,78 @@ def dask_client(scheduler=None, workers=None, log=None):
         cluster.close()
 
 
-def run_sweep(spec, out, *, scheduler=None, workers=None, cell_fn=None, progress=True, on_record=None):
+def run_sweep(spec, out, *, scheduler=None, workers=None, in_process=False, cell_fn=None, progress=True,
+              on_record=None, desc="sweep", name="out"):
     """Run the cells of ``spec`` not yet finished in ``out``; returns a SweepOutcome.
 
-    ``cell_fn(cell_dict) -> dict`` replaces the training run (tests, benchmarks);
-    ``on_record(record)`` is called in the client after each record is on disk.
+    ``in_process``: run the cells here, one after the other; otherwise on Dask (``scheduler``, or a
+    local cluster of ``workers`` processes). ``cell_fn(cell_dict) -> dict`` replaces the spec's own
+    cell function (tests, benchmarks); ``on_record(record)`` is called after each record is on disk.
+    ``desc`` labels the progress bar, ``name`` is the flag of ``out`` in error messages.
     """
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
     if cell_fn is None:
-        validate_configs(spec)
-    store = ResultStore(out).prepare()
-    manifest = _manifest_for(store, spec)
+        fn = spec.cell_fn()        # imports the training code: before anything is written
+        spec.validate()
+    else:
+        fn = cell_fn
+    store = ResultStore(out, name=name).prepare()
+    record = _manifest_for(store, spec)
     cells = spec.cells()
     records = store.records()
     done = {k for k, r in records.items() if r.get("status") == "ok"}
-    pending = [(i, c) for i, c in enumerate(cells) if c.key not in done]
-    run = {"id": uuid.uuid4().hex[:8], "started": _now(), "scheduler": scheduler or "local",
-           "cells": len(cells), "skipped": len(cells) - len(pending), "submitted": len(pending), "status": "running"}
-    manifest["runs"].append(run)
-    store.write_manifest(manifest)
+    pending = [dict(c.to_dict(), index=i) for i, c in enumerate(cells) if c.key not in done]
+    run = {"id": uuid.uuid4().hex[:8], "started": _now(), "scheduler": "in-process" if in_process else
+           scheduler or "local", "cells": len(cells), "skipped": len(cells) - len(pending),
+           "submitted": len(pending), "status": "running"}
+    record["runs"].append(run)
+    store.write_manifest(record)
     n_workers = 0
     cells_seconds = 0.0
     status = "interrupted"             # unless it finishes or fails below (Ctrl-C, SIGTERM)
+    bar = tqdm(total=len(cells), initial=len(done), unit="cell", desc=desc, disable=not progress,
+               dynamic_ncols=True, file=sys.stderr)
     try:
-        if pending:
+        if pending and in_process:
+            n_workers = 1
+            t_submit = time.perf_counter()
+            _collect(((d, run_cell(d, fn)) for d in pending), store, records, bar, on_record)
+            cells_seconds = time.perf_counter() - t_submit
+        elif pending:
             with dask_client(scheduler, workers, log=store.root / "workers.log") as client:
                 client.register_plugin(WorkerSetup(TRAIN_PRELOAD if cell_fn is None else ()))
                 info = client.scheduler_info()
                 n_workers = len(info.get("workers", {}))
                 run["workers"] = _workers_summary(info)
-                store.write_manifest(manifest)
-                futures = {}
+                store.write_manifest(record)
                 t_submit = time.perf_counter()
-                for i, c in pending:
-                    d = dict(c.to_dict(), index=i)
-                    fut = client.submit(run_cell, d, cell_fn, key=f"rgdnn-cell-{c.key}-{run['id']}", pure=False)
-                    futures[fut] = d
-                _collect(futures, store, records, len(cells), len(done), progress, on_record, tqdm)
+                with closing(_on_dask(client, pending, fn, run["id"])) as results:   # cancelled while connected
+                    _collect(results, store, records, bar, on_record)
                 cells_seconds = time.perf_counter() - t_submit
         status = "finished"
     except Exception as exc:            # e.g. no scheduler at --scheduler: the run failed, say why
         status = f"failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
         raise
     finally:
+        bar.close()
         run.update(status=status, ended=_now(), seconds=round(time.perf_counter() - t0, 3))
-        store.write_manifest(manifest)
+        store.write_manifest(record)
         records = store.records()
         store.write_table(records)
     n_ok = sum(1 for c in cells if records.get(c.key, {}).get("status") == "ok")
     return SweepOutcome(out=Path(out), n_cells=len(cells), n_skipped=len(cells) - len(pending),
                         n_run=len(pending), n_ok=n_ok, n_error=len(cells) - n_ok,
-                        seconds=time.perf_counter() - t0, cells_seconds=cells_seconds, workers=n_workers)
+                        seconds=time.perf_counter() - t0, cells_seconds=cells_seconds, workers=n_workers,
+                        in_process=in_process)
 
 
-def validate_configs(spec):
-    """Build the TrainConfig of every distinct (theta, objective, L) up front: a bad option fails now,
-    with its typed error, instead of in every cell."""
-    from paper_checks.sweep.cell import train_config
-    seen = set()
-    for c in spec.cells():
-        k = (c.K, c.a, c.objective, c.L)
-        if k not in seen:
-            seen.add(k)
-            train_config(c.to_dict())
-
-
-def _collect(futures, store, records, total, initial, progress, on_record, tqdm):
+def _on_dask(client, pending, fn, run_id):
+    """(cell, record) of each pending cell as its Dask task finishes; cancels the rest when stopped early."""
     from distributed import as_completed
-    last_table = time.monotonic()
-    bar = tqdm(total=total, initial=initial, unit="cell", desc="sweep", disable=not progress,
-               dynamic_ncols=True, file=sys.stderr)
+    futures = {client.submit(run_cell, d, fn, key=f"rgdnn-cell-{d['key']}-{run_id}", pure=False): d
+               for d in pending}
     try:
         for fut in as_completed(list(futures)):
             cell = futures.pop(fut)
@@ -257,25 +268,34 @@ def _collect(futures, store, records, total, initial, progress, on_record, tqdm)
                 rec = fut.result()
             except Exception as exc:        # KilledWorker after repeated worker deaths, lost futures
                 rec = {"key": cell["key"], "cell": cell, "index": cell["index"], "status": "error",
-                       "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500]}
-            store.write(rec)
-            records[rec["key"]] = rec
-            bar.update(1)
-            if rec.get("status") != "ok":
-                bar.write(f"cell {rec['key']} ({_label(cell)}) failed: {rec.get('error')}")
-            if on_record is not None:
-                on_record(rec)
-            if time.monotonic() - last_table > TABLE_EVERY_S:
-                store.write_table(records)
-                last_table = time.monotonic()
+                       "error": error_line(exc)}
+            yield cell, rec
     finally:
-        bar.close()
         for fut in futures:     # interrupted: do not leave our tasks running on a shared cluster
             fut.cancel()
 
 
+def _collect(results, store, records, bar, on_record):
+    """Write each (cell, record) as it comes; the table at most every TABLE_EVERY_S seconds."""
+    last_table = time.monotonic()
+    for cell, rec in results:
+        store.write(rec)
+        records[rec["key"]] = rec
+        bar.update(1)
+        if rec.get("status") != "ok":
+            bar.write(f"cell {rec['key']} ({_label(cell)}) failed: {rec.get('error')}", file=sys.stderr)
+        if on_record is not None:
+            on_record(rec)
+        if time.monotonic() - last_table > TABLE_EVERY_S:
+            store.write_table(records)
+            last_table = time.monotonic()
+
+
 def _label(cell):
-    return f"K={cell['K']} a=({','.join(cell['a'])}) {cell['objective']} L={cell['L']} seed={cell['seed']}"
+    """What a cell is, for a line on its failure: theta, objective, L and seed (or the study's row)."""
+    row = cell.get("example") or cell.get("demo")
+    theta = row if row else f"K={cell['K']} a=({','.join(cell['a'])})"
+    return " ".join([theta, cell["objective"]] + [f"{k}={cell[k]}" for k in ("L", "seed") if k in cell])
 
 
 def _now():
@@ -283,40 +303,15 @@ def _now():
 
 
 def _manifest_for(store, spec):
-    """The directory's manifest; refuses a directory that holds a sweep with a different spec."""
+    """The directory's manifest; refuses a directory that holds a run of a different spec."""
     spec_d = spec.to_dict()
     old = store.read_manifest()
     if old is not None:
         if old.get("spec") != spec_d:
-            raise MalformedInput("out", str(store.root), "holds a sweep with a different spec (see its "
-                                 "manifest.json); rerun the same spec to resume, or choose a new --out")
-        old.setdefault("runs", [])
-        old["versions"], old["machine"] = versions(), machine()
-        return old
-    return {"spec": spec_d, "versions": versions(), "machine": machine(), "runs": []}
-
-
-def versions():
-    """Versions of Python, rgdnn (with its git commit when run from a checkout) and the libraries."""
-    import numerics
-    out = {"python": platform.python_version(), "rgdnn": numerics.__version__}
-    for pkg in ("torch", "numpy", "mpmath", "sympy", "dask", "distributed", "python-flint"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    try:
-        root = Path(numerics.__file__).resolve().parent.parent
-        out["git_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                                           text=True, timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        out["git_commit"] = None
-    return out
-
-
-def machine():
-    return {"host": platform.node(), "platform": platform.platform(), "machine": platform.machine(),
-            "cpus": os.cpu_count()}
+            raise MalformedInput(store.name, str(store.root), "holds a sweep with a different spec (see its "
+                                 f"manifest.json); rerun the same spec to resume, or choose a new --{store.name}")
+        return {**old, **manifest(spec=spec_d, runs=old.get("runs", []))}
+    return manifest(spec=spec_d, runs=[])
 
 
 def _workers_summary(info):

@@ -140,6 +140,22 @@ class SweepSpec:
         return [Cell(K=K, a=a, objective=o, L=L, seed=s, scheme=self.scheme, b=self.b, train=train, ising=a == ())
                 for (K, a), o, L, s in itertools.product(self.thetas, self.objectives, self.L, self.seeds)]
 
+    def cell_fn(self):
+        """The function that runs one cell: a training with R^L(theta) (``cell.sweep_cell``)."""
+        from paper_checks.sweep.cell import sweep_cell
+        return sweep_cell
+
+    def validate(self):
+        """Build the TrainConfig of every distinct (theta, objective, L) up front: a bad option fails now,
+        with its typed error, instead of in every cell."""
+        from paper_checks.sweep.cell import train_config
+        seen = set()
+        for c in self.cells():
+            k = (c.K, c.a, c.objective, c.L)
+            if k not in seen:
+                seen.add(k)
+                train_config(c.to_dict())
+
     def to_dict(self):
         """The spec as plain JSON data (recorded in the manifest); from_dict reads it back."""
         return {"theta": {"list": [{"K": K, "ising": True} if a == () else {"K": K, "a": list(a)}

@@ -1,6 +1,6 @@
-"""The sweep's result store: one JSON file per finished cell, written atomically, and the tables.
+"""The pipeline's result store: one JSON file per finished cell, written atomically, and the tables.
 
-Layout of a sweep directory::
+Layout of a store directory (a sweep's --out, the --store of ``rgdnn results`` and ``rgdnn protocol``)::
 
     cells/<key>.json    one record per cell (the source of truth)
     results.csv         the tidy table, one row per cell, regenerated from cells/
@@ -124,17 +124,18 @@ def csv_text(rows):
 
 
 class ResultStore:
-    """A sweep directory: atomic per-cell records, the tidy table and the manifest."""
+    """A store directory: atomic per-cell records, the tidy table and the manifest."""
 
-    def __init__(self, root):
+    def __init__(self, root, name="out"):
         self.root = Path(root)
         self.cells_dir = self.root / "cells"
+        self.name = name            # the flag that named the directory, for error messages
 
     def prepare(self):
         try:
             self.cells_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise MalformedInput("out", str(self.root), f"cannot create the sweep directory ({exc.strerror})") from None
+            raise MalformedInput(self.name, str(self.root), f"cannot create the directory ({exc.strerror})") from None
         return self
 
     def path(self, key):

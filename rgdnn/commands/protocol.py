@@ -8,6 +8,7 @@ import sys
 from numerics.network.config import INITS, OBJECTIVES
 from proofs.errors import MalformedInput
 from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "
@@ -33,7 +34,7 @@ def add_arguments(p):
     p.add_argument("--layers", type=int, default=2, help="hidden layers (default 2)")
     p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
     p.add_argument("--eval-samples", type=int, default=8192, help="estimation samples per run (default 8192)")
-    p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
+    add_study_arguments(p)
     p.add_argument("--no-progress", action="store_true")
     add_json_argument(p, "the answers per (example, objective) and the rows (what --json-out writes, and more)")
 
@@ -45,6 +46,7 @@ def run(args):
     if not 0 < args.margin < 10:
         raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
+    store = None if args.from_json else study_store(args)
     if args.from_json:
         try:
             with open(args.from_json) as f:
@@ -58,9 +60,12 @@ def run(args):
                      "margin": margin, **({"steps": args.steps} if args.steps else {})}
         from numerics.network.config import TrainConfig
         TrainConfig(K="0.5", a=("1",), objective="decimate", **overrides)      # bad sizes fail before any training
-        rows = protocol.run(examples_from_keys(args.examples), args.objectives, inits=args.inits,
-                            seeds=args.seeds, workers=args.workers, progress=not args.no_progress,
-                            overrides=overrides)
+        study = protocol.run(examples_from_keys(args.examples), args.objectives, store, inits=args.inits,
+                             seeds=args.seeds, workers=args.workers, progress=not args.no_progress,
+                             overrides=overrides)
+        if study_failed(study, "rgdnn protocol"):
+            return 1
+        rows = study.rows
         command = "rgdnn protocol " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["protocol"] else "rgdnn protocol"
         if args.json_out:
             write_json(args.json_out, {"rows": rows, "margin": margin, "command": command})

@@ -9,6 +9,7 @@ from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
 from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
         "(docs/theory.md 6) for several seeds; write the results table (Markdown)")
@@ -27,7 +28,7 @@ def add_arguments(p):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
-    p.add_argument("--workers", type=int, default=1, help="parallel training processes (default 1)")
+    add_study_arguments(p)
     p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
     p.add_argument("--eval-samples", type=int, help="estimation samples per run (default 16384)")
     p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
@@ -42,6 +43,7 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     # Every flag and output path is checked before torch loads and before the first training.
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
+    store = None if args.from_json else study_store(args)
     if not args.from_json:
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
@@ -59,11 +61,13 @@ def run(args):
             raise MalformedInput("from-json", args.from_json,
                                  f"not a results file written by --json-out ({exc})") from None
     else:
-        examples = examples_from_keys(args.examples)
-        extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
-        rows = results.table(seeds=tuple(args.seeds), examples=examples, objectives=tuple(args.objectives),
-                             workers=args.workers, progress=not args.no_progress, extra=extra)
-        demos = None if args.no_demos else results.demonstrations(progress=not args.no_progress)
+        from paper_checks.sweep.presets import StudySpec, run_study
+        spec = StudySpec(examples=tuple(examples_from_keys(args.examples).items()), objectives=tuple(args.objectives),
+                         seeds=tuple(args.seeds), variants=(extra,), demos=not args.no_demos)
+        study = run_study(spec, store, workers=args.workers, progress=not args.no_progress)
+        if study_failed(study, "rgdnn results"):
+            return 1
+        rows, demos = study.rows, study.demos
         command = ("rgdnn results " + " ".join(sys.argv[2:])) if sys.argv[1:2] == ["results"] else "rgdnn results"
         notes = None
     fig_rel = None

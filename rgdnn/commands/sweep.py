@@ -98,9 +98,7 @@ def run(args):
         spec = spec_from_args(args)
         outcome = run_sweep(spec, out, scheduler=args.scheduler, workers=args.workers,
                             progress=not args.no_progress)
-        print(f"rgdnn sweep: {outcome.n_cells} cells: {outcome.n_skipped} already finished, {outcome.n_run} run "
-              f"on {outcome.workers} workers in {outcome.seconds:.1f} s; {outcome.n_ok} ok, {outcome.n_error} failed",
-              file=sys.stderr)
+        print(outcome.line("rgdnn sweep"), file=sys.stderr)
     elif not (out / "cells").is_dir():
         raise MalformedInput("out", str(out), "holds no sweep (no cells/ directory)")
     else:
