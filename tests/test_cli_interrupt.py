@@ -51,9 +51,9 @@ def test_ctrl_c_in_a_sweep(tmp_path, after_s):
 
 
 def test_fixed_point_prints_the_digits_its_error_supports(capsys):
-    """--dps 40 on a quartic chain: the Jacobian is known to ~1e-29, so the eigenvalues carry about
-    29 digits, not 40, and the JSON says how accurate they are."""
-    assert main(["fixed-point", "--K", "0.5", "--a", "1", "0.1", "--dps", "40", "--json"]) == 0
+    """--dps 40 on a quartic chain, the flow's finite-difference Jacobian: known to ~1e-29, so the
+    eigenvalues carry about 29 digits, not 40, and the JSON says how accurate they are."""
+    assert main(["fixed-point", "--K", "0.5", "--a", "1", "0.1", "--dps", "40", "--method", "flow", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     err = float(out["eigenvalues_error"])
     assert 0 < err < 1e-10
@@ -65,3 +65,12 @@ def test_fixed_point_prints_the_digits_its_error_supports(capsys):
         digits = len(mantissa.replace("-", "").replace(".", "").lstrip("0"))
         supported = math.floor(math.log10(abs(lam))) - math.floor(math.log10(err)) + 1
         assert digits <= supported < 40, (text, err)
+
+
+def test_fixed_point_by_theorem_r_has_exact_eigenvalues(capsys):
+    """The default method: the Jacobian at (0; a*) is diag(0, 1, 1) in closed form, error 0."""
+    assert main(["fixed-point", "--K", "0.5", "--a", "1", "0.1", "--dps", "40", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert float(out["eigenvalues_error"]) == 0
+    assert [float(x) for x in out["eigenvalues"]] == [1.0, 1.0, 0.0]
+    assert out["note"].startswith("Theorem R")

@@ -19,6 +19,10 @@ def add_arguments(p):
     add_rg_arguments(p)
     add_precision_arguments(p)
     p.add_argument("--certify", action="store_true", help="interval enclosure proving existence and uniqueness")
+    p.add_argument("--method", choices=["projection", "flow"], default="projection",
+                   help="decimation of a transfer-operator chain: 'projection' solves Theorem R's (0; a*) once at "
+                        "--dps after a float64 flow (default); 'flow' follows the projected flow at --dps and "
+                        "differentiates it (the independent route, docs/theory.md 5.7)")
     add_json_argument(p)
 
 
@@ -28,7 +32,8 @@ def run(args):
     from numerics import api  # mpmath and the solvers: loaded when the command runs
     chain = chain_from_args(args)
     with working(f"{args.scheme} fixed point at {args.dps} digits"):
-        fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify)
+        fp = api.fixed_point(chain, scheme=args.scheme, b=args.b, dps=args.dps, certify=args.certify,
+                             method=args.method)
     d = args.dps
     # Eigenvalues come from a Jacobian known to eigenvalues_error, not to dps digits: print the
     # digits that error supports.  Exponent y = log|lambda| / log b has error err / (|lambda| log b).
@@ -56,7 +61,8 @@ def run(args):
         print(f"  a_{k}* = {ak}")
     print(f"  error estimate {out['error'] or 'unknown'}")
     print(f"  Jacobian eigenvalues in (K, a): {', '.join(out['eigenvalues'])}"
-          + (f"  (+- {out['eigenvalues_error']})" if ev_err is not None else ""))
+          + ("  (exact: closed form)" if ev_err == 0 else f"  (+- {out['eigenvalues_error']})" if ev_err is not None
+             else ""))
     if fp.enclosure is not None:
         print(f"  certified enclosure: {fp.enclosure}")
     if fp.note:
