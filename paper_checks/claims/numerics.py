@@ -121,6 +121,11 @@ def check_theorem_r(ctx):
         rows.append((f"{name} K*", 0, _est(fpt.K, fpt.error, dps)))
         for k, (x, y) in enumerate(zip(fpt.a, a_star), 1):
             rows.append((f"{name} a_{k}*", y, _est(x, fpt.error, dps)))
+        # the default method assumes Theorem R (one projection at full precision): it must agree with the flow
+        fast = general.fixed_point(ch, dps=dps)
+        for k, (x, y) in enumerate(zip(fast.a, fpt.a), 1):
+            rows.append((f"{name} a_{k}* by the default method (Theorem R) vs the flow", y,
+                         _est(x, fast.error + fpt.error, dps)))
     return compare(rows, dps=dps, need_error=True,
                    what="decimation flow limit == single-site projection a* (quadrature)")
 
