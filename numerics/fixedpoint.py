@@ -56,7 +56,8 @@ def pad(p, zeros):
 def flow(p, scheme, b, steps, dps):
     """[(theta_0, 0, note), (R theta_0, err_1, note), ...]: Params, accumulated error estimates, edge notes."""
     q, zeros = subfamily(p)
-    out = [(p, mpmath.mpf(0), "")]
+    with mp.workdps(dps + 10):      # the start as mpf too: every point of the flow is one numeric type
+        out = [(p.mpf(), mpmath.mpf(0), "")]
     err = mpmath.mpf(0)
     step = STEPS[scheme]
     for _ in _progress(range(steps), f"{scheme} flow"):

@@ -41,6 +41,7 @@ from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
 from numerics.blas import eigh
+from numerics.precision import to_mpf
 from proofs.errors import InadmissibleParameter, NotConverged
 from proofs.family import ALL_ZERO, TOP_NOT_POSITIVE, admissibility_violation
 
@@ -69,6 +70,10 @@ class Params:
 
     def floats(self):
         return float(self.K), [float(x) for x in self.a]
+
+    def mpf(self):
+        """The same theta with mpf entries at the current mpmath precision (exact rationals rounded once)."""
+        return Params(to_mpf(self.K), tuple(to_mpf(x) for x in self.a), self.ising)
 
     def check(self):
         """Normalizability of exp(-H): highest a_k > 0 (a_n may be 0 on an edge), Gaussian a_1 > |K|."""
