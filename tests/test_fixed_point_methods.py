@@ -99,3 +99,26 @@ def test_high_precision_a_star_agrees_with_a_second_grid_and_quadrature(chain, d
         assert fp.error <= mpmath.mpf(10) ** -dps
         for x, y in zip(fp.a, a_quad):
             assert abs(x - y) <= mpmath.mpf(10) ** -dps * max(1, abs(y))
+
+
+def test_falls_back_to_the_flow_where_the_float64_flow_meets_an_edge(monkeypatch):
+    """No float64 trend (an edge, a failed projection): the full-precision flow decides, and the note says so."""
+    monkeypatch.setattr(fpm, "float_flow", lambda p, b, max_steps=40: None)
+    fp = api.fixed_point(EX.SINGLE_WELL.chain, dps=20)
+    assert fp.note.startswith("reached after") and fp.eigenvalues_error > 0
+
+
+def test_falls_back_to_the_flow_where_theorem_r_and_the_float64_flow_disagree(monkeypatch):
+    """An a* that the float64 flow does not confirm (here: shifted by 1e-6) is not reported."""
+    project = marginal.project
+
+    def shifted(t, dps, start, target_err=None):
+        a, err = project(t, dps, start, target_err)
+        return [x + mpmath.mpf("1e-6") for x in a], err
+
+    monkeypatch.setattr(marginal, "project", shifted)
+    fp = api.fixed_point(EX.DOUBLE_WELL.chain, dps=20)
+    assert fp.note.startswith("reached after")
+    ref = api.fixed_point(EX.DOUBLE_WELL.chain, dps=20, method="flow")
+    with mp.workdps(30):
+        assert max(abs(x - y) for x, y in zip(fp.a, ref.a)) <= fp.error + ref.error
