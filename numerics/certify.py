@@ -42,7 +42,7 @@ def _tail_bound(a_lo, L, p):
         cj = sum((c * math.comb(e, j) * L ** (e - j) for e, c in d2.items() if e >= j), arb(0))
         if not cj >= 0:
             return None
-    VL = sum((c * L ** e for e, c in poly.items()), arb(0))
+    VL = potential(a_lo, L)
     dVL = sum((c * e * L ** (e - 1) for e, c in poly.items()), arb(0))
     slope = dVL - arb(p) / L
     if not slope > 0:

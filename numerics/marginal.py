@@ -47,7 +47,7 @@ def _grid(a, digits):
     g = choose_grid(Params(0, tuple(a)), digits + 4 * n)
     # the weight x^(4n) at the range's end: widen until the tail is below the target
     while True:
-        x = float(g.h * g.J)
+        x = g.half_width
         V = potential([float(ak) for ak in a], x)
         if V - 4 * n * math.log(max(x, 1.0)) > (digits + 6) * math.log(10):
             return g

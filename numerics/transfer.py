@@ -104,7 +104,8 @@ class Grid:
         return self.h is not None
 
     @property
-    def L(self):
+    def half_width(self):
+        """The outermost node h J (1 for Ising)."""
         return 1.0 if self.h is None else float(self.h * self.J)
 
     @property
@@ -118,7 +119,7 @@ class Grid:
             return self
         m = math.ceil(self.h.denominator * ratio / self.h.numerator)
         h = fractions.Fraction(1, m)
-        return Grid(h, math.ceil(self.L / h))
+        return Grid(h, math.ceil(self.half_width / h))
 
 
 # -- grid choice -------------------------------------------------------------------------
@@ -162,13 +163,13 @@ def choose_grid(p, digits, max_nodes=None):
         return Grid(None, 1)
     K, a = p.floats()
     target = (digits + 3) * math.log(10)
-    L = 0.5
+    half_width = 0.5
     while True:
-        U = tail_exponent(K, a, L) - 2 * math.log(L + 1)
+        U = tail_exponent(K, a, half_width) - 2 * math.log(half_width + 1)
         if U >= target:
             break
-        L *= 1.05
-        if L > 1e4:
+        half_width *= 1.05
+        if half_width > 1e4:
             raise InadmissibleParameter("theta", (K, tuple(a)), "the chain is too close to the edge of the "
                                         "family for the transfer-operator grid (range > 10^4)")
     m = 2
@@ -180,7 +181,7 @@ def choose_grid(p, digits, max_nodes=None):
         if m > 400:
             raise InadmissibleParameter("theta", (K, tuple(a)), "the potential is too stiff for the grid (h < 1/400)")
     h = fractions.Fraction(1, m)
-    J = math.ceil(L / h)
+    J = math.ceil(half_width / h)
     max_nodes = max_nodes or MAX_NODES
     if J > max_nodes:
         raise InadmissibleParameter("theta", (K, tuple(a)), f"too close to the edge of the family: resolving it "
@@ -299,7 +300,7 @@ class KernelBlocks:
         self.rm = [1 / x for x in self.rp]                           # r^(-j^2)
         self.s2 = arb(2).sqrt()
         # the sums are scaled back by r^(+-i^2), up to exp(|K| (h J)^2 / 2): those bits come on top
-        growth = math.ceil(abs(float(p.K)) * float(grid.h * J) ** 2 / 2 / math.log(2))
+        growth = math.ceil(abs(float(p.K)) * grid.half_width ** 2 / 2 / math.log(2))
         self.bits = ctx.prec + self.GUARD_BITS + 2 * J.bit_length() + growth
         # the kernels r^(-+(i-j)^2), i - j = 1-J .. J-1, as fixed-point integers
         self.kp = _fixed([self.rm[abs(m)] for m in range(1 - J, J)], self.bits)
@@ -643,8 +644,8 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
             err_C=tuple(_diff(f, c, rel) for f, c in zip(fine.C, coarse.C)),
             err_S={k: _diff(fine.S[k], coarse.S[k], rel) for k in fine.S},
             dps=dps,
-            details={"grid_coarse": (str(coarse_grid.h), coarse_grid.J, coarse_grid.L),
-                     "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.L), "nodes": fine_grid.size,
+            details={"grid_coarse": (str(coarse_grid.h), coarse_grid.J, coarse_grid.half_width),
+                     "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.half_width), "nodes": fine_grid.size,
                      "tail_weight": fine.tail,
                      "virial_residual": None if fine.virial is None else arb_to_mpf(fine.virial)})
         if fine.virial is not None:

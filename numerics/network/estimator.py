@@ -93,13 +93,13 @@ def _project_gaussian(c1, c0, M):
 class _RingFamily:
     """Ring moments of the grid chain in standardized units (grid h = 1/10 on [-12, 12])."""
 
-    H, L = 0.1, 12.0
+    H, HALF_WIDTH = 0.1, 12.0
 
     def __init__(self, M, n):
         self.M, self.n = M, n
 
     def grid(self, theta):
-        return GridChain(theta[0], theta[1:], self.H, self.L)
+        return GridChain(theta[0], theta[1:], self.H, self.HALF_WIDTH)
 
     def moments(self, theta, extra=False):
         g = self.grid(theta)

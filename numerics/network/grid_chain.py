@@ -1,6 +1,6 @@
 """The chain's transfer operator on a trapezoid grid, in float64 (docs/theory.md sections 2, 3.2, 5).
 
-    S_ij = h T(x_i, x_j) = h exp(K x_i x_j - V(x_i)/2 - V(x_j)/2),   x_j = j h,  |x_j| <= L
+    S_ij = h T(x_i, x_j) = h exp(K x_i x_j - V(x_i)/2 - V(x_j)/2),   x_j = j h,  |x_j| <= half_width
 
 Z_M = Tr S^M is the trapezoid rule for the M-site ring's partition function; the grid
 chain (spins restricted to the nodes, weights S) is what ``sampler.GridRingSampler`` draws
@@ -35,7 +35,7 @@ _TAIL_EXPONENT = 46.0
 
 
 def grid_range(K, a):
-    """Half-width L with V(x) - |K| x^2 >= 46 beyond it (the weight there is < e^-46 relative).
+    """The half-width with V(x) - |K| x^2 >= 46 beyond it (the weight there is < e^-46 relative).
 
     exp(K x y) <= exp(|K| x^2) for |y| <= |x|, so V(x) - |K| x^2 bounds the site's tail.
     """
@@ -49,14 +49,14 @@ def grid_range(K, a):
 
 
 class GridChain:
-    """The grid chain: nodes x_j = j h in [-L, L], symmetric kernel S = h T (float64, eigendecomposed)."""
+    """The grid chain: nodes x_j = j h, |x_j| <= half_width, symmetric kernel S = h T (float64, eigendecomposed)."""
 
-    def __init__(self, K, a, h=1 / 16, L=None):
+    def __init__(self, K, a, h=1 / 16, half_width=None):
         self.K = float(K)
         self.a = tuple(float(v) for v in a)
         self.h = float(h)
-        self.L = float(grid_range(self.K, self.a) if L is None else L)
-        J = int(math.ceil(self.L / self.h))
+        self.half_width = float(grid_range(self.K, self.a) if half_width is None else half_width)
+        J = int(math.ceil(self.half_width / self.h))
         self.x = np.arange(-J, J + 1) * self.h
         logS = log_kernel(self.K, self.a, self.x, self.x, self.h)
         self.log_scale = float(logS.max())
@@ -117,9 +117,9 @@ class GridChain:
 
 def error_estimate(K, a, M, n, h=1 / 16):
     """Trapezoid error of ``ring_moments``: the change when h is halved (max abs over the moments)."""
-    L = grid_range(float(K), [float(v) for v in a])
-    m1 = GridChain(K, a, h, L).ring_moments(M, n)
-    m2 = GridChain(K, a, h / 2, L).ring_moments(M, n)
+    half_width = grid_range(float(K), [float(v) for v in a])
+    m1 = GridChain(K, a, h, half_width).ring_moments(M, n)
+    m2 = GridChain(K, a, h / 2, half_width).ring_moments(M, n)
     return max(abs(p - q) for p, q in zip(m1, m2))
 
 
