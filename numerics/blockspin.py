@@ -11,7 +11,7 @@ on n = 1 it gives u' = u (1 + u) / 2 at b = 2 (docs/theory.md 3.3).
 >>> from mpmath import mp, mpf, sqrt
 >>> from numerics.transfer import Params
 >>> from proofs.family import Chain
->>> q, err, _ = step(Params.from_chain(Chain.gaussian(1, "0.5")), 2, 20)
+>>> q, err, _ = step(Params.from_chain(Chain.gaussian("0.5", 1)), 2, 20)
 >>> with mp.workdps(25):
 ...     rho = sqrt(mpf(3)) / 2; u = mpf("0.5") / (1 + rho); u2 = u * (1 + u) / 2
 ...     ok = abs(q.K - 2 * rho * u2 / (1 - u2 ** 2)) < mpf(10) ** -18

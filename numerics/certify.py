@@ -28,10 +28,7 @@ from flint import acb, arb
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits, to_arb
-
-
-def _V(a, x):
-    return sum((ak * x ** (2 * k) for k, ak in enumerate(a, 1)), arb(0) if isinstance(x, arb) else acb(0))
+from numerics.kernel import potential
 
 
 def _tail_bound(a_lo, L, p):
@@ -45,7 +42,7 @@ def _tail_bound(a_lo, L, p):
         cj = sum((c * math.comb(e, j) * L ** (e - j) for e, c in d2.items() if e >= j), arb(0))
         if not cj >= 0:
             return None
-    VL = sum((c * L ** e for e, c in poly.items()), arb(0))
+    VL = potential(a_lo, L)
     dVL = sum((c * e * L ** (e - 1) for e, c in poly.items()), arb(0))
     slope = dVL - arb(p) / L
     if not slope > 0:
@@ -58,7 +55,7 @@ def _integrals(a_ball, L, pmax):
     a_lo = [arb(x.lower()) for x in a_ball]
     out = {}
     for p in range(0, pmax + 1, 2):
-        f = lambda x, _, p=p: x ** p * (-_V([acb(c) for c in a_ball], x)).exp()
+        f = lambda x, _, p=p: x ** p * (-potential([acb(c) for c in a_ball], x)).exp()
         core = acb.integral(f, 0, L).real
         tail = _tail_bound(a_lo, L, p)
         if tail is None:

@@ -6,7 +6,7 @@ Decimation keeps the single-site marginal, so the targets of the projection are
 
 >>> from mpmath import mp
 >>> from numerics.transfer import Params
->>> q, err, _ = step(Params.from_chain(__import__("proofs.family").family.Chain.gaussian(1, "0.5")), 2, 20)
+>>> q, err, _ = step(Params.from_chain(__import__("proofs.family").family.Chain.gaussian("0.5", 1)), 2, 20)
 >>> with mp.workdps(25):   # Gaussian: K' = K^2/(2a), a' = a - K^2/(2a) (docs/theory.md 3.1)
 ...     ok = abs(q.K - mp.mpf(1) / 8) < mp.mpf(10) ** -18 and abs(q.a[0] - mp.mpf(7) / 8) < mp.mpf(10) ** -18
 >>> ok

@@ -12,10 +12,10 @@ more; their difference is the error estimate returned with it (a floor of one un
 the last working digit is added).
 
 >>> from proofs.family import Chain
->>> p = flow(Chain.gaussian(1, "0.5"), scheme="decimation", b=2, steps=1, dps=20)[1]
+>>> p = flow(Chain.gaussian("0.5", 1), scheme="decimation", b=2, steps=1, dps=20)[1]
 >>> p.K, p.a, p.error < 1e-25
 (mpf('0.125'), (mpf('0.875'),), True)
->>> fp = fixed_point(Chain.gaussian(1, "0.5"), scheme="decimation", b=2, dps=20, certify=False)
+>>> fp = fixed_point(Chain.gaussian("0.5", 1), scheme="decimation", b=2, dps=20, certify=False)
 >>> mpmath.nstr(fp.a[0], 20), fp.eigenvalues      # rho = sqrt(3)/2; diag(0, 1) in (K, a)
 ('0.86602540378443864676', (mpf('0.0'), mpf('1.0')))
 """

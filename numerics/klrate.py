@@ -127,20 +127,22 @@ def _scale(t):
 
 
 def _grid(t, nodes=GRID_NODES):
-    """The grid chain on [-L, L] (L: tail weight e^-46) with h = min(L / nodes, GRID_SPACING / sqrt(1 + |K|)).
+    """The grid chain on [-half_width, half_width] (grid_range: tail weight e^-46), h = half_width / nodes.
+
+    nodes is at least GRID_NODES and at least half_width sqrt(1 + |K|) / GRID_SPACING.
 
     Measured against the Gaussian closed form: 160 nodes at (K, a) = (0.99, 1) give 1e-15, at
-    (0.999, 1) a 1e-3 error, because L grows like (a - |K|)^(-1/2) while the kernel's width in
+    (0.999, 1) a 1e-3 error, because half_width grows like (a - |K|)^(-1/2) while the kernel's width in
     x - y stays ~ (a + |K|)^(-1/2); the spacing cap keeps h ~ width / 3 (errors ~1e-15 again).
     """
     from numerics.network.grid_chain import GridChain, grid_range
     K, a = t[0], t[1:]
-    L = grid_range(K, a)
-    nodes = max(nodes, math.ceil(L * math.sqrt(1 + abs(K)) / GRID_SPACING))
+    half_width = grid_range(K, a)
+    nodes = max(nodes, math.ceil(half_width * math.sqrt(1 + abs(K)) / GRID_SPACING))
     if nodes > GRID_NODES_MAX:
         raise NotSupported(f"theta = {t} (scaled) needs {nodes} grid nodes per half-range (> {GRID_NODES_MAX}): "
                            "too close to criticality for the float64 transfer operator")
-    return GridChain(K, a, h=L / nodes, L=L)
+    return GridChain(K, a, h=half_width / nodes, half_width=half_width)
 
 
 def _grid_stats(t, n, nodes=GRID_NODES):

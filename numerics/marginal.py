@@ -34,6 +34,7 @@ from flint import arb, arb_mat
 from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
+from numerics.kernel import potential
 from numerics.transfer import Grid, Params, choose_grid
 from proofs.errors import InadmissibleParameter, NotConverged
 
@@ -46,8 +47,8 @@ def _grid(a, digits):
     g = choose_grid(Params(0, tuple(a)), digits + 4 * n)
     # the weight x^(4n) at the range's end: widen until the tail is below the target
     while True:
-        x = float(g.h * g.J)
-        V = sum(float(ak) * x ** (2 * k) for k, ak in enumerate(a, 1))
+        x = g.half_width
+        V = potential([float(ak) for ak in a], x)
         if V - 4 * n * math.log(max(x, 1.0)) > (digits + 6) * math.log(10):
             return g
         g = Grid(g.h, math.ceil(g.J * 1.2))

@@ -4,7 +4,8 @@
     m_(2k) = <phi_0| x^(2k) |phi_0>,          C(r) = <phi_0| x T^r x |phi_0> / lambda_0^r
 
 The single-site base measure mu is replaced by nodes x_j with weights w_j and the
-operator by the symmetric matrix sqrt(w_i w_j) T(x_i, x_j):
+operator by the symmetric matrix sqrt(w_i w_j) T(x_i, x_j) (the kernel and its node weights:
+``numerics.kernel``, shared with the float64 ring of ``numerics.network.grid_chain``):
 
 - mu = exp(-V) dx: trapezoid nodes x_j = j h, |j| <= J, w_j = h (the prototype found the
   trapezoid rule faster than Gauss rules: the integrands are entire and decay fast);
@@ -41,6 +42,7 @@ from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_rad, arb_to_mpf, digits_to_bits, to_arb
 from numerics.blas import eigh
+from numerics.kernel import arb_weights, log_kernel, log_weights, potential, tail_exponent
 from numerics.precision import to_mpf
 from proofs.errors import InadmissibleParameter, NotConverged
 from proofs.family import ALL_ZERO, TOP_NOT_POSITIVE, admissibility_violation
@@ -102,7 +104,8 @@ class Grid:
         return self.h is not None
 
     @property
-    def L(self):
+    def half_width(self):
+        """The outermost node h J (1 for Ising)."""
         return 1.0 if self.h is None else float(self.h * self.J)
 
     @property
@@ -116,19 +119,15 @@ class Grid:
             return self
         m = math.ceil(self.h.denominator * ratio / self.h.numerator)
         h = fractions.Fraction(1, m)
-        return Grid(h, math.ceil(self.L / h))
+        return Grid(h, math.ceil(self.half_width / h))
 
 
 # -- grid choice -------------------------------------------------------------------------
 
-def _V(a, x):
-    return sum(ak * x ** (2 * k) for k, ak in enumerate(a, 1))
-
-
 def _log_z(a):
     """log of the integral of exp(-V_a) (float, for the relative trapezoid error only)."""
     xs = np.linspace(-30, 30, 6001)
-    Vx = _V(a, xs)
+    Vx = potential(a, xs)
     return -Vx.min() + math.log(np.trapezoid(np.exp(-(Vx - Vx.min())), xs))
 
 
@@ -149,7 +148,7 @@ def trapezoid_digits(a, h, log_z=None):
     # the saddle nearest the real axis is the one the deformed contour meets first
     lower = [y for y in np.roots(coeffs) if y.imag < 0]
     y = min(lower, key=lambda z: -z.imag)
-    best = (-sum(ak * y ** (2 * k) for k, ak in enumerate(a, 1)) - 1j * w * y).real
+    best = (-potential(a, y) - 1j * w * y).real
     log_z = _log_z(a) if log_z is None else log_z
     return (log_z - best - math.log(2)) / math.log(10)
 
@@ -164,13 +163,13 @@ def choose_grid(p, digits, max_nodes=None):
         return Grid(None, 1)
     K, a = p.floats()
     target = (digits + 3) * math.log(10)
-    L = 0.5
+    half_width = 0.5
     while True:
-        U = _V(a, L) - abs(K) * L * L - 2 * math.log(L + 1)
+        U = tail_exponent(K, a, half_width) - 2 * math.log(half_width + 1)
         if U >= target:
             break
-        L *= 1.05
-        if L > 1e4:
+        half_width *= 1.05
+        if half_width > 1e4:
             raise InadmissibleParameter("theta", (K, tuple(a)), "the chain is too close to the edge of the "
                                         "family for the transfer-operator grid (range > 10^4)")
     m = 2
@@ -182,7 +181,7 @@ def choose_grid(p, digits, max_nodes=None):
         if m > 400:
             raise InadmissibleParameter("theta", (K, tuple(a)), "the potential is too stiff for the grid (h < 1/400)")
     h = fractions.Fraction(1, m)
-    J = math.ceil(L / h)
+    J = math.ceil(half_width / h)
     max_nodes = max_nodes or MAX_NODES
     if J > max_nodes:
         raise InadmissibleParameter("theta", (K, tuple(a)), f"too close to the edge of the family: resolving it "
@@ -210,10 +209,9 @@ def log_shift(p, grid):
     if grid.h is None:
         return 0
     K, a = p.floats()
-    xs = _float_nodes(grid)
-    lg = 0.5 * math.log(float(grid.h)) - 0.5 * _V(a, xs)
-    top = np.max(lg[:, None] + lg[None, :] + np.abs(K) * np.outer(xs, xs))
-    return int(math.ceil(max(top, 0.5 * math.log(float(grid.h)) + max(lg.max(), 0.0), 0.0)))
+    xs, h = _float_nodes(grid), float(grid.h)
+    top = np.max(log_kernel(abs(K), a, xs, xs, h))
+    return int(math.ceil(max(top, 0.5 * math.log(h) + max(log_weights(a, xs, h).max(), 0.0), 0.0)))
 
 
 def float_blocks(p, grid):
@@ -224,16 +222,27 @@ def float_blocks(p, grid):
         return np.array([[2 * math.cosh(K)]]), np.array([[2 * math.sinh(K)]]), xs
     h = float(grid.h)
     s = log_shift(p, grid)
-    lg = 0.5 * math.log(h) - 0.5 * _V(a, xs) - 0.5 * s
+    lg = log_weights(a, xs, h, s)
     lg0 = 0.5 * math.log(h) - 0.5 * s
-    X = np.outer(xs, xs) * K
-    G = lg[:, None] + lg[None, :]
-    odd = np.exp(G + X) - np.exp(G - X)
+    same = np.exp(log_kernel(K, a, xs, xs, h, s))        # T(x_i, x_j) and T(x_i, -x_j), x_i, x_j > 0
+    mirror = np.exp(log_kernel(K, a, xs, -xs, h, s))
+    odd = same - mirror
     ev = np.empty((grid.J + 1, grid.J + 1))
     ev[0, 0] = math.exp(2 * lg0)
     ev[0, 1:] = ev[1:, 0] = math.sqrt(2) * np.exp(lg0 + lg)
-    ev[1:, 1:] = np.exp(G + X) + np.exp(G - X)
+    ev[1:, 1:] = same + mirror
     return ev, odd, xs
+
+
+def _arb_weights(p, grid):
+    """h, the nodes x_j > 0, g_j = sqrt(h) e^(-V(x_j)/2 - s/2) and g_0 = sqrt(h) e^(-s/2) in Arb.
+
+    s = log_shift: the entries g_i g_j exp(K x_i x_j) are times e^(-s), as in float_blocks.
+    """
+    h = to_arb(grid.h)
+    xs = [to_arb(x) for x in _positive_nodes(grid)]
+    s = log_shift(p, grid)
+    return h, xs, arb_weights([to_arb(ak) for ak in p.a], xs, h, s), h.sqrt() * (arb(-s) / 2).exp()
 
 
 def arb_blocks(p, grid):
@@ -241,13 +250,8 @@ def arb_blocks(p, grid):
     K = to_arb(p.K)
     if grid.h is None:
         return arb_mat([[2 * K.cosh()]]), arb_mat([[2 * K.sinh()]]), [arb(1)]
-    h = to_arb(grid.h)
-    a = [to_arb(ak) for ak in p.a]
+    h, xs, g, g0 = _arb_weights(p, grid)
     J = grid.J
-    xs = [to_arb(x) for x in _positive_nodes(grid)]
-    half = arb(-log_shift(p, grid)) / 2           # entries times e^(-s), as in float_blocks
-    g = [(h.sqrt()) * (-_V(a, x) / 2 + half).exp() for x in xs]
-    g0 = h.sqrt() * half.exp()
     Kh2 = K * h * h
     ev = [[None] * (J + 1) for _ in range(J + 1)]
     od = [[None] * J for _ in range(J)]
@@ -288,19 +292,15 @@ class KernelBlocks:
     GUARD_BITS = 40         # beyond the working precision: J-term sums and the odd block's cancellation
 
     def __init__(self, p, grid):
-        K, h = to_arb(p.K), to_arb(grid.h)
-        a = [to_arb(ak) for ak in p.a]
+        K = to_arb(p.K)
+        h, self.xs, self.g, self.g0 = _arb_weights(p, grid)
         self.J = J = grid.J
-        self.xs = [to_arb(x) for x in _positive_nodes(grid)]
-        half = arb(-log_shift(p, grid)) / 2           # entries times e^(-s), as in float_blocks
-        self.g = [h.sqrt() * (-_V(a, x) / 2 + half).exp() for x in self.xs]
-        self.g0 = h.sqrt() * half.exp()
         c = K * h * h / 2
         self.rp = [(c * (j * j)).exp() for j in range(J + 1)]        # r^(j^2)
         self.rm = [1 / x for x in self.rp]                           # r^(-j^2)
         self.s2 = arb(2).sqrt()
         # the sums are scaled back by r^(+-i^2), up to exp(|K| (h J)^2 / 2): those bits come on top
-        growth = math.ceil(abs(float(p.K)) * float(grid.h * J) ** 2 / 2 / math.log(2))
+        growth = math.ceil(abs(float(p.K)) * grid.half_width ** 2 / 2 / math.log(2))
         self.bits = ctx.prec + self.GUARD_BITS + 2 * J.bit_length() + growth
         # the kernels r^(-+(i-j)^2), i - j = 1-J .. J-1, as fixed-point integers
         self.kp = _fixed([self.rm[abs(m)] for m in range(1 - J, J)], self.bits)
@@ -644,8 +644,8 @@ def evaluate(p, dps, lags=1, block=None, grid=None):
             err_C=tuple(_diff(f, c, rel) for f, c in zip(fine.C, coarse.C)),
             err_S={k: _diff(fine.S[k], coarse.S[k], rel) for k in fine.S},
             dps=dps,
-            details={"grid_coarse": (str(coarse_grid.h), coarse_grid.J, coarse_grid.L),
-                     "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.L), "nodes": fine_grid.size,
+            details={"grid_coarse": (str(coarse_grid.h), coarse_grid.J, coarse_grid.half_width),
+                     "grid_fine": (str(fine_grid.h), fine_grid.J, fine_grid.half_width), "nodes": fine_grid.size,
                      "tail_weight": fine.tail,
                      "virial_residual": None if fine.virial is None else arb_to_mpf(fine.virial)})
         if fine.virial is not None:

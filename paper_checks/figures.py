@@ -55,7 +55,7 @@ def fig_gaussian_flow(outdir, steps=6):
         ax_u.plot(grid, [g ** b for g in grid], style, color="0.5", lw=1, label=f"u' = u^{b}")
     ax_u.plot([-1, 1], [-1, 1], color="0.75", lw=0.8)
     for (a, K), colour in zip(GAUSSIAN_STARTS[:3], ("C0", "C1", "C2")):
-        pts = api.flow(Chain.gaussian(a, K), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
+        pts = api.flow(Chain.gaussian(K, a), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
         us = [_u(p) for p in pts]
         xs, ys = [us[0]], [us[0]]
         for u0, u1 in zip(us, us[1:]):
@@ -69,7 +69,7 @@ def fig_gaussian_flow(outdir, steps=6):
     # (K, a_1) plane: flows, invariant hyperbolae a^2 - K^2 = rho^2, the line K = 0 of fixed points
     amax = 2.2
     for (a, K) in GAUSSIAN_STARTS:
-        pts = api.flow(Chain.gaussian(a, K), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
+        pts = api.flow(Chain.gaussian(K, a), scheme="decimation", b=2, steps=steps, dps=FIG_DPS)
         Ks, As = [_f(p.K) for p in pts], [_f(p.a[0]) for p in pts]
         line, = ax_k.plot(Ks, As, marker="o", ms=3, lw=1.2)
         rho = math.sqrt(As[0] ** 2 - Ks[0] ** 2)

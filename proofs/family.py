@@ -190,8 +190,8 @@ class Chain:
         return cls(exact_rational(K, "K"), PolynomialMeasure(a))
 
     @classmethod
-    def gaussian(cls, a: RationalLike, K: RationalLike) -> Chain:
-        """The n = 1 chain V(x) = a x^2."""
+    def gaussian(cls, K: RationalLike, a: RationalLike) -> Chain:
+        """The n = 1 chain V(x) = a x^2 with coupling K (arguments in the order of ``polynomial``)."""
         return cls.polynomial(K, [a])
 
     @classmethod

@@ -17,7 +17,7 @@ def gaussian_chains(draw, max_K=Fraction(4)):
     """Admissible n = 1 chains: a_1 > |K|, so 0 <= |K| / a_1 < 1 (critical edge excluded)."""
     K = draw(rationals(-max_K, max_K))
     gap = draw(rationals(Fraction(1, 64), Fraction(4)))
-    return Chain.gaussian(abs(K) + gap, K)
+    return Chain.gaussian(K, abs(K) + gap)
 
 
 @st.composite

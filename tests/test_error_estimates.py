@@ -52,7 +52,7 @@ def gauss_ref(a, K):
 @pytest.mark.parametrize("backend", [general, exact])
 @pytest.mark.parametrize("a,K,dps", [("1", "0.5", 20), ("2", "-1.5", 30), ("0.75", "0.25", 20)])
 def test_gaussian_moment_errors_cover_the_closed_form(backend, a, K, dps):
-    mo = backend.moments(Chain.gaussian(a, K), dps=dps, lags=3)
+    mo = backend.moments(Chain.gaussian(K, a), dps=dps, lags=3)
     with mp.workdps(2 * dps + 20):
         av, rho, u = gauss_ref(a, K)
         refs = [("A", mo.A, mpmath.log(2 * mpmath.pi / (av + rho)) / 2), ("m_2", mo.m[0], 1 / (2 * rho))]
@@ -123,7 +123,7 @@ def test_block_flow_errors_cover_the_covariance_map(b):
 @pytest.mark.parametrize("backend,scheme", [(exact, "decimation"), (general, "decimation"), (general, "block")])
 def test_gaussian_fixed_point_error_covers_rho(backend, scheme):
     dps = 20
-    fp = backend.fixed_point(Chain.gaussian(2, "-1.5"), scheme=scheme, b=2, dps=dps, certify=False)
+    fp = backend.fixed_point(Chain.gaussian("-1.5", 2), scheme=scheme, b=2, dps=dps, certify=False)
     with mp.workdps(2 * dps + 20):
         _, rho, _ = gauss_ref(2, "-1.5")
         check_estimate(f"{backend.__name__} {scheme} fixed point", max(abs(fp.K), abs(fp.a[0] - rho)), fp.error,

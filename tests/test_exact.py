@@ -33,8 +33,8 @@ def _close(x, y, err, dps=DPS):
 
 @given(gaussian_chains(), b_values)
 @example(EX.GAUSSIAN.chain, 2)
-@example(Chain.gaussian("1.0001", 1), 2)                  # near-critical: 1 - u^2 is small
-@example(Chain.gaussian(1, "-0.5"), 3)                    # odd b keeps the sign of K
+@example(Chain.gaussian(1, "1.0001"), 2)                  # near-critical: 1 - u^2 is small
+@example(Chain.gaussian("-0.5", 1), 3)                    # odd b keeps the sign of K
 def test_gaussian_flow_equals_iterated_rational_recursion(chain, b):
     points = exact.flow(chain, b=b, steps=3, dps=DPS)
     assert len(points) == 4
@@ -65,7 +65,7 @@ def test_gaussian_moments_satisfy_virial_and_derivative_identities(chain):
         h = Fraction(1, 10 ** 15)            # central difference: truncation ~ h^2 * A''' ~ 1e-30
 
         def A(dK, da):
-            return exact.moments(Chain.gaussian(Fraction(a1) + da, Fraction(K) + dK),
+            return exact.moments(Chain.gaussian(Fraction(K) + dK, Fraction(a1) + da),
                                  dps=DPS, lags=1).A
 
         dA_dK = (A(h, 0) - A(-h, 0)) / (2 * to_mpf(h))

@@ -32,7 +32,7 @@ def test_gaussian_chains_are_admissible(chain):
 def test_gaussian_below_critical_refused(K, frac):
     a1 = abs(K) * frac                       # a_1 <= |K|
     with pytest.raises(InadmissibleParameter) as err:
-        Chain.gaussian(a1, K)
+        Chain.gaussian(K, a1)
     if a1 == 0:                              # V = 0: nothing left to normalize
         assert err.value.parameter == "a"
     else:

@@ -24,16 +24,16 @@ N = 64
 
 @given(gaussian_chains(), b_values, st.integers(0, 3))
 @example(EX.GAUSSIAN.chain, 2, 3)
-@example(Chain.gaussian(1, "-0.5"), 3, 2)          # K < 0, odd b
-@example(Chain.gaussian(3, 0), 4, 2)               # K = 0 is fixed
-@example(Chain.gaussian(5, 4), 2, 2)               # rho = 3 rational (perfect square)
+@example(Chain.gaussian("-0.5", 1), 3, 2)          # K < 0, odd b
+@example(Chain.gaussian(0, 3), 4, 2)               # K = 0 is fixed
+@example(Chain.gaussian(4, 5), 2, 2)               # rho = 3 rational (perfect square)
 def test_closed_form_orbit_equals_iterated_recursion_exactly(chain, b, m):
     """(K_m, a_m) from t = u^(b^m) in Q(rho) == m applications of K' = K^b/D_(b-1), a' = a - K^2 D_(b-2)/D_(b-1)."""
     assert G.orbit_exact(chain.K, chain.a[0], b, m) == G.iterate_recursion(chain.K, chain.a[0], b, m)
 
 
 @given(gaussian_chains(), b_values)
-@example(Chain.gaussian("1.0001", 1), 2)            # near-critical
+@example(Chain.gaussian(1, "1.0001"), 2)            # near-critical
 def test_rho_is_invariant(chain, b):
     K0, a0 = chain.K, chain.a[0]
     for m in range(1, 4):
@@ -52,7 +52,7 @@ def _circulant_inverse(K0, a0, n):
 @settings(max_examples=10)
 @given(gaussian_chains(max_K=Fraction(2)))
 @example(EX.GAUSSIAN.chain)
-@example(Chain.gaussian(1, "-0.5"))
+@example(Chain.gaussian("-0.5", 1))
 def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
     """Q_64^(-1) (exact, python-flint) equals C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N)) exactly in Q(rho),
     and C_N(r) -> C(r) = u^r / (2 rho) with |C_N(r) - C(r)| <= 2 |u|^(N-r) / (2 rho (1 - |u|^N))."""
@@ -85,7 +85,7 @@ def test_covariance_is_the_inverse_circulant_precision_matrix(chain):
                                         ("0", "-1", "highest non-zero coefficient must be positive")])
 def test_inadmissible_gaussian_rejected(K, a, rule):
     with pytest.raises(InadmissibleParameter, match="a_1") as err:
-        Chain.gaussian(a, K)
+        Chain.gaussian(K, a)
     assert rule in str(err.value)
 
 

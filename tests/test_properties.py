@@ -94,8 +94,8 @@ def _assert(ev):
 @budget(25, 400)
 @given(gaussian_chains(), rg_b)
 @example(EX.GAUSSIAN.chain, 2)                       # the docs/theory.md default
-@example(Chain.gaussian(Fraction(257, 64), 4), 3)           # close to the critical chain (u near 1)
-@example(Chain.gaussian(1, 0), 2)                           # already at the fixed line
+@example(Chain.gaussian(4, Fraction(257, 64)), 3)           # close to the critical chain (u near 1)
+@example(Chain.gaussian(0, 1), 2)                           # already at the fixed line
 def test_gaussian_decimation_flow_equals_exact_recursion(chain, b):
     """numerics.api.flow (closed-form orbit in u) == iterated exact Schur-complement recursion."""
     steps = 3
@@ -389,7 +389,7 @@ def test_infomax_optimum_symbolic_equals_theta_star(chain, b):
 def test_inadmissible_gaussian_is_refused_naming_a1(aK):
     a, K = aK
     with pytest.raises(InadmissibleParameter) as info:
-        Chain.gaussian(a, K)
+        Chain.gaussian(K, a)
     assert info.value.parameter == "a_1" and "|K|" in str(info.value)
 
 

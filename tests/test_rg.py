@@ -23,7 +23,7 @@ def _close(x, y, digits):
 
 
 @given(moderate_gaussian_chains(), st.sampled_from([2, 3]))
-@example(Chain.gaussian(1, Fraction(1, 2)), 2)
+@example(Chain.gaussian(Fraction(1, 2), 1), 2)
 @settings(max_examples=6)
 def test_block_spin_gaussian_closed_form(chain, b):
     """n = 1 block-spin: rho' = rho and u' = sum min(r, 2b-r) u^r / (b + 2 sum_(r<b) (b-r) u^r) (b = 2: u(1+u)/2)."""

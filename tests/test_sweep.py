@@ -74,7 +74,7 @@ def test_spec_errors_name_the_parameter(tmp_path):
 @given(st.lists(gaussian_chains(), min_size=1, max_size=4, unique_by=lambda c: (c.K, c.a)),
        st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True),
        st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=3, unique=True))
-@example([Chain.gaussian("1", "0.5"), Chain.gaussian("1", "-0.5")], [1], [0])    # K and -K: two cells
+@example([Chain.gaussian("0.5", "1"), Chain.gaussian("-0.5", "1")], [1], [0])    # K and -K: two cells
 def test_cell_keys_are_unique_and_independent_of_how_theta_is_written(chains, Ls, seeds):
     """Domain: admissible Gaussian chains (a_1 > |K|), distinct; depths 1..4; seeds in [0, 2^32)."""
     def spec(fmt):

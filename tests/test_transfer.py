@@ -21,7 +21,7 @@ def moderate_gaussian_chains(draw):
     """n = 1 chains with 1/4 <= a_1 <= 3 and gap a_1 - |K| >= 1/4: the grid stays small (range ~ 1/gap)."""
     gap = draw(rationals(Fraction(1, 4), Fraction(2)))
     K = draw(rationals(-1, 1))
-    return Chain.gaussian(abs(K) + gap, K)
+    return Chain.gaussian(K, abs(K) + gap)
 
 
 def _digits(x, y):
@@ -29,7 +29,7 @@ def _digits(x, y):
 
 
 @given(moderate_gaussian_chains(), st.integers(15, 25))
-@example(Chain.gaussian(1, Fraction(1, 2)), 30)        # docs/theory.md section 6 example
+@example(Chain.gaussian(Fraction(1, 2), 1), 30)        # docs/theory.md section 6 example
 @settings(max_examples=8)
 def test_gaussian_closed_form(chain, dps):
     """A = (1/2) log(2 pi/(a + rho)), C(r) = u^r/(2 rho) (docs/theory.md 2) to dps - 5 digits; honest error estimate."""

@@ -93,20 +93,20 @@ def _project_gaussian(c1, c0, M):
 class _RingFamily:
     """Ring moments of the grid chain in standardized units (grid h = 1/10 on [-12, 12])."""
 
-    H, L = 0.1, 12.0
+    H, HALF_WIDTH = 0.1, 12.0
 
     def __init__(self, M, n):
         self.M, self.n = M, n
 
     def grid(self, theta):
-        return GridChain(theta[0], theta[1:], self.H, self.L)
+        return GridChain(theta[0], theta[1:], self.H, self.HALF_WIDTH)
 
     def moments(self, theta, extra=False):
         g = self.grid(theta)
         c = g.ring_moments(self.M, self.n + (1 if extra else 0))
         if not extra:
             return np.array(c)
-        c2 = _ring_lag(g, self.M, 2)
+        c2 = g.ring_correlation(self.M, 2)
         return np.array(c[:-1]), c2, c[-1]
 
     def loglik(self, theta, s):
@@ -114,12 +114,6 @@ class _RingFamily:
         r = g.lam / g.lam0
         logZ = g.log_lambda0() + math.log((r ** self.M).sum()) / self.M
         return theta[0] * s[0] - sum(theta[k] * s[k] for k in range(1, self.n + 1)) - logZ
-
-
-def _ring_lag(g, M, lag):
-    r = g.lam / g.lam0
-    B = g.X_eigenbasis
-    return float(np.einsum("ij,i,j->", B * B, r ** (M - lag), r ** lag) / (r ** M).sum())
 
 
 def _project_grid(s, M, n, start=None, tol=1e-11, max_iter=60):

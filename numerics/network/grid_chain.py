@@ -1,6 +1,6 @@
 """The chain's transfer operator on a trapezoid grid, in float64 (docs/theory.md sections 2, 3.2, 5).
 
-    S_ij = h T(x_i, x_j) = h exp(K x_i x_j - V(x_i)/2 - V(x_j)/2),   x_j = j h,  |x_j| <= L
+    S_ij = h T(x_i, x_j) = h exp(K x_i x_j - V(x_i)/2 - V(x_j)/2),   x_j = j h,  |x_j| <= half_width
 
 Z_M = Tr S^M is the trapezoid rule for the M-site ring's partition function; the grid
 chain (spins restricted to the nodes, weights S) is what ``sampler.GridRingSampler`` draws
@@ -9,8 +9,10 @@ spectrally small (docs/theory.md 5: ~16 digits at h = 1/4 for the single well) a
 estimated here by halving h. Float64 is enough on the network side: statistical errors
 there are 1e-3, the grid error is below 1e-10 (see ``error_estimate``).
 
-This module gives the finite-ring moments used to project network outputs *exactly* on
-the M-site ring (no O(u^M) bias), and the single-site fit giving theta* = (0; a*).
+The kernel is ``numerics.kernel``'s, the one ``numerics.transfer`` resolves at high precision
+for the infinite chain; this is its float64 view on the finite ring. This module gives the
+finite-ring moments used to project network outputs *exactly* on the M-site ring (no O(u^M)
+bias), and the single-site fit giving theta* = (0; a*).
 
 >>> g = GridChain(0.5, (1.0,))
 >>> c1, m2 = g.ring_moments(64, 1)
@@ -25,23 +27,20 @@ import math
 import numpy as np
 
 from numerics.blas import eigh, matmul
+from numerics.kernel import log_kernel, potential, tail_exponent
 from proofs.errors import InadmissibleParameter, NotConverged
 
 # e^-46 ~ 1e-20: the stationary weight beyond the grid's edge is below double precision.
 _TAIL_EXPONENT = 46.0
 
 
-def _V(a, x):
-    return sum(ak * x ** (2 * k) for k, ak in enumerate(a, 1))
-
-
 def grid_range(K, a):
-    """Half-width L with V(x) - |K| x^2 >= 46 beyond it (the weight there is < e^-46 relative).
+    """The half-width with V(x) - |K| x^2 >= 46 beyond it (the weight there is < e^-46 relative).
 
     exp(K x y) <= exp(|K| x^2) for |y| <= |x|, so V(x) - |K| x^2 bounds the site's tail.
     """
     x = 1.0
-    while _V(a, x) - abs(K) * x * x - min(0.0, min(_V(a, t) for t in np.linspace(0, x, 50))) < _TAIL_EXPONENT:
+    while tail_exponent(K, a, x) - min(0.0, min(potential(a, t) for t in np.linspace(0, x, 50))) < _TAIL_EXPONENT:
         x *= 1.1
         if x > 1e4:
             raise InadmissibleParameter("a", tuple(a), "the potential does not confine the chain "
@@ -50,17 +49,16 @@ def grid_range(K, a):
 
 
 class GridChain:
-    """The grid chain: nodes x_j = j h in [-L, L], symmetric kernel S = h T (float64, eigendecomposed)."""
+    """The grid chain: nodes x_j = j h, |x_j| <= half_width, symmetric kernel S = h T (float64, eigendecomposed)."""
 
-    def __init__(self, K, a, h=1 / 16, L=None):
+    def __init__(self, K, a, h=1 / 16, half_width=None):
         self.K = float(K)
         self.a = tuple(float(v) for v in a)
         self.h = float(h)
-        self.L = float(grid_range(self.K, self.a) if L is None else L)
-        J = int(math.ceil(self.L / self.h))
+        self.half_width = float(grid_range(self.K, self.a) if half_width is None else half_width)
+        J = int(math.ceil(self.half_width / self.h))
         self.x = np.arange(-J, J + 1) * self.h
-        V = _V(self.a, self.x)
-        logS = self.K * np.outer(self.x, self.x) - V[:, None] / 2 - V[None, :] / 2 + math.log(self.h)
+        logS = log_kernel(self.K, self.a, self.x, self.x, self.h)
         self.log_scale = float(logS.max())
         self.S = np.exp(logS - self.log_scale)              # S_true = e^log_scale * S
         lam, Q = eigh(self.S)
@@ -96,11 +94,16 @@ class GridChain:
         r = self.lam / self.lam0
         w = r ** M
         Z = w.sum()
-        B = self.X_eigenbasis
-        c1 = float(np.einsum("ij,i,j->", B * B, r ** (M - 1), r) / Z)
+        c1 = self.ring_correlation(M, 1)
         ms = [float((w * np.einsum("il,i,il->l", self.Q, self.x ** (2 * k), self.Q)).sum() / Z)
               for k in range(1, n + 1)]
         return (c1, *ms)
+
+    def ring_correlation(self, M, lag):
+        """C_M(lag) = Tr(X S^(M-lag) X S^lag) / Tr S^M on the M-site ring, exactly for the grid chain."""
+        r = self.lam / self.lam0
+        B = self.X_eigenbasis
+        return float(np.einsum("ij,i,j->", B * B, r ** (M - lag), r ** lag) / (r ** M).sum())
 
     def infinite_moments(self, n, lags=1):
         """Infinite-chain (E[x_0 x_1..x_0 x_lags], m_2..m_2n) from the top eigenvector phi_0."""
@@ -114,14 +117,14 @@ class GridChain:
 
 def error_estimate(K, a, M, n, h=1 / 16):
     """Trapezoid error of ``ring_moments``: the change when h is halved (max abs over the moments)."""
-    L = grid_range(float(K), [float(v) for v in a])
-    m1 = GridChain(K, a, h, L).ring_moments(M, n)
-    m2 = GridChain(K, a, h / 2, L).ring_moments(M, n)
+    half_width = grid_range(float(K), [float(v) for v in a])
+    m1 = GridChain(K, a, h, half_width).ring_moments(M, n)
+    m2 = GridChain(K, a, h / 2, half_width).ring_moments(M, n)
     return max(abs(p - q) for p, q in zip(m1, m2))
 
 
 def _single_site_moments(a, x, ks):
-    logw = -_V(a, x)
+    logw = -potential(a, x)
     w = np.exp(logw - logw.max())
     w /= w.sum()
     return np.array([w @ x ** (2 * k) for k in ks]), w
@@ -146,7 +149,7 @@ def single_site_fit(m, *, tol=1e-12, max_iter=100):
     # moments of x^2k under standardized a; for n >= 2 keep a_n > 0 (admissible)
 
     def loglik(a):
-        logw = -_V(a, x)
+        logw = -potential(a, x)
         c = logw.max()
         return float(-(a @ mt) - (c + math.log(np.exp(logw - c).sum() * (x[1] - x[0]))))
 
@@ -174,8 +177,4 @@ def single_site_fit(m, *, tol=1e-12, max_iter=100):
 
 def ring_correlations(chain_or_grid, N):
     """C_N(r) = Tr(X S^r X S^(N-r)) / Tr S^N, r = 0..N-1, of the grid chain on the N-ring."""
-    g = chain_or_grid
-    rr = g.lam / g.lam0
-    B = g.X_eigenbasis
-    Z = (rr ** N).sum()
-    return np.array([np.einsum("ij,i,j->", B * B, rr ** r, rr ** (N - r)) / Z for r in range(N)])
+    return np.array([chain_or_grid.ring_correlation(N, N - r) for r in range(N)])

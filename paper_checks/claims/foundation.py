@@ -153,7 +153,7 @@ def check_gaussian_closure(ctx):
 def check_u_power_b(ctx):
     dps = ctx.dps
     rows = []
-    for chain in (GAUSSIAN, Chain.gaussian(1, "-0.9")):
+    for chain in (GAUSSIAN, Chain.gaussian("-0.9", 1)):
         for b in (2, 3, 4):
             pts = api.flow(chain, b=b, steps=4, dps=dps)       # closed form at u^(b^m)
             for m in range(5):
@@ -184,7 +184,7 @@ def check_gaussian_fixed_points(ctx):
         a0 = Fraction(7, 8)
 
         def step(Kq, aq):
-            p = api.flow(Chain.gaussian(aq, Kq), b=b, steps=1, dps=dps + GUARD_DIGITS)[1]
+            p = api.flow(Chain.gaussian(Kq, aq), b=b, steps=1, dps=dps + GUARD_DIGITS)[1]
             return p.K, p.a[0]
 
         with mp.workdps(dps + 2 * GUARD_DIGITS):
@@ -210,7 +210,7 @@ def check_gaussian_fixed_points(ctx):
     eps = Fraction(1, 10 ** (dps // 2 + 3))
     crit = []
     for b in (2, 3):
-        chain = Chain.gaussian(1, 1 - eps)
+        chain = Chain.gaussian(1 - eps, 1)
         with mp.workdps(2 * dps + 4 * GUARD_DIGITS):
             p = api.flow(chain, b=b, steps=1, dps=2 * dps + 2 * GUARD_DIGITS)[1]
             e = to_mpf(sp.Rational(eps.numerator, eps.denominator))

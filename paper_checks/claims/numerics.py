@@ -53,7 +53,7 @@ def check_symbolic_equals_transfer(ctx):
     dps = ctx.dps
     rows = []
     for a_, K_ in (("1", "0.5"), ("2", "-1.5"), ("0.75", "0.25")):
-        ch = Chain.gaussian(a_, K_)
+        ch = Chain.gaussian(K_, a_)
         mo = general.moments(ch, dps=dps, lags=3)
         env = {G.a: ch.a[0], G.K: ch.K}
         rho, u = G.RHO.subs(env), G.U.subs(env)
@@ -188,7 +188,7 @@ def check_block_spin_gaussian_map(ctx):
     dps = min(ctx.dps, 30)
     rows = []
     for a_, K_ in (("1", "0.5"), ("2", "-1.5")):
-        ch = Chain.gaussian(a_, K_)
+        ch = Chain.gaussian(K_, a_)
         env = {G.a: ch.a[0], G.K: ch.K}
         rho, uu = sp.sqrt(ch.a[0] ** 2 - ch.K ** 2), G.U.subs(env)
         for b in (2, 3):
