@@ -274,7 +274,7 @@ def _project(c1, m, dps, start=None, target_err=None):
         grid = choose_grid(p, dps + 4)
         tol = mpmath.mpf(10) ** -(W - 2)
         last = None
-        for it in range(W // 8 + 8):
+        for it in range(W // 2 + 16):      # ~12 digits a step; slower for many coefficients
             p = Params(theta[0], tuple(theta[1:]))
             sol = solve(p, grid, bits)
             g = [arb_to_mpf(sol.C[0]) - t[0]] + [t[k + 1] - arb_to_mpf(sol.m[k]) for k in range(n)]
