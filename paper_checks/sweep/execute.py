@@ -169,10 +169,7 @@ def dask_client(scheduler=None, workers=None, log=None):
         finally:
             client.close()
         return
-    n = cores() if workers is None else workers
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
-        raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
-    cluster = local_cluster(n, log)
+    cluster = local_cluster(check_workers(workers), log)
     try:
         client = Client(cluster)
         try:
@@ -189,6 +186,14 @@ def dask_client(scheduler=None, workers=None, log=None):
         cluster.close()
 
 
+def check_workers(workers):
+    """The number of local Dask workers: ``workers``, or every core when None; 1..512 else MalformedInput."""
+    n = cores() if workers is None else workers
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 512:
+        raise MalformedInput("workers", repr(workers), "must be an integer between 1 and 512")
+    return n
+
+
 def run_sweep(spec, out, *, scheduler=None, workers=None, in_process=False, cell_fn=None, progress=True,
               on_record=None, desc="sweep", name="out"):
     """Run the cells of ``spec`` not yet finished in ``out``; returns a SweepOutcome.
@@ -201,6 +206,8 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, in_process=False, cell
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
+    if not in_process and scheduler is None:
+        check_workers(workers)         # before the store is touched or a progress bar drawn
     if cell_fn is None:
         fn = spec.cell_fn()        # imports the training code: before anything is written
         spec.validate()
