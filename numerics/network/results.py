@@ -251,39 +251,3 @@ def _demo_markdown(d):
                  f"{_zs(r['z_rg'])} | {r['verdict_rg']} | {_zs(r['z'])} | {r['verdict']} |")
     L.append("")
     return L
-
-
-def figure(rows, demos, path):
-    """docs figure: decimate chi_K against depth, the infomax scale demonstration, training curves."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
-    if demos:
-        dd = demos["decimate_depth"]
-        Ls = [r["config"]["layers"] for r in dd]
-        ax[0].errorbar(Ls, [r["chi"]["K"] for r in dd], yerr=[r["se"]["K"] for r in dd], fmt="o", capsize=4,
-                       label="chi-hat K (trained, +-1 s.e.)")
-        ax[0].plot(Ls, [r["rg_L"]["K"] for r in dd], "x--", ms=9, label="R^L(theta): K_L (exact)")
-        ax[0].axhline(0, color="0.5", lw=0.8, label="theta*: K* = 0")
-        ax[0].set(xlabel="depth L (N = 16 * 2^L)", ylabel="K", title="decimate, Gaussian (a, K) = (1, 1/2)")
-        ax[0].legend(fontsize=7)
-        s = demos["infomax_scale"]
-        names = ["chi-hat a (s^2 = 1)", "constraint 1/(2 s^2)", "theta*: a* = rho"]
-        vals = [s["chi"]["a"][0], s["theta_constraint"]["a"][0], s["theta_star"]["a"][0]]
-        ax[1].bar(names, vals, yerr=[s["se"]["a"][0], 0, 0], color=["C0", "C1", "C2"], capsize=4)
-        ax[1].set(ylabel="a_1", title="infomax with another scale: a_out follows the constraint")
-        ax[1].tick_params(axis="x", labelsize=7)
-    for r in rows:
-        if r["example"].startswith("Gaussian") and r["config"]["seed"] == 0 and r.get("history"):
-            h = np.array(r["history"], dtype=float)
-            y = h[:, 1] - (r["loss_optimum"] or 0.0)
-            label = r["objective"] + ("" if r["loss_optimum"] is not None else " (raw loss: optimum unknown)")
-            ax[2].plot(h[:, 0], np.abs(y) + 1e-16, lw=1, label=label)
-    ax[2].set(yscale="log", xlabel="step", ylabel="|training loss - optimum| (batch estimate)",
-              title="training curves, Gaussian example, seed 0")
-    ax[2].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

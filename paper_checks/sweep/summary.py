@@ -226,9 +226,8 @@ def markdown(summary):
 
 def write_figures(out, summary=None):
     """Draw the figures into ``out``/figures; returns their paths (PNG, matplotlib Agg)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from paper_checks.figures import _plt
+    plt = _plt()
 
     summary = summary or summarize(out)
     fig_dir = Path(out) / "figures"

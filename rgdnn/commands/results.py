@@ -72,7 +72,8 @@ def run(args):
         notes = None
     fig_rel = None
     if args.figure:
-        results.figure(rows, demos, args.figure)
+        from paper_checks.figures import fig_results
+        fig_results(rows, demos, args.figure)
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
     text = results.markdown(rows, demos, command=command, figure=fig_rel, notes=notes)
     with open(args.out, "w") as f:
