@@ -299,9 +299,7 @@ class KernelBlocks:
         self.rp = [(c * (j * j)).exp() for j in range(J + 1)]        # r^(j^2)
         self.rm = [1 / x for x in self.rp]                           # r^(-j^2)
         self.s2 = arb(2).sqrt()
-        # the sums are scaled back by r^(+-i^2), up to exp(|K| (h J)^2 / 2): those bits come on top
-        growth = math.ceil(abs(float(p.K)) * grid.half_width ** 2 / 2 / math.log(2))
-        self.bits = ctx.prec + self.GUARD_BITS + 2 * J.bit_length() + growth
+        self.bits = ctx.prec + self.GUARD_BITS + 2 * J.bit_length() + self.growth_bits(p, grid)
         # the kernels r^(-+(i-j)^2), i - j = 1-J .. J-1, as fixed-point integers
         self.kp = _fixed([self.rm[abs(m)] for m in range(1 - J, J)], self.bits)
         self.km = _fixed([self.rp[abs(m)] for m in range(1 - J, J)], self.bits)
@@ -321,6 +319,17 @@ class KernelBlocks:
         rad = arb(da * bsum + db * asum + J * da * db) * arb(2) ** (-(ea + eb))
         scale = arb(2) ** (-(ea + eb))
         return [r[i] * arb(arb(fmpz(prod[i + J - 2])) * scale, rad) for i in range(1, J + 1)]
+
+    @staticmethod
+    def growth_bits(p, grid):
+        """Bits the chirp factors add: the sums are scaled back by r^(+-i^2), up to exp(|K| (h J)^2 / 2)."""
+        return math.ceil(abs(float(p.K)) * grid.half_width ** 2 / 2 / math.log(2))
+
+    @classmethod
+    def suits(cls, p, grid, bits):
+        """The chirp pays off unless its dynamic range exceeds the precision itself (strong coupling, wide
+        range): then every integer would carry more growth than digits, and the formed blocks are cheaper."""
+        return grid.h is not None and cls.growth_bits(p, grid) <= max(bits, 256)
 
     def sums(self, c):
         """(sum_j c_j q^(ij), sum_j c_j q^(-ij)) for i = 1..J, c = (c_1..c_J)."""
@@ -550,11 +559,11 @@ def solve(p, grid, bits, lags=1, block=None):
     refinement's residual stalls near J 2^-bits, above its target 2^-(bits - 6), once J ~ 500.
     """
     with arb_precision(bits + 2 * grid.J.bit_length() + 10):
-        if grid.h is None:
-            Me, Mo, xs = arb_blocks(p, grid)
-        else:           # matrix-free: the products are convolutions (KernelBlocks)
+        if KernelBlocks.suits(p, grid, bits):     # matrix-free: the products are convolutions
             kern = KernelBlocks(p, grid)
             Me, Mo, xs = kern.even, kern.odd, kern.xs
+        else:                                     # Ising, or a chirp range beyond the precision
+            Me, Mo, xs = arb_blocks(p, grid)
         ef, of, _ = float_blocks(p, grid)
         lam, v, vector_error = top_eigenpair(Me, ef, bits)
         c = list(v.entries())
