@@ -14,7 +14,8 @@ Prints:
      entry by entry in Arb and a finite-difference Jacobian (``--method flow`` with the formed blocks),
      run as its own process under a time limit (``--limit``, default 120 s);
    - digits verified: agreement of a* with the previous method's value where it finished, else with
-     the same command at dps + 20 ("vs +20");
+     the same command at dps + 20 ("vs +20"; "vs -20" at 1000 digits, the largest --dps), which runs
+     on another grid, since the grid's step and range follow the digits;
 3. ``moments --dps 200`` and ``flow --dps 100 --steps 6`` for both quartic wells (goal < 5 s each).
 
 Timings are wall-clock and noisy when other processes share the CPU: rerun to judge.
@@ -48,18 +49,22 @@ GOALS = {30: 0.6, 50: 1.0, 100: 2.0, 200: 5.0, 1000: 120.0}
 # The previous method, in a process of its own: the flow at full precision, blocks formed in Arb.
 PREVIOUS = """
 import json, sys
+import mpmath
 import numerics.transfer as t
 from numerics import api
 from proofs.family import Chain
 
 class Formed:
+    suits = staticmethod(lambda p, grid, bits: grid.h is not None)
+
     def __init__(self, p, grid):
         self.even, self.odd, self.xs = t.arb_blocks(p, grid)
 
 t.KernelBlocks = Formed
 K, a, dps = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])
 fp = api.fixed_point(Chain.polynomial(K, a), dps=dps, method="flow")
-print(json.dumps({"a": [str(x) for x in fp.a]}))
+with mpmath.workdps(dps + 10):
+    print(json.dumps({"a": [str(x) for x in fp.a]}))
 """
 
 
@@ -108,8 +113,10 @@ def fixed_points(dps_list, limit):
                 if prev is not None:
                     verified, vs = _digits(a_new, _a(prev)), ""
                 else:
-                    ref, _ = _timed(cmd[:-2] + ["--dps", str(dps + 20), "--json"])
-                    verified, vs = _digits(a_new, _a(ref)), " vs +20"
+                    # another precision is another grid (h and range follow the digits): +20, or -20 at the top
+                    other = dps + 20 if dps + 20 <= 1000 else dps - 20
+                    ref, _ = _timed(cmd[:-3] + ["--dps", str(other), "--json"])
+                    verified, vs = _digits(a_new, _a(ref)), f" vs {other - dps:+d}"
             goal = GOALS.get(dps)
             mark = "" if goal is None else (" ok" if secs < goal else " SLOW")
             previous = ("not run" if psecs is None else f"> {limit:.0f} s" if prev is None else f"{psecs:.2f} s")
