@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 
 import mpmath
-import numpy as np
 from flint import arb, arb_mat
 from mpmath import mp
 
@@ -150,6 +149,6 @@ def project(t, dps, start, target_err=None):
                 Ji = [[abs(arb_to_mpf(Jinv[i, j])) for j in range(n)] for i in range(n)]
                 err += max(sum(Ji[i][j] * mpmath.mpf(target_err[j]) for j in range(n)) for i in range(n))
             err += max(abs(x) for x in a_star) * mp.eps
-            if not np.isfinite(float(err)):
+            if not mpmath.isfinite(err):
                 raise NotConverged("single-site projection: no finite error estimate", partial=a_star)
             return a_star, err
