@@ -22,6 +22,8 @@ edge a_n -> 0 is continued in the subfamily, and the note says so.
 """
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import mpmath
 import numpy as np
 from mpmath import mp
@@ -153,8 +155,19 @@ def spectrum(J, err, b):
 
 # -- fixed points -------------------------------------------------------------------------------
 
+class DecimationFixedPoint(NamedTuple):
+    """A decimation fixed point and how it was found: ``method`` is the one used ("projection" or "flow")."""
+
+    point: Params
+    error: Any
+    steps: int
+    zeros: int
+    note: str
+    method: str
+
+
 def decimation_fixed_point(p, b, dps, max_steps=60, method="projection"):
-    """The decimation fixed point the flow from p reaches: (Params, error, steps, zeros, note).
+    """The decimation fixed point the flow from p reaches, as a ``DecimationFixedPoint``.
 
     ``method="projection"`` (Theorem R, docs/theory.md 3.3 and 5.7): a float64 flow shows where
     the flow ends and that it meets no edge; then a* is solved once at full precision. When the
@@ -178,7 +191,8 @@ def decimation_fixed_point(p, b, dps, max_steps=60, method="projection"):
             err = max(err, e)
             q = new
             if move <= max(tol, 2 * e):
-                return pad(q, zeros), err + move, it, zeros, f"reached after {it} projected decimation steps"
+                return DecimationFixedPoint(pad(q, zeros), err + move, it, zeros,
+                                            f"reached after {it} projected decimation steps", "flow")
     raise NotConverged(f"decimation flow still moving after {max_steps} steps (last move {mpmath.nstr(move, 3)})",
                        partial=pad(q, zeros), error=move)
 
@@ -227,7 +241,7 @@ def _by_projection(p, b, dps):
                 f"3.3, 5.7); the float64 projected flow reaches |K| = {abs(pts[-1][0]):.1e} in {len(pts) - 1} "
                 f"steps and agrees with a* to {float(gap):.1e}")
         fp = Params(mpmath.mpf(0), tuple(a_star))
-    return pad(fp, zeros), err, len(pts) - 1, zeros, note
+    return DecimationFixedPoint(pad(fp, zeros), err, len(pts) - 1, zeros, note, "projection")
 
 
 def decimation_jacobian_at_zero(n):

@@ -63,9 +63,10 @@ def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False, metho
     notes = []
     closed_form_jacobian = False
     if scheme == "decimation":
-        fp, err, steps, zeros, how = fpmod.decimation_fixed_point(p, b, dps, method=method)
-        notes.append(how)
-        closed_form_jacobian = how.startswith("Theorem R")
+        found = fpmod.decimation_fixed_point(p, b, dps, method=method)
+        fp, err = found.point, found.error
+        notes.append(found.note)
+        closed_form_jacobian = found.method == "projection"     # at (0; a*) by Theorem R: diag(0, 1, .., 1)
     else:
         fp, err, steps, edge_notes = fpmod.block_fixed_point(p, b, dps)
         notes.extend(edge_notes)

@@ -105,7 +105,7 @@ def project(t, dps, start, target_err=None):
     """a* with single-site moments m_2k(a*) = t_k, k = 1..n (K = 0), and its absolute error (mpf).
 
     ``t``: the targets (rationals or mpf); ``start``: a nearby a (floats, e.g. the end of a
-    float64 RG flow). Newton from there: a float64 stage, then steps at doubling precision,
+    float64 RG flow). Newton from there at 64 bits, then at doubling precision,
     then one correction on the 3/2-denser grid whose size is the discretization error.
     """
     n = len(t)
@@ -124,21 +124,22 @@ def project(t, dps, start, target_err=None):
             tt = [to_arb(x) for x in t]
             step, Jinv = _newton_step([to_arb(x) for x in a], tt, grid, n)
             a = [to_arb(x) - step[i, 0] for i, x in enumerate(a)]
-            last = max(abs(float(step[i, 0].mid())) for i in range(n))
-            if not all(float(x.mid()) == float(x.mid()) for x in a) or not float(a[-1].mid()) > 0:
+            # step sizes as exact Arb midpoints: beyond 10^-308 a float would read 0 and the tests below fail
+            last = max(abs(step[i, 0].mid()) for i in range(n))
+            if not all(x.is_finite() for x in a) or not a[-1] > 0:
                 raise NotConverged("single-site projection left the family (a_n <= 0): the marginal moments "
                                    "are not matched by any exp(-V) of this degree near the start",
                                    partial=[float(x.mid()) for x in a])
             a = [x.mid() for x in a]
         if bits >= target_bits:
             done_at_full += 1
-            if done_at_full >= 2 and last < 10.0 ** (-(W - 5)) or done_at_full >= 4:
+            if done_at_full >= 2 and last < arb(10) ** (-(W - 5)) or done_at_full >= 4:
                 break
-        elif last < 2.0 ** (-bits / 2 + 8):      # quadratic convergence: the next step may double the precision
+        elif last < arb(2) ** (-bits // 2 + 8):     # quadratic convergence: the next step may double the precision
             bits = min(2 * bits, target_bits)
     else:
-        raise NotConverged(f"single-site projection Newton did not settle (last step {last:.3g})",
-                           partial=[float(x) for x in a], error=last)
+        raise NotConverged(f"single-site projection Newton did not settle (last step {last.str(3, radius=False)})",
+                           partial=[float(x) for x in a], error=arb_to_mpf(last))
     # one correction on the finer grid: its size is the discretization error of a*
     with arb_precision(target_bits + 32):
         corr, Jinv = _newton_step([to_arb(x) for x in a], [to_arb(x) for x in t], grid.refined(), n)

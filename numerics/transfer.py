@@ -311,12 +311,13 @@ class KernelBlocks:
         A = _fixed([cj * r[j] for j, cj in enumerate(c, 1)], self.bits)
         if A is None:
             return [arb(0)] * J
-        ints, ea, da, asum = A
-        kints, eb, db, bsum = kernel
+        ints, ea, asum = A
+        kints, eb, bsum = kernel
         prod = (fmpz_poly(ints) * fmpz_poly(kints)).coeffs()
         prod += [0] * (3 * J - 2 - len(prod))       # fmpz_poly drops trailing zero coefficients
-        # |sum_j (A_j + dA_j)(B_(i-j) + dB) - sum_j A_j B_(i-j)| <= da sum|B| + db sum|A| + J da db (units 2^(-ea-eb))
-        rad = arb(da * bsum + db * asum + J * da * db) * arb(2) ** (-(ea + eb))
+        # each integer is within one unit of its value: |sum_j (A_j + dA_j)(B_(i-j) + dB) - sum_j A_j B_(i-j)|
+        # <= sum|B| + sum|A| + J (units 2^(-ea-eb))
+        rad = arb(bsum + asum + J) * arb(2) ** (-(ea + eb))
         scale = arb(2) ** (-(ea + eb))
         return [r[i] * arb(arb(fmpz(prod[i + J - 2])) * scale, rad) for i in range(1, J + 1)]
 
@@ -337,7 +338,7 @@ class KernelBlocks:
 
 
 def _fixed(values, bits):
-    """Fixed-point image of Arb midpoints: (ints, e, d, sum): x_j ~ ints_j 2^-e, |error| <= d = 1 (units 2^-e).
+    """Fixed-point image of Arb midpoints: (ints, e, sum): x_j ~ ints_j 2^-e within one unit, sum = sum |ints_j| + n.
 
     e puts the largest |x_j| near 2^bits; None when every value is exactly zero.
     """
@@ -355,9 +356,7 @@ def _fixed(values, bits):
         man, ex = m.man_exp()
         sh = int(ex) + e
         ints.append(int(man) << sh if sh >= 0 else int(man) >> -sh)     # floor: error below one unit
-    d = 1
-    total = sum(abs(v) for v in ints) + len(ints) * d
-    return ints, e, d, total
+    return ints, e, sum(abs(v) for v in ints) + len(ints)
 
 
 class _Block:

@@ -111,7 +111,7 @@ def check_theorem_r(ctx):
     dps = ctx.dps
     rows = []
     # Gaussian through the general (projected, transfer-operator) path, not the closed-form backend
-    fp, err, steps, _, _ = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps, method="flow")
+    fp, err = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps, method="flow")[:2]
     rows.append(("Gaussian K*", 0, _est(fp.K, err, dps)))
     rows.append(("Gaussian a* = sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2),
                  _est(fp.a[0], err, dps)))
