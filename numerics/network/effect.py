@@ -36,10 +36,38 @@ import numpy as np
 from numerics.klrate import chain_stats, check_theta, valid_theta
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
-MARGIN = 1e-3             # nats per site: the default equivalence margin
+MARGIN = 1e-3             # nats per site: the absolute margin used before the relative rule (``--margin 1e-3``)
+MARGIN_FRACTION = 0.01    # the default margin is this fraction of d(theta || theta*) (docs/theory.md 4.4)
 CONFIDENCE = 0.95
 _REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5)   # local search on the sphere:
 # a direction error e moves d by ~e^2 (relative), so the extremes are found to ~1e-10
+
+
+def relative_margin(kind, theta, theta_star, fraction=MARGIN_FRACTION):
+    """delta = fraction * d(theta || theta*): the share of the RG's own distance left over (docs/theory.md 4.4).
+
+    ``theta`` is the data chain, ``theta_star`` its decimation fixed point (Theorem R). With the default
+    fraction 0.01, `equivalent` means the features went at least 99% of the way, in KL rate.
+
+    >>> import math
+    >>> round(relative_margin("continuous", (0.5, 1.0), (0.0, math.sqrt(3) / 2)), 7)    # Gaussian example
+    0.0003725
+    >>> round(relative_margin("ising", (0.8,), (0.0,)), 6)
+    0.002405
+    >>> relative_margin("continuous", (0.0, 1.0), (0.0, 1.0))
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed margin 'relative': the data chain (0.0, 1.0) is its own fixed point \
+(d(theta || theta*) = 0): give an absolute --margin in nats per site
+    """
+    from numerics.klrate import kl_rate
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise MalformedInput("margin fraction", repr(fraction), "must lie strictly between 0 and 1")
+    d = kl_rate(tuple(theta), tuple(theta_star), kind=kind)
+    if not d > 0:
+        raise MalformedInput("margin", "relative", f"the data chain {tuple(theta)} is its own fixed point "
+                             "(d(theta || theta*) = 0): give an absolute --margin in nats per site")
+    return fraction * d
 
 
 def chi2_quantile(p, confidence=CONFIDENCE):
