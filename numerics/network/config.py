@@ -132,6 +132,9 @@ class TrainConfig:
     rsmi_window: int = 2
     rsmi_critic: int = 32
     rsmi_hidden: int = 8
+    # rsmi: block positions per layer and step in the training bound (0: every block; k: k positions drawn
+    # afresh each step from the data stream, shared by the batch; an unbiased estimate of the block average)
+    rsmi_positions: int = 0
     z_agree: float = 3.0
     z_disagree: float = 5.0
     margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
@@ -179,6 +182,7 @@ class TrainConfig:
         _int("rsmi_window", self.rsmi_window, 1, 4096)
         _int("rsmi_critic", self.rsmi_critic, 1, 4096)
         _int("rsmi_hidden", self.rsmi_hidden, 0, 4096)
+        _int("rsmi_positions", self.rsmi_positions, 0, 1 << 20)
         if self.objective == "rsmi":
             if self.hidden is not None:
                 raise MalformedInput("hidden", repr(self.hidden), "rsmi's block network f has its own width "
