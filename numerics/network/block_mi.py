@@ -151,7 +151,8 @@ def infinite_greedy(u, rho, layers, b, buffer, window):
     The units are rescaled to Var H = 1/(2 rho) (m_2 kept) after each layer.
 
     Returns one dict per layer: {"L", "u": C_L(1)/C_L(0), "mi": max I in nats, "w": the filter (|w| = 1,
-    sum w >= 0), "lag2": C_L(2)/C_L(0)}.
+    sum w >= 0), "lag2": C_L(2)/C_L(0), "mi_gap": the information of the best filter minus that of the
+    next generalized eigenvector (a small gap leaves the filter, and u_L, poorly determined)}.
 
     >>> rows = infinite_greedy(2 - 3 ** 0.5, 3 ** 0.5 / 2, 3, 2, 0, 2)     # the Gaussian example
     >>> [round(r["u"], 3) for r in rows], round(rows[0]["mi"], 4)
@@ -189,5 +190,6 @@ def infinite_greedy(u, rho, layers, b, buffer, window):
         c0 = m2
         g = u * F * G / (2 * rho)
         out.append({"L": L, "u": g / c0, "mi": 0.5 * math.log(float(lam[-1])), "w": [float(v) for v in w],
-                    "lag2": g * t / c0})
+                    "lag2": g * t / c0,
+                    "mi_gap": 0.5 * math.log(float(lam[-1] / lam[-2])) if len(lam) > 1 else None})
     return out

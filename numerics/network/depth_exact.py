@@ -95,6 +95,6 @@ def exact_feature_laws(cfg) -> list:
         uL = r["u"]
         theta = (2 * rho * uL / (1 - uL * uL), rho * (1 + uL * uL) / (1 - uL * uL), *pad)
         out.append(FeatureLaw(r["L"], theta, None, uL, None, 3.0, None, None,
-                              {"mi": r["mi"], "w": r["w"], "lag2_ratio": r["lag2"],
+                              {"mi": r["mi"], "mi_gap": r["mi_gap"], "w": r["w"], "lag2_ratio": r["lag2"],
                                "scale": "units rescaled to the data's m_2 (the information fixes no scale)"}))
     return out
