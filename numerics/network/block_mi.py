@@ -137,6 +137,9 @@ def _toeplitz(c0, g, t, sites):
     return out
 
 
+IDENTIFIED = 1e-12     # relative gap of the best filter's information over the next one's, above rounding
+
+
 def infinite_greedy(u, rho, layers, b, buffer, window):
     """The greedy linear rsmi optimum on the infinite Gaussian chain, layer by layer, exactly (docs/theory.md 4.4).
 
@@ -147,12 +150,16 @@ def infinite_greedy(u, rho, layers, b, buffer, window):
 
     so the coarse chain is known from (Var H, F, G, t = u^n) alone, and F, G obey
     F' = sum_m w_m u^(m n) F, G' = sum_m w_m u^((b-1-m) n) G for the next filter w. Each layer solves
-    the generalized eigenproblem of ``max_linear_block_mi`` on these covariances (no ring: nothing wraps).
+    the generalized eigenproblem of ``max_linear_block_mi`` on these covariances (no ring: nothing wraps),
+    in the form that keeps its precision when the information is small: with X = C_VE C_EE^-1 C_EV (what
+    E explains), I = -(1/2) log(1 - r), r the largest eigenvalue of X w = r C_VV w (the same maximizer as
+    C_VV w = lambda C_(V|E) w, lambda = 1/(1 - r), but r ~ 1e-20 keeps its digits where lambda - 1 does not).
     The units are rescaled to Var H = 1/(2 rho) (m_2 kept) after each layer.
 
     Returns one dict per layer: {"L", "u": C_L(1)/C_L(0), "mi": max I in nats, "w": the filter (|w| = 1,
     sum w >= 0), "lag2": C_L(2)/C_L(0), "mi_gap": the information of the best filter minus that of the
-    next generalized eigenvector (a small gap leaves the filter, and u_L, poorly determined)}.
+    next generalized eigenvector (a small gap leaves the filter, and u_L, poorly determined), "identified":
+    False when the information or that gap is below float64's resolution (then the filter is arbitrary)}.
 
     >>> rows = infinite_greedy(2 - 3 ** 0.5, 3 ** 0.5 / 2, 3, 2, 0, 2)     # the Gaussian example
     >>> [round(r["u"], 3) for r in rows], round(rows[0]["mi"], 4)
@@ -172,10 +179,10 @@ def infinite_greedy(u, rho, layers, b, buffer, window):
         C = _toeplitz(c0, g, t, sites)
         Cvv, Cve, Cee = C[np.ix_(iV, iV)], C[np.ix_(iV, iE)], C[np.ix_(iE, iE)]
         with one_thread():
-            cond = Cvv - Cve @ np.linalg.solve(Cee, Cve.T)
-            cond = 0.5 * (cond + cond.T)
-            Li = np.linalg.inv(np.linalg.cholesky(cond))
-            lam, Q = eigh(Li @ Cvv @ Li.T)
+            expl = Cve @ np.linalg.solve(Cee, Cve.T)          # C_VV - C_(V|E): what E explains (small, accurate)
+            expl = 0.5 * (expl + expl.T)
+            Li = np.linalg.inv(np.linalg.cholesky(Cvv))
+            rho_w, Q = eigh(Li @ expl @ Li.T)                 # w^T expl w / w^T C_VV w, its maximum last
         w = Li.T @ Q[:, -1]
         w = w / np.linalg.norm(w)
         if w.sum() < 0 or (abs(w.sum()) < 1e-12 and w[np.argmax(np.abs(w))] < 0):
@@ -189,7 +196,8 @@ def infinite_greedy(u, rho, layers, b, buffer, window):
             t = u ** n
         c0 = m2
         g = u * F * G / (2 * rho)
-        out.append({"L": L, "u": g / c0, "mi": 0.5 * math.log(float(lam[-1])), "w": [float(v) for v in w],
-                    "lag2": g * t / c0,
-                    "mi_gap": 0.5 * math.log(float(lam[-1] / lam[-2])) if len(lam) > 1 else None})
+        mi = [-0.5 * math.log1p(-float(r)) for r in rho_w]
+        out.append({"L": L, "u": g / c0, "mi": mi[-1], "w": [float(v) for v in w], "lag2": g * t / c0,
+                    "mi_gap": mi[-1] - mi[-2] if len(mi) > 1 else None,
+                    "identified": mi[-1] > 0 and (len(mi) == 1 or mi[-1] - mi[-2] > IDENTIFIED * mi[-1])})
     return out

@@ -114,9 +114,9 @@ def run_depth(cfg, *, progress: bool = False) -> dict:
     """Run ``cfg`` (a ``DepthConfig``) by its route and return the document (see the module docstring)."""
     t0 = time.perf_counter()
     if cfg.route == "exact":
-        from numerics.network.depth_exact import DEFINITIONAL, exact_feature_laws, route_note
+        from numerics.network.depth_exact import DEFINITIONAL, exact_feature_laws, route_note, truncation_note
         laws = exact_feature_laws(cfg)
-        doc = document(cfg, laws, route_note=route_note(cfg.chain, cfg.objective),
+        doc = document(cfg, laws, route_note=route_note(cfg.chain, cfg.objective) + truncation_note(cfg, laws),
                        definitional=DEFINITIONAL.get(cfg.objective))
     else:
         from numerics.network.depth_trained import trained_feature_laws

@@ -63,6 +63,28 @@ def route_note(chain, objective):
     return ROUTE_NOTES[objective]
 
 
+UNIDENTIFIED = ("the optimum is not identified in float64 beyond L = {L}: the block information, or its margin over "
+                "the next map, is below the floating-point resolution (every map ties); deeper layers are not reported")
+
+
+def _identified(rows):
+    """The rows up to the first layer whose optimum float64 cannot single out (NotSupported if none)."""
+    keep = []
+    for r in rows:
+        if not r["identified"]:
+            break
+        keep.append(r)
+    if not keep:
+        raise NotSupported("the exact rsmi optimum is not identified even at L = 1: the block information is below "
+                           "float64's resolution (the chain is practically decoupled)")
+    return keep
+
+
+def truncation_note(cfg, laws):
+    """The note for layers the exact route does not report, or ''."""
+    return "" if len(laws) >= cfg.layers else "; " + UNIDENTIFIED.format(L=len(laws))
+
+
 def exact_feature_laws(cfg) -> list:
     """[FeatureLaw(L) for L = 1..cfg.layers] of the optimal features (cov None); NotSupported where
     ``exact_support`` gives a reason."""
@@ -82,19 +104,20 @@ def exact_feature_laws(cfg) -> list:
         if cfg.b > 3:
             raise NotSupported(f"binary rsmi enumerates all 2^(2^b) Boolean block maps: b = {cfg.b} is too large "
                                "for the exact route (b <= 3)")
-        rows = greedy_binary_rsmi(float(chain.K), cfg.layers, cfg.b, cfg.buffer, cfg.window)
+        rows = _identified(greedy_binary_rsmi(float(chain.K), cfg.layers, cfg.b, cfg.buffer, cfg.window))
         return [FeatureLaw(r["L"], (math.atanh(r["t"]),), None, r["t"], None, None, None, None,
                            {k: r[k] for k in ("mi", "map", "table", "decimation", "ties", "n_tied", "runner_up",
                                               "mean", "identified")}) for r in rows]
     K, a = float(chain.K), [float(v) for v in chain.a]
     rho = math.sqrt(a[0] ** 2 - K * K)
     pad = (0.0,) * (len(a) - 1)
-    rows = infinite_greedy(K / (a[0] + rho), rho, cfg.layers, cfg.b, cfg.buffer, cfg.window)
+    rows = _identified(infinite_greedy(K / (a[0] + rho), rho, cfg.layers, cfg.b, cfg.buffer, cfg.window))
     out = []
     for r in rows:
         uL = r["u"]
         theta = (2 * rho * uL / (1 - uL * uL), rho * (1 + uL * uL) / (1 - uL * uL), *pad)
         out.append(FeatureLaw(r["L"], theta, None, uL, None, 3.0, None, None,
                               {"mi": r["mi"], "mi_gap": r["mi_gap"], "w": r["w"], "lag2_ratio": r["lag2"],
+                               "identified": r["identified"],
                                "scale": "units rescaled to the data's m_2 (the information fixes no scale)"}))
     return out
