@@ -23,6 +23,12 @@ from sign(K_chi): |u| is compared. `decimate`'s teacher fixes every unit's sign:
 """
 from __future__ import annotations
 
+import numpy as np
+
+from numerics.klrate import chain_stats, kl_rate
+from numerics.network.effect import equivalence
+from proofs.errors import InadmissibleParameter, NotSupported
+
 REFERENCE_KEYS = ("decimation", "block", "decimation_fixed_point", "block_fixed_point")
 
 SIGN_IDENTIFIED = {"decimate": True, "infomax": False, "autoencoder": False, "regress-theta": False,
@@ -41,7 +47,95 @@ def aligned(reference: tuple, chi: tuple | None, signed: bool) -> tuple:
     return (-reference[0], *reference[1:])
 
 
+def point_verdict(d, margin):
+    """The equivalence verdict of an exact d (no confidence region): `equivalent` below the margin, else
+    `different` (d equal to the margin, to the last bit, is `undetermined`)."""
+    if d < margin:
+        return "equivalent", f"d = {d:.3g} < margin {margin:.3g} (exact: no sampling error)"
+    if d > margin:
+        return "different", f"d = {d:.3g} > margin {margin:.3g} (exact: no sampling error)"
+    return "undetermined", f"d = {d:.3g} equals the margin"
+
+
+def compare(kind, chi, cov, reference, margin):
+    """{"d", "lower", "upper", "verdict", "reason"}: d(chi || reference) with its equivalence verdict.
+
+    cov None: the exact point (lower = upper = d); else the bounds over chi-hat's 95% region
+    (``numerics.network.effect.equivalence``). chi None, or a d that cannot be computed, is `undetermined`.
+    """
+    if chi is None:
+        return {"d": None, "lower": None, "upper": None, "verdict": "undetermined",
+                "reason": "no chi: the features have no preimage in the family"}
+    try:
+        if cov is None:
+            d = max(0.0, float(kl_rate(tuple(chi), tuple(reference), kind=kind)))     # d >= 0; rounding dips below
+            verdict, reason = point_verdict(d, margin)
+            return {"d": d, "lower": d, "upper": d, "verdict": verdict, "reason": reason}
+        e = equivalence(kind, tuple(chi), cov, tuple(reference), margin)
+        return {"d": e["d_hat"], "lower": e["lower"], "upper": e["upper"], "verdict": e["verdict"],
+                "reason": e["reason"]}
+    except (InadmissibleParameter, NotSupported) as exc:
+        return {"d": None, "lower": None, "upper": None, "verdict": "undetermined", "reason": str(exc)}
+
+
+def theta_dict(theta):
+    """{"K", "a"} of a float theta; None stays None."""
+    return None if theta is None else {"K": float(theta[0]), "a": [float(v) for v in theta[1:]]}
+
+
+def law_u_shape(law, kind):
+    """(u, shape) of a FeatureLaw: as given, else computed from its theta (None without theta)."""
+    u, shape = law.u, law.shape
+    if law.theta is not None and (u is None or (shape is None and kind != "ising")):
+        st = chain_stats(tuple(law.theta), kind=kind)
+        u = st.u if u is None else u
+        shape = st.shape if shape is None else shape
+        if law.theta[0] == 0:
+            u = 0.0
+    return u, shape
+
+
+def delta_method_se(theta, cov, kind):
+    """(se(u), se(shape)) of a theta with covariance cov, by central differences of ``chain_stats``."""
+    theta = np.asarray(theta, float)
+    cov = np.asarray(cov, float)
+    grads = []
+    for i in range(len(theta)):
+        h = 1e-6 * max(abs(theta[i]), 1e-3)
+        e = np.zeros(len(theta))
+        e[i] = h
+        hi, lo = chain_stats(tuple(theta + e), kind=kind), chain_stats(tuple(theta - e), kind=kind)
+        grads.append([(hi.u - lo.u) / (2 * h),
+                      None if hi.shape is None else (hi.shape - lo.shape) / (2 * h)])
+    out = []
+    for k in (0, 1):
+        if any(g[k] is None for g in grads):
+            out.append(None)
+            continue
+        gv = np.array([g[k] for g in grads])
+        out.append(float(np.sqrt(max(gv @ cov @ gv, 0.0))))
+    return tuple(out)
+
+
 def layer_row(law, references_at_L: dict, fixed: dict, *, kind: str, margin: float, signed: bool) -> dict:
     """The row of one ``FeatureLaw`` against {"decimation": Reference, "block": Reference} at its L and the
     fixed points {"decimation": Reference, "block": Reference}; ``margin`` in nats per site."""
-    raise NotImplementedError
+    chi = None if law.theta is None else tuple(float(v) for v in law.theta)
+    u, shape = law_u_shape(law, kind)
+    u_se, shape_se = law.u_se, law.shape_se
+    if law.cov is not None and chi is not None and (u_se is None or (shape_se is None and kind != "ising")):
+        try:
+            du, dshape = delta_method_se(chi, law.cov, kind)
+        except (InadmissibleParameter, NotSupported):
+            du = dshape = None
+        u_se = du if u_se is None else u_se
+        shape_se = dshape if shape_se is None else shape_se
+    targets = {"decimation": references_at_L["decimation"].theta, "block": references_at_L["block"].theta,
+               "decimation_fixed_point": fixed["decimation"].theta, "block_fixed_point": fixed["block"].theta}
+    kl = {}
+    for name in REFERENCE_KEYS:
+        ref = aligned(targets[name], chi, signed)
+        kl[name] = compare(kind, chi, law.cov, ref, margin) | {"reference": theta_dict(ref)}
+    return {"L": law.L, "seed": law.seed, "u": u, "u_se": u_se, "shape": shape, "shape_se": shape_se,
+            "theta": theta_dict(chi), "cov": None if law.cov is None else [list(r) for r in law.cov],
+            "kl": kl, "details": dict(law.details)}

@@ -64,5 +64,54 @@ def run(args):
     return 0
 
 
+def _g(v, fmt=".3g"):
+    return "null" if v is None else format(v, fmt)
+
+
 def _print(doc):
-    raise NotImplementedError
+    c = doc["chain"]
+    chain = f"Chain.ising(K={c['K']})" if c["ising"] else f"Chain(K={c['K']}, a=({', '.join(c['a'])}))"
+    m = doc["margin"]
+    print(f"depth: {doc['objective']} on {chain}, route {doc['route']}, b = {doc['b']}"
+          + (f", buffer {doc['buffer']}, window {doc['window']}" if doc["objective"] == "rsmi" else "")
+          + f", {doc['seconds']:.2f} s")
+    print(f"  route       {doc['route_note']}")
+    print(f"  agreement   {doc['agreement']}: {doc['agreement_note']}")
+    if doc["definitional"]:
+        print(f"  NOTE        {doc['definitional']}")
+    print(f"  margin      delta = {m['delta']:.3g} nats/site ({m['rule']}"
+          + (f": {m['fraction']:g} d(theta || theta*) = {m['fraction']:g} x {m['d_data_fixed_point']:.3g})"
+             if m["rule"] == "relative" else ")"))
+    print(f"  sign        {doc['sign']['note']}")
+    fp = doc["fixed_points"]
+    print(f"  data        u_0 = {_g(doc['data']['u'], '.5g')}, shape {_g(doc['data']['shape'], '.5g')}")
+    for s, label in (("decimation", "decimation FP"), ("block", "block FP")):
+        t = fp[s]["theta"]
+        print(f"  {label:<11} K = {t['K']:.5g}, a = ({', '.join(f'{v:.5g}' for v in t['a'])}), "
+              f"u = {fp[s]['u']:.3g}, shape {_g(fp[s]['shape'], '.5g')}")
+    if doc["fixed_points_coincide"]:
+        print("              (the two fixed points coincide at the margin)")
+    print(f"  {'L':>3} {'seed':>4} {'u':>11} {'+-':>8} {'shape':>7}  {'u R^L':>10} {'u B^L':>10}  "
+          f"{'d(R^L)':>9} {'d(B^L)':>9} {'d(FPdec)':>9} {'d(FPblk)':>9}")
+    refs = doc["references"]
+    for r in doc["layers"]:
+        kl = r["kl"]
+        v = {k: (kl[k]["d"], kl[k]["verdict"][0]) for k in kl}
+        print(f"  {r['L']:>3} {_g(r['seed'], 'd'):>4} {_g(r['u'], '.4g'):>11} {_g(r['u_se'], '.2g'):>8} "
+              f"{_g(r['shape'], '.4g'):>7}  {refs['decimation'][r['L'] - 1]['u']:>10.3g} "
+              f"{refs['block'][r['L'] - 1]['u']:>10.3g}  "
+              + " ".join(f"{_g(d):>7} {s}" for d, s in (v['decimation'], v['block'], v['decimation_fixed_point'],
+                                                       v['block_fixed_point'])))
+    print("              verdict letters: e equivalent, d different, u undetermined (at the margin)")
+    con = doc["contraction"]
+    if "beta" in con:
+        refs_f = ", ".join(f"{k} {_g(v['factor'])}" for k, v in con["references"].items())
+        print(f"  contraction |u_L| x {_g(con['factor'], '.4g')} per layer"
+              + (f" +- {_g(con['factor_se'], '.2g')}" if con["factor_se"] is not None else "")
+              + f" over L = {con['layers']}" + (f" (references: {refs_f})" if refs_f else f" ({con.get('note')})"))
+    print(f"  SCHEME      {doc['scheme']}   [{doc['scheme_evidence'].get('reason', '')}]")
+    print(f"  FIXED POINT {doc['fixed_point']}   [{doc['fixed_point_evidence'].get('reason', '')}]")
+    if len(doc["per_seed"]) > 1:
+        for p in doc["per_seed"]:
+            print(f"    seed {p['seed']}: {p['scheme']}; {p['fixed_point']}")
+    print("  rules       docs/theory.md 4.5")
