@@ -147,8 +147,9 @@ TRAINED_NOTE = ("trained: one network per depth L and seed (N = M b^L), trained 
 def trained_document(cfg, *, store=None, workers=1, progress=True):
     """The depth document (``numerics.network.depth.document``) of a trained run through the pipeline."""
     from numerics.network.depth import document
+    from numerics.network.depth_exact import DEFINITIONAL
     laws, outcome = trained_laws(cfg, store=store, workers=workers, progress=progress)
-    doc = document(cfg, laws, route_note=TRAINED_NOTE)
+    doc = document(cfg, laws, route_note=TRAINED_NOTE, definitional=DEFINITIONAL.get(cfg.objective))
     doc["pipeline"] = {"store": str(store) if store else None, "cells": outcome.n_cells,
                        "skipped": outcome.n_skipped, "run": outcome.n_run, "workers": outcome.workers}
     return doc
@@ -207,12 +208,14 @@ def documents(spec, store, *, progress=False):
     from tqdm import tqdm
 
     from numerics.network.depth import document
+    from numerics.network.depth_exact import DEFINITIONAL
     from paper_checks.sweep.store import ResultStore
     records = ResultStore(store).records()
     out = []
     for name, cfg in tqdm(spec.runs, disable=not progress, desc="depth documents", unit="run"):
         laws, failed = _laws(spec, records, name)
-        doc = document(cfg, laws, route_note=TRAINED_NOTE) if laws else None
+        doc = (document(cfg, laws, route_note=TRAINED_NOTE, definitional=DEFINITIONAL.get(cfg.objective))
+               if laws else None)
         out.append({"name": name, "example": name.split(" | ")[0], "objective": cfg.objective, "document": doc,
                     "failed": failed})
     return out

@@ -27,6 +27,7 @@ COMMANDS = {
     "results": "results",
     "protocol": "protocol",
     "depth": "depth",
+    "depth-study": "depth_study",
 }
 
 
