@@ -103,7 +103,7 @@ def check_depth_rsmi_gaussian(ctx):
     for K, a in (("0.5", "1"), ("0.9", "1"), ("1.5", "2")):
         doc = _run(dict(K=K, a=(a,)), "rsmi", 16)
         us = [r["u"] for r in doc["layers"]]
-        factors = [abs(us[i + 1] / us[i]) for i in range(len(us) - 1)]
+        factors = [abs(us[i + 1] / us[i]) if us[i] else 0.0 for i in range(len(us) - 1)]
         u0 = doc["data"]["u"]
         first = abs(us[0] - u0 * (1 + u0) / 2)
         good = (len(us) == 16 and all(abs(f - 0.5) < 0.01 for f in factors[-5:]) and first < 1e-12
