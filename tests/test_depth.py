@@ -344,3 +344,44 @@ def test_json_document_validates():
         doc = json_safe(run_depth(DepthConfig(objective=objective, layers=3, **example)))
         errors = list(schemas.validator("depth").iter_errors(doc))
         assert not errors, errors[0].message[:300]
+
+
+# -- the claims hold, and each can fail ---------------------------------------------------------------
+
+from paper_checks.claims import depth as DC  # noqa: E402
+from paper_checks.registry import Context  # noqa: E402
+
+CLAIMS = [DC.check_depth_references, DC.check_depth_rsmi_gaussian, DC.check_depth_rsmi_ising,
+          DC.check_depth_exact_verdicts]
+
+
+@pytest.mark.parametrize("check", CLAIMS, ids=lambda c: c.claim.id)
+def test_depth_claims_hold_and_are_exact(check):
+    ev = check(Context())
+    assert ev.passed, ev.summary
+    assert not check.claim.slow and check.claim.expected == "holds"
+
+
+def test_depth_claims_can_fail(monkeypatch):
+    import numerics.network.depth_exact as DE
+    import numerics.network.depth_references as DR
+    import numerics.network.depth_verdict as DV
+    import numerics.network.ising_block_maps as IBM
+    with monkeypatch.context() as m:                       # a block-sum closed form off by 1e-6
+        m.setattr(DR, "gaussian_block_u", lambda u, n: gaussian_block_u(u, n) * (1 + 1e-6))
+        DR._references.cache_clear()
+        assert not DC.check_depth_references(Context()).passed
+    DR._references.cache_clear()
+    with monkeypatch.context() as m:                       # rsmi replaced by decimation
+        def decimating(u, rho, layers, b, buffer, window):
+            return [{"L": L, "u": u ** (b ** L), "mi": 1.0, "w": [1.0, 0.0], "lag2": 0.0, "mi_gap": 1.0,
+                     "identified": True} for L in range(1, layers + 1)]
+        m.setattr(DE, "infinite_greedy", decimating)
+        assert not DC.check_depth_rsmi_gaussian(Context()).passed
+    with monkeypatch.context() as m:                       # the enumeration misses the decimation maps
+        tables = IBM.all_tables
+        m.setattr(IBM, "all_tables", lambda b: np.array([t for t in tables(b) if not IBM.is_decimation(t, b)]))
+        assert not DC.check_depth_rsmi_ising(Context()).passed
+    with monkeypatch.context() as m:                       # a rule that always votes block-spin
+        m.setattr(DV, "layer_vote", lambda row: "block-spin")
+        assert not DC.check_depth_exact_verdicts(Context()).passed

@@ -182,5 +182,5 @@ def _fixed_points(chain, b):
                                 f"Theorem R's (0; a*): numerics.api.fixed_point(b={b}, dps={FIXED_POINT_DPS})")),
             ("block", _ref("block", None, block, "continuous",
                            "the decoupled Gaussian keeping m_2, (0; 1/(2 m_2), 0, ..), on the edge a_2 = 0: where the "
-                           "projected block-spin flow ends (numerics.api.fixed_point(scheme='block') finds it; claim "
-                           "network.depth-block-fixed-point)")))
+                           "projected block-spin flow ends (numerics.api.fixed_point(scheme='block') finds it: claim "
+                           "numerics.block-spin-limit)")))
