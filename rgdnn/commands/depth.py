@@ -29,6 +29,13 @@ def add_arguments(p):
     p.add_argument("--margin", default="relative",
                    help="equivalence margin: 'relative' (default: 0.01 d(theta || theta*), docs/theory.md 4.4) or "
                         "nats per site")
+    p.add_argument("--steps", type=int, help="trained route: training steps of every network (default: the depth "
+                   "budget of numerics.network.depth_trained)")
+    p.add_argument("--eval-samples", type=int, help="trained route: estimation samples per network (default 16384)")
+    p.add_argument("--store", metavar="DIR", help="trained route: one record per network here; a rerun loads the "
+                   "finished networks (default: a temporary directory)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="trained route: parallel training processes on a local Dask cluster (default 1: in this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_json_argument(p, "the layer rows, references, fixed points and verdicts")
 
@@ -47,16 +54,40 @@ def _margin(text):
 def config_from_args(args):
     from numerics.network.depth_config import DepthConfig
     chain = chain_from_args(args)
+    extra = {k: v for k, v in (("steps", getattr(args, "steps", None)),
+                               ("eval_samples", getattr(args, "eval_samples", None))) if v is not None}
     return DepthConfig(K=str(chain.K), a=tuple(str(v) for v in chain.a), ising=chain.is_ising,
                        objective=args.objective, layers=args.layers, route=args.route, seeds=tuple(args.seeds),
                        b=args.b, buffer=args.rsmi_buffer, window=args.rsmi_window, margin=_margin(args.margin),
-                       M=args.M)
+                       M=args.M, extra=extra)
+
+
+def _trained(cfg, args):
+    """The trained route through the experiment pipeline (paper_checks.depth): store, resume, workers."""
+    import time
+
+    from numerics.network.depth_trained import cell_configs
+    from numerics.runtime import manifest
+    from proofs.errors import MalformedInput
+    from rgdnn.commands._common import output_dir
+    if not 1 <= args.workers <= 64:
+        raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
+    cell_configs(cfg)                               # every network's TrainConfig, before any training
+    store = output_dir(args.store, "store") if args.store else None
+    from paper_checks.depth import trained_document
+    t0 = time.perf_counter()
+    doc = trained_document(cfg, store=store, workers=args.workers, progress=not args.no_progress)
+    doc.update(seconds=time.perf_counter() - t0, manifest=manifest(), config=cfg.to_dict())
+    return doc
 
 
 def run(args):
     cfg = config_from_args(args)                    # every flag is checked before any work
-    from numerics.network.depth import run_depth
-    doc = run_depth(cfg, progress=not args.no_progress)
+    if cfg.route == "trained":
+        doc = _trained(cfg, args)
+    else:
+        from numerics.network.depth import run_depth
+        doc = run_depth(cfg, progress=not args.no_progress)
     if args.json:
         emit_json(doc)
         return 0
