@@ -184,3 +184,18 @@ def test_trained_linear_rsmi_follows_its_exact_optimum():
     assert abs(laws[0].u - exact[0]["u"]) < 4 * laws[0].u_se, (laws[0].u, exact[0]["u"])
     assert abs(laws[1].u) - u ** 4 > 4 * laws[1].u_se, laws[1].u
     assert abs(laws[0].u) > abs(laws[1].u) > abs(laws[2].u) - 2 * laws[2].u_se
+
+
+def test_markov_bulk_sampler_keeps_the_ring_law():
+    """Same law as the exact ring sampler: the ring's moments (grid chain, exact) within 4.5 s.e.; the Markov
+    kernel takes the bulk of a wide ring but not the sites next to the closure, and none of a short ring."""
+    from numerics.network.sampler import MARKOV_TV, GridRingSampler
+    for K, a, N in ((0.4, (0.5, 0.1), 96), (0.5, (-1.0, 0.25), 160)):
+        s = GridRingSampler(K, a, N, 1 / 8, markov=True)
+        assert 1 < s.markov_from < N - 8, s.markov_from          # the bulk is used, the closure is exact
+        x = torch.cat([s.sample(500, torch.Generator().manual_seed(i)) for i in range(8)]).numpy()
+        c1, m2, m4 = s.grid.ring_moments(N, 2)
+        for stat, exact in (((x * np.roll(x, -1, 1)).mean(1), c1), ((x * x).mean(1), m2), ((x ** 4).mean(1), m4)):
+            assert abs(stat.mean() - exact) < 4.5 * stat.std() / math.sqrt(len(stat)), (K, stat.mean(), exact)
+    exact = GridRingSampler(0.4, (0.5, 0.1), 24, 1 / 8)
+    assert exact.markov_from == 24 and MARKOV_TV == 1e-12

@@ -72,7 +72,8 @@ def build(cfg):
         from numerics.network.ising_ring import IsingRingSampler
         sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype)
     else:
-        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype)
+        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype,
+                               markov=cfg.grid_markov)
     if cfg.objective == "regress-theta":
         refs["prior"] = build_prior(cfg, dtype)
     torch.manual_seed(_seeds(cfg.seed)[0])
