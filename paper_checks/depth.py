@@ -10,7 +10,8 @@ one atomic record per network in a store directory, so a rerun skips the finishe
 
 - ``trained_laws(cfg, store=..)`` / ``trained_document(cfg, store=..)``: one run (``rgdnn depth --route trained``);
 - ``study_spec(..)`` and ``run_study(spec, store)``: the depth study, every objective x standard example
-  (docs/theory.md 6) x seeds, L = 1..5 as far as N = M b^L <= 1024 allows; ``documents(spec, store)``
+  (docs/theory.md 6) x seeds, L = 1..5 as far as N = M b^L <= 1024 allows (b = 2; b = 3 on the Ising
+  chain, where majority rule needs an odd block: L = 1..4 there); ``documents(spec, store)``
   rebuilds the documents from the records (``paper_checks.depth_report`` renders them).
 
 A cell's key is a hash of its run's name, its L and seed and its complete TrainConfig (defaults included),
@@ -18,8 +19,8 @@ so a changed budget or default is a new cell.
 
 >>> spec = study_spec(objectives=("decimate",), examples=("gaussian", "ising"), seeds=(0, 1), layers=2)
 >>> cells = spec.cells()
->>> len(cells), cells[0].to_dict()["L"], cells[0].config["N"], cells[-1].config["ising"]
-(8, 1, 16, True)
+>>> len(cells), cells[0].to_dict()["L"], cells[0].config["N"], cells[-1].config["ising"], cells[-1].config["N"]
+(8, 1, 16, True, 72)
 >>> len({c.key for c in cells})
 8
 """
@@ -157,9 +158,16 @@ def trained_document(cfg, *, store=None, workers=1, progress=True):
 
 # -- the depth study ---------------------------------------------------------------------------------
 
+def study_block(ising, b=None):
+    """The study's block size: ``b`` if given, else 2, and 3 on Ising chains (majority rule needs an odd block,
+    so that both schemes and the network coarse-grain by the same b^L there)."""
+    return b if b is not None else (3 if ising else 2)
+
+
 def study_spec(*, objectives=None, examples=STUDY_EXAMPLES, seeds=STUDY_SEEDS, layers=STUDY_LAYERS, M=STUDY_M,
-               b=2, margin="relative", extra=None):
-    """The study's DepthSpec: objectives x examples (``proofs.examples`` keys) as depth runs of ``layers``."""
+               b=None, margin="relative", extra=None):
+    """The study's DepthSpec: objectives x examples (``proofs.examples`` keys) as depth runs of ``layers``
+    (block ``study_block``: 2, and 3 on Ising chains, unless ``b`` is given)."""
     from numerics.network.config import OBJECTIVES
     from numerics.network.depth_config import DepthConfig
     from proofs.examples import BY_KEY
@@ -169,7 +177,8 @@ def study_spec(*, objectives=None, examples=STUDY_EXAMPLES, seeds=STUDY_SEEDS, l
         f = ex.fields
         for o in (OBJECTIVES if objectives is None else objectives):
             cfg = DepthConfig(K=f["K"], a=tuple(f["a"]), ising=f["ising"], objective=o, layers=layers,
-                              route="trained", seeds=tuple(seeds), b=b, M=M, margin=margin, extra=dict(extra or {}))
+                              route="trained", seeds=tuple(seeds), b=study_block(f["ising"], b), M=M, margin=margin,
+                              extra=dict(extra or {}))
             runs.append((run_name(cfg, ex.name), cfg))
     return DepthSpec(runs=tuple(runs))
 

@@ -28,7 +28,8 @@ def add_arguments(p):
     p.add_argument("--layers", type=int, default=5,
                    help="deepest L (default 5); depths whose N = M b^L exceeds 1024 are left out")
     p.add_argument("--M", type=int, default=8, help="feature units (N = M b^L; default 8)")
-    p.add_argument("--b", type=int, default=2, help="block size per layer (default 2)")
+    p.add_argument("--b", type=int, help="block size per layer (default 2, and 3 on Ising chains, where majority "
+                   "rule needs an odd block)")
     p.add_argument("--margin", default="relative",
                    help="equivalence margin: 'relative' (default: 0.01 d(theta || theta*)) or nats per site")
     p.add_argument("--steps", type=int, help="training steps of every network (default: the depth budget)")
