@@ -22,6 +22,8 @@ from pathlib import Path
 from proofs.errors import NotSupported
 
 STORED = Path(__file__).parent / "data" / "depth.json"
+STUDY_COMMAND = ("rgdnn depth-study --workers 2 --out docs/depth.md --json-out paper_checks/data/depth.json "
+                 "--figure-dir docs/figures")
 
 KIND_MEANING = {
     "teacher": "teacher: the loss imposes the output law R^L(theta); agreement with decimation is a consistency "
@@ -173,11 +175,17 @@ def markdown(data, *, figures=None):
     budget = data.get("budget") or {}
     first = next((r["document"] for r in runs if r.get("document")), None)
     L = ["# Depth study: which RG does a trained network perform? (docs/theory.md 4.5)", ""]
+    if not runs:
+        L += ["**Not run yet.** This page is written by the study itself; until it has run it holds the method only. "
+              f"Run `{STUDY_COMMAND}` (resumable: a rerun skips the finished networks; "
+              "`rgdnn depth-study --from-json paper_checks/data/depth.json` re-renders the page).", ""]
     if data.get("command"):
         L += [f"Produced by `{data['command']}`" + (f" in {data['seconds'] / 60:.0f} min" if data.get("seconds") else "")
               + "; re-rendered from its stored results by `rgdnn depth-study --from-json FILE`.", ""]
     L += ["For every objective and standard chain (docs/theory.md 6), one network per depth L = 1..5 and seed, "
-          "with N = M b^L input sites (as far as N <= 1024 allows), trained on fresh samples; chi-hat of its M "
+          "with N = M b^L input sites (M = 8; b = 2, and b = 3 on the Ising chain, where majority rule needs an odd "
+          "block; as far as N <= 1024 allows), trained on fresh samples (docs/theory.md 4.5, 'The trained route', "
+          "says which network each objective trains at depth L, rbm included); chi-hat of its M "
           "feature units on the M-ring with delta-method standard errors, taken at the data's m_2 where the "
           "objective fixes no scale. Each layer is compared with both schemes' one-shot references R^L(theta) "
           "(decimation) and B^L(theta) (block spins; majority rule for Ising) and with both fixed points, by the "
@@ -188,12 +196,14 @@ def markdown(data, *, figures=None):
           "Verdict letters: E equivalent, D different, U undetermined. u is compared by |u| (the mirrored "
           "reference) for every objective except decimate, whose teacher fixes the sign.", ""]
     if budget:
-        L += ["## Budget", "", "| objective | steps | batch | estimation samples | other |", "|---|---|---|---|---|"]
+        L += ["## Budget", "", "| objective | steps | batch |", "|---|---|---|"]
         common = budget.get("common", {})
         for obj, b in (budget.get("objectives") or {}).items():
-            L.append(f"| {obj} | {b.get('steps')} | {b.get('batch')} | {common.get('eval_samples')} | "
-                     + ", ".join(f"{k} = {v}" for k, v in common.items() if k != "eval_samples") + " |")
-        L += ["", budget.get("note", ""), ""]
+            L.append(f"| {obj} | {b.get('steps')} | {b.get('batch')} |")
+        L += ["", "Every network: " + ", ".join(f"{k} = {v}" for k, v in common.items()) + ". "
+              + budget.get("note", ""), ""]
+        if budget.get("evidence"):
+            L += [budget["evidence"], ""]
     L += ["## Which RG each objective performs", "",
           "`scheme` / `fixed_point` per chain (FP: fixed point). Kinds: " + "; ".join(KIND_MEANING.values()) + ".",
           "", answer_table(data, link=""), ""]
