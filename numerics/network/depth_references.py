@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from numerics.klrate import chain_stats
+from numerics.network.depth_compare import stats
 from numerics.runtime import one_thread
 
 WEAK = 1e-10              # |C(b^L)| / m_2 below this: the decimated chain is taken to first order in K_L
@@ -91,7 +92,7 @@ def _chain_floats(chain):
 
 
 def _ref(scheme, L, theta, kind, note=""):
-    s = chain_stats(theta, kind=kind)
+    s = stats(tuple(float(v) for v in theta), kind)
     u = 0.0 if theta[0] == 0 else float(s.u)        # K = 0: u = 0 exactly (the grid's odd/even ratio is ~1e-16)
     return Reference(scheme, L, tuple(float(v) for v in theta), u, s.shape, note)
 
