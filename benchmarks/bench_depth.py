@@ -45,7 +45,8 @@ def best(f, repeat):
 def exact_table(repeat):
     base = best(lambda: timed(["--help"]), repeat)[0]
     print(f"baseline `rgdnn depth --help` (start-up and imports): {base:.2f} s")
-    print(f"{'example':<12} {'objective':<9} {'wall s':>7} {'ratio':>6} {'run s':>6}  goal < {GOAL_EXACT:g} s   verdicts")
+    print(f"{'example':<12} {'objective':<9} {'wall s':>7} {'ratio':>6} {'run s':>6}  "
+          f"goal < {GOAL_EXACT:g} s   verdicts")
     ok = True
     for name, chain in EXAMPLES.items():
         for objective in EXACT[name]:

@@ -349,7 +349,8 @@ def depth_argv(draw):
                               st.sampled_from(["1", "2", "3", "5", "16"]))]
     if draw(st.integers(0, 3)) == 0:
         argv += ["--route", draw(st.sampled_from(["trained", "Exact", ""]) if bad() else st.just("trained"))]
-    for flag, good, poor in (("--b", ["2", "3"], ["1", "9", "x", "-2"]), ("--rsmi-buffer", ["0", "1"], ["-1", "9", "x"]),
+    for flag, good, poor in (("--b", ["2", "3"], ["1", "9", "x", "-2"]),
+                             ("--rsmi-buffer", ["0", "1"], ["-1", "9", "x"]),
                              ("--rsmi-window", ["1", "2", "3"], ["0", "9", "x"]),
                              ("--margin", ["relative", "1e-3", "0.01"], ["0", "-1", "x", "nan", "inf", "1/0"]),
                              ("--M", ["8", "4"], ["0", "1", "x"])):

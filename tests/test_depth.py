@@ -23,7 +23,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics.klrate import chain_stats
-from numerics.network import block_mi, ising_block_maps as ibm
+from numerics.network import block_mi
+from numerics.network import ising_block_maps as ibm
 from numerics.network.chain_blocks import ChainBlocks
 from numerics.network.depth import document, run_depth
 from numerics.network.depth_config import DepthConfig, FeatureLaw
@@ -235,9 +236,9 @@ def test_exact_route_verdicts(example, objective, scheme, fixed):
 
 
 def test_exact_route_refuses_what_it_cannot_compute():
-    for example, objective in ((SINGLE, "rsmi"), (GAUSS, "autoencoder"), (ISING, "rbm"), (GAUSS, "regress-theta")):
+    for chain, objective in ((SINGLE, "rsmi"), (GAUSS, "autoencoder"), (ISING, "rbm"), (GAUSS, "regress-theta")):
         with pytest.raises(NotSupported):
-            run_depth(DepthConfig(objective=objective, layers=2, **example))
+            run_depth(DepthConfig(objective=objective, layers=2, **chain))
     with pytest.raises(NotSupported, match="b <= 3"):
         run_depth(DepthConfig(objective="rsmi", layers=2, b=4, **ISING))
 
@@ -340,8 +341,8 @@ def test_json_document_validates():
     del jsonschema
     from rgdnn import schemas
     from rgdnn.commands._common import json_safe
-    for example, objective in ((GAUSS, "rsmi"), (ISING, "rsmi"), (SINGLE, "infomax")):
-        doc = json_safe(run_depth(DepthConfig(objective=objective, layers=3, **example)))
+    for chain, objective in ((GAUSS, "rsmi"), (ISING, "rsmi"), (SINGLE, "infomax")):
+        doc = json_safe(run_depth(DepthConfig(objective=objective, layers=3, **chain)))
         errors = list(schemas.validator("depth").iter_errors(doc))
         assert not errors, errors[0].message[:300]
 

@@ -148,7 +148,8 @@ def _ising_references(K, scheme, b, layers):
     else:
         from numerics.network.ising_block_maps import iterate, majority_table
         ts = iterate(t, b, majority_table(b), layers)
-        note = f"majority rule on blocks of {b} spins, iterated L times (2 x 2 transfer matrices), tanh K_L = E[h_0 h_1]"
+        note = (f"majority rule on blocks of {b} spins, iterated L times (2 x 2 transfer matrices), "
+                "tanh K_L = E[h_0 h_1]")
     for L, tL in enumerate(ts, 1):
         yield Reference(scheme, L, (math.atanh(tL),), tL, None, note)
 
@@ -172,7 +173,8 @@ def _fixed_points(chain, b):
         return (("decimation", Reference("decimation", None, theta, 0.0, 3.0,
                                          "Theorem R: (0, rho), rho = sqrt(a^2 - K^2) (closed form)")),
                 ("block", Reference("block", None, theta, 0.0, 3.0,
-                                    "(0, rho): the block-spin flow u' = u (1 + u)/2 (b = 2) keeps rho and sends u to 0; "
+                                    "(0, rho): the block-spin flow u' = u (1 + u)/2 (b = 2) keeps rho and sends u to "
+                                    "0; "
                                     "the same point as decimation's")))
     from numerics import api
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=FIXED_POINT_DPS)
