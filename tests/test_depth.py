@@ -23,7 +23,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics.klrate import chain_stats
-from numerics.network import block_mi, ising_block_maps as ibm
+from numerics.network import block_mi
+from numerics.network import ising_block_maps as ibm
 from numerics.network.chain_blocks import ChainBlocks
 from numerics.network.depth import document, run_depth
 from numerics.network.depth_config import DepthConfig, FeatureLaw
@@ -134,6 +135,23 @@ def test_ising_decimation_by_transfer_matrices_is_tanh_to_the_b_to_the_L(K, b):
         assert g == pytest.approx(t ** (b ** L), rel=1e-12, abs=1e-300)
 
 
+@settings(max_examples=15, deadline=None)
+@given(K=st.floats(-3.0, 3.0).filter(lambda k: abs(k) > 1e-3), buffer=st.integers(0, 1), window=st.integers(1, 3))
+@example(K=0.8, buffer=0, window=2)
+def test_exact_binary_rsmi_u_shrinks_and_ising_references_are_closed_forms(K, buffer, window):
+    from proofs.family import Chain
+    rows = ibm.greedy_binary_rsmi(K, 6, 2, buffer, window)
+    ts = [abs(math.tanh(K))] + [abs(r["t"]) for r in rows if r["identified"]]
+    assert all(x < y or y == 0 for x, y in zip(ts[1:], ts)), ts
+    chain = Chain.ising(str(round(K, 6)))
+    t = math.tanh(float(chain.K))
+    refs = references(chain, 2, 5)
+    via_matrices = ibm.iterate(t, 2, ibm.blocks(2)[:, 0], 5)
+    for L in range(1, 6):
+        assert refs["decimation"][L - 1].u == pytest.approx(t ** (2 ** L), rel=1e-12, abs=1e-300)
+        assert refs["decimation"][L - 1].u == pytest.approx(via_matrices[L - 1], rel=1e-12, abs=1e-300)
+
+
 def _chain_prob(spins, t):
     p = 0.5
     for s, s2 in zip(spins, spins[1:]):
@@ -235,9 +253,9 @@ def test_exact_route_verdicts(example, objective, scheme, fixed):
 
 
 def test_exact_route_refuses_what_it_cannot_compute():
-    for example, objective in ((SINGLE, "rsmi"), (GAUSS, "autoencoder"), (ISING, "rbm"), (GAUSS, "regress-theta")):
+    for chain, objective in ((SINGLE, "rsmi"), (GAUSS, "autoencoder"), (ISING, "rbm"), (GAUSS, "regress-theta")):
         with pytest.raises(NotSupported):
-            run_depth(DepthConfig(objective=objective, layers=2, **example))
+            run_depth(DepthConfig(objective=objective, layers=2, **chain))
     with pytest.raises(NotSupported, match="b <= 3"):
         run_depth(DepthConfig(objective="rsmi", layers=2, b=4, **ISING))
 
@@ -340,8 +358,8 @@ def test_json_document_validates():
     del jsonschema
     from rgdnn import schemas
     from rgdnn.commands._common import json_safe
-    for example, objective in ((GAUSS, "rsmi"), (ISING, "rsmi"), (SINGLE, "infomax")):
-        doc = json_safe(run_depth(DepthConfig(objective=objective, layers=3, **example)))
+    for chain, objective in ((GAUSS, "rsmi"), (ISING, "rsmi"), (SINGLE, "infomax")):
+        doc = json_safe(run_depth(DepthConfig(objective=objective, layers=3, **chain)))
         errors = list(schemas.validator("depth").iter_errors(doc))
         assert not errors, errors[0].message[:300]
 

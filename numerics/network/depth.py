@@ -1,4 +1,4 @@
-"""Which RG does a network perform? One depth run: feature laws layer by layer against both schemes (docs/theory.md 4.5).
+"""Which RG does a network perform? One depth run, layer by layer, against both schemes (docs/theory.md 4.5).
 
 ``run_depth(cfg)`` gets the feature laws of a route (``depth_exact.exact_feature_laws`` or
 ``depth_trained.trained_feature_laws``) and hands them to ``document``, which computes everything else

@@ -39,6 +39,7 @@ MAX_BLOCK = 8           # rsmi block size b: 2 .. MAX_BLOCK (the binary route en
 MAX_BUFFER = 8
 MAX_WINDOW = 8
 MAX_SEEDS = 100
+MAX_ISING_K = 18        # tanh 18 = 1 - 4.6e-16: still below 1 in float64
 
 
 def _int(name, value, lo, hi, rule=None):
@@ -78,7 +79,10 @@ class DepthConfig:
     def __post_init__(self):
         object.__setattr__(self, "a", tuple(str(v) for v in self.a))
         object.__setattr__(self, "seeds", tuple(self.seeds))
-        self.chain                                   # noqa: B018 -- admissibility is checked here
+        chain = self.chain                           # admissibility is checked here
+        if chain.is_ising and abs(chain.K) > MAX_ISING_K:
+            raise MalformedInput("K", self.K, f"|K| <= {MAX_ISING_K} for the Ising chain in a depth run: beyond it "
+                                 "tanh K rounds to 1 in float64 (a frozen chain)")
         if self.objective not in OBJECTIVES:
             raise MalformedInput("objective", str(self.objective), f"choose one of {', '.join(OBJECTIVES)}")
         if self.route not in ROUTES:

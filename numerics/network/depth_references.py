@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from numerics.klrate import chain_stats
+from numerics.network.depth_compare import stats
 from numerics.runtime import one_thread
 
 WEAK = 1e-10              # |C(b^L)| / m_2 below this: the decimated chain is taken to first order in K_L
@@ -91,7 +92,7 @@ def _chain_floats(chain):
 
 
 def _ref(scheme, L, theta, kind, note=""):
-    s = chain_stats(theta, kind=kind)
+    s = stats(tuple(float(v) for v in theta), kind)
     u = 0.0 if theta[0] == 0 else float(s.u)        # K = 0: u = 0 exactly (the grid's odd/even ratio is ~1e-16)
     return Reference(scheme, L, tuple(float(v) for v in theta), u, s.shape, note)
 
@@ -147,7 +148,8 @@ def _ising_references(K, scheme, b, layers):
     else:
         from numerics.network.ising_block_maps import iterate, majority_table
         ts = iterate(t, b, majority_table(b), layers)
-        note = f"majority rule on blocks of {b} spins, iterated L times (2 x 2 transfer matrices), tanh K_L = E[h_0 h_1]"
+        note = (f"majority rule on blocks of {b} spins, iterated L times (2 x 2 transfer matrices), "
+                "tanh K_L = E[h_0 h_1]")
     for L, tL in enumerate(ts, 1):
         yield Reference(scheme, L, (math.atanh(tL),), tL, None, note)
 
@@ -171,7 +173,8 @@ def _fixed_points(chain, b):
         return (("decimation", Reference("decimation", None, theta, 0.0, 3.0,
                                          "Theorem R: (0, rho), rho = sqrt(a^2 - K^2) (closed form)")),
                 ("block", Reference("block", None, theta, 0.0, 3.0,
-                                    "(0, rho): the block-spin flow u' = u (1 + u)/2 (b = 2) keeps rho and sends u to 0; "
+                                    "(0, rho): the block-spin flow u' = u (1 + u)/2 (b = 2) keeps rho and sends u to "
+                                    "0; "
                                     "the same point as decimation's")))
     from numerics import api
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=FIXED_POINT_DPS)

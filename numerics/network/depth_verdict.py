@@ -168,9 +168,11 @@ def fixed_point_verdict(rows, fixed_points, *, scheme: str, margin: float, kind:
           "decimation_fixed_point": vd, "block_fixed_point": vb, "settled": None}
     DEC, BLK = FIXED_POINT_VERDICTS[0], FIXED_POINT_VERDICTS[1]
     if not coincide and vd == "equivalent" and vb == "different":
-        return DEC, ev | {"reason": f"L = {last['L']}: equivalent to (0; a*), different from the block-spin fixed point"}
+        return DEC, ev | {"reason": f"L = {last['L']}: equivalent to (0; a*), different from the block-spin "
+                                    "fixed point"}
     if not coincide and vb == "equivalent" and vd == "different":
-        return BLK, ev | {"reason": f"L = {last['L']}: equivalent to the block-spin fixed point, different from (0; a*)"}
+        return BLK, ev | {"reason": f"L = {last['L']}: equivalent to the block-spin fixed point, different from "
+                                    "(0; a*)"}
     if coincide and vd == "equivalent" and vb == "equivalent":
         name = BLK if scheme == "block-spin" else DEC
         return name, ev | {"reason": f"L = {last['L']}: equivalent to the fixed point both schemes share; named after "

@@ -95,7 +95,8 @@ def check_depth_references(ctx):
        "sum (u_1 = u (1 + u)/2), and the rules of docs/theory.md 4.5 give scheme block-spin",
        provenance="formalization",
        hypotheses="ferromagnetic Gaussian (a, K) = (1, 1/2), (1, 0.9), (2, 3/2); 16 layers on the infinite chain; "
-                  "the last five factors within 0.01 of 1/2; u_1 to 1e-12 (for K < 0 the optimum is the staggered block "
+                  "the last five factors within 0.01 of 1/2; u_1 to 1e-12 (for K < 0 the optimum is the staggered "
+                  "block "
                   "sum, the block spin of the mirrored chain: docs/theory.md 4.5)",
        section="4.5")
 def check_depth_rsmi_gaussian(ctx):

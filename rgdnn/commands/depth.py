@@ -16,7 +16,8 @@ HELP = ("the feature law layer by layer (exact optimum or trained) against decim
 
 def add_arguments(p):
     add_chain_arguments(p)
-    p.add_argument("--objective", choices=OBJECTIVES, default="rsmi", help="objective (docs/theory.md 4.2; default rsmi)")
+    p.add_argument("--objective", choices=OBJECTIVES, default="rsmi",
+                   help="objective (docs/theory.md 4.2; default rsmi)")
     p.add_argument("--layers", type=int, default=6, help="depth L_max: layers L = 1..L_max (at most 16; default 6)")
     p.add_argument("--route", choices=["exact", "trained"], default="exact",
                    help="exact: the optimum where it is computable; trained: one network per depth and seed")
