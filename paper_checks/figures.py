@@ -336,8 +336,10 @@ def fig_depth(outdir, runs, name):
         raise NotSupported("no depth run of this chain has a document")
     d0 = docs[0]["document"]
     ising = d0["chain"]["ising"]
+    one = ising or len(d0["chain"]["a"]) == 1         # Ising: no kurtosis; Gaussian: chi fitted with kurtosis 3
     plt = _plt()
-    fig, axes = plt.subplots(1, 1 if ising else 2, figsize=(5.6 if ising else 11.5, 4.2), squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+    fig, axes = plt.subplots(1, 1 if one else 2, figsize=(5.6 if one else 11.5, 4.2), squeeze=False)
     ax_u = axes[0][0]
     floor = 1e-4
     Lmax = max(r["L"] for d in docs for r in d["document"]["layers"])
@@ -369,8 +371,9 @@ def fig_depth(outdir, runs, name):
                 ax_u.plot(x[~resolved], np.full((~resolved).sum(), floor), "v", ms=4, color=f"C{i}", alpha=0.6)
     ax_u.set(yscale="log", xlabel="depth L (N = M b^L)", ylabel="|u_L| = |lambda_1 / lambda_0|",
              ylim=(floor / 2, 1.0), title="contraction of |u_L|")
+    ax_u.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_u.legend(fontsize=7, ncol=2)
-    if not ising:
+    if not one:
         ax_k = axes[0][1]
         for s, (col, ls, label) in styles.items():
             ks = [d0["data"]["shape"]] + [r["shape"] for r in refs[s][:Lmax]]
@@ -391,6 +394,7 @@ def fig_depth(outdir, runs, name):
                 x, y, e = map(np.array, zip(*pts))
                 ax_k.errorbar(x, y, yerr=e, fmt="o", ms=4, capsize=2, color=f"C{i}", label=run["objective"])
         ax_k.set(xlabel="depth L (N = M b^L)", ylabel="kurtosis m_4 / m_2^2 of chi", title="shape")
+        ax_k.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_k.legend(fontsize=7, ncol=2)
     chain = d0["chain"]
     fig.suptitle(("Ising K = " + chain["K"]) if ising else f"K = {chain['K']}, a = ({', '.join(chain['a'])})",
@@ -401,5 +405,7 @@ def fig_depth(outdir, runs, name):
     return name, ("Depth flow of the trained features, per objective (mean over seeds, +-1 s.e. combining each "
                   "seed's s.e. and the spread of the seeds): |u_L| on a log axis against depth L with the one-shot "
                   "references of decimation R^L(theta) and block spins B^L(theta) (L = 0: the data)"
-                  + ("" if ising else "; and the kurtosis of chi with the references' and both fixed points'")
+                  + ("" if one else "; and the kurtosis of chi with the references' and both fixed points'")
+                  + ("; Gaussian chain: chi is fitted in the Gaussian family (kurtosis 3), so only u is drawn"
+                     if one and not ising else "")
                   + ". Triangles at the bottom: |u_L| not resolved (below twice its s.e.).")

@@ -28,8 +28,10 @@ REQUIRED = {
     "Theorem D measured, quartic": ["network.theorem-d-quartic"],
     "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
                                             "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
+    "Which RG: trained depth runs": ["network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"],
 }
-TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
+TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic",
+           "network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"]
 
 
 @pytest.mark.parametrize("topic", sorted(REQUIRED))

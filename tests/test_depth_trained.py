@@ -199,3 +199,28 @@ def test_markov_bulk_sampler_keeps_the_ring_law():
             assert abs(stat.mean() - exact) < 4.5 * stat.std() / math.sqrt(len(stat)), (K, stat.mean(), exact)
     exact = GridRingSampler(0.4, (0.5, 0.1), 24, 1 / 8)
     assert exact.markov_from == 24 and MARKOV_TV == 1e-12
+
+
+def test_trained_claims_can_fail(monkeypatch):
+    """The trained depth claims read the document's verdicts: planted documents make each fail, and hold."""
+    from paper_checks.claims import depth_trained as claims
+    from paper_checks.registry import Context
+    row = lambda L, dv, bv: {"L": L, "u": 0.1, "u_se": 0.01, "details": {"loss_gap": 0.0},  # noqa: E731
+                             "kl": {"decimation": {"verdict": dv}, "block": {"verdict": bv}}}
+    refs = {"decimation": [{"u": 0.07}, {"u": 0.005}], "block": [{"u": 0.17}, {"u": 0.08}]}
+    good = {"layers": [row(1, "equivalent", "different"), row(2, "equivalent", "different")], "references": refs,
+            "scheme": "decimation", "fixed_point": "flows to the decimation fixed point", "contraction": {},
+            "scheme_evidence": {"distinguishable": [{"L": 1, "distinguishable": True},
+                                                    {"L": 2, "distinguishable": True}]}}
+    docs = {}
+    monkeypatch.setattr(claims, "_document", lambda objective, steps: docs[objective])
+    docs["decimate"] = good
+    assert claims.check_depth_trained_decimate(Context()).passed
+    docs["decimate"] = {**good, "layers": [row(1, "equivalent", "different"), row(2, "equivalent", "undetermined")]}
+    assert not claims.check_depth_trained_decimate(Context()).passed
+    docs["decimate"] = {**good, "scheme": "neither"}
+    assert not claims.check_depth_trained_decimate(Context()).passed
+    docs["rsmi"] = {**good, "scheme": "block-spin"}
+    assert claims.check_depth_trained_rsmi_gaussian(Context()).passed
+    docs["rsmi"] = {**good, "scheme": "decimation"}
+    assert not claims.check_depth_trained_rsmi_gaussian(Context()).passed
