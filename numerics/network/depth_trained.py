@@ -49,7 +49,7 @@ DEPTH_BUDGET = {
     "infomax": {"steps": 1500, "batch": 256},
     "autoencoder": {"steps": 1500, "batch": 256},
     "regress-theta": {"steps": 800, "batch": 256},
-    "rsmi": {"steps": 600, "batch": 256},
+    "rsmi": {"steps": 2400, "batch": 256, "rsmi_hidden": 0},      # f: one linear map R^b -> R (the same class)
     "rbm": {"steps": 1000, "batch": 256},
 }
 DEPTH_COMMON = {"eval_samples": 16384, "grid_h": "1/8", "grid_markov": True, "rsmi_positions": 8}

@@ -55,7 +55,8 @@ def budget_record(extra):
     objectives = {o: {**b, **{k: v for k, v in extra.items() if k in ("steps", "batch")}}
                   for o, b in DEPTH_BUDGET.items()}
     common = {**DEPTH_COMMON, **{k: v for k, v in extra.items() if k not in ("steps", "batch")}}
-    return {"objectives": objectives, "common": common, "max_N": MAX_N,
+    from paper_checks.depth_report import BUDGET_EVIDENCE
+    return {"objectives": objectives, "common": common, "max_N": MAX_N, "evidence": BUDGET_EVIDENCE,
             "note": "Budget of numerics.network.depth_trained (DEPTH_BUDGET, DEPTH_COMMON); Adam, cosine-annealed "
                     "learning rate, fresh samples every step, one torch thread; grid_h: the grid of the "
                     "non-Gaussian sampler; rsmi_positions: block positions per layer and step in rsmi's training "
