@@ -224,3 +224,24 @@ def test_trained_claims_can_fail(monkeypatch):
     assert claims.check_depth_trained_rsmi_gaussian(Context()).passed
     docs["rsmi"] = {**good, "scheme": "decimation"}
     assert not claims.check_depth_trained_rsmi_gaussian(Context()).passed
+
+
+@pytest.mark.parametrize("K, N", [(0.8, 5), (-0.7, 5), (0.3, 4)])
+def test_ising_bond_sampler_is_the_ring_law(K, N):
+    """Every configuration's frequency against exp(K sum s_j s_(j+1)) / Z by enumeration (chi-square, 2^N - 1
+    degrees of freedom, p > 1e-4); odd rings with K < 0 (frustrated) included."""
+    import itertools
+
+    from numerics.network.ising_ring import IsingRingSampler
+    from numerics.network.spin_estimator import normal_quantile_of_sf
+    S = 200_000
+    x = IsingRingSampler(K, N, bonds=True).sample(S, torch.Generator().manual_seed(11)).numpy()
+    configs = np.array(list(itertools.product((-1.0, 1.0), repeat=N)))
+    w = np.exp(K * (configs * np.roll(configs, -1, axis=1)).sum(1))
+    p = w / w.sum()
+    index = ((x > 0).astype(int) * (1 << np.arange(N)[::-1])).sum(1)
+    counts = np.bincount(index, minlength=2 ** N)
+    chi2 = float(((counts - S * p) ** 2 / (S * p)).sum())
+    import mpmath
+    pval = float(mpmath.gammainc((2 ** N - 1) / 2, chi2 / 2, mpmath.inf, regularized=True))
+    assert pval > 1e-4, (chi2, pval, normal_quantile_of_sf(pval))

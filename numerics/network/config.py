@@ -118,7 +118,8 @@ class TrainConfig:
     dtype: str = "float32"
     threads: int = 1                     # torch threads: 1 is far steadier when cores are few
     grid_h: str = "1/16"                 # grid spacing of the non-Gaussian sampler
-    grid_markov: bool = False            # non-Gaussian sampler: Markov kernel far from the ring's closure (sampler.py)
+    fast_sampler: bool = False           # the same law by a faster exact route (another random stream): the grid
+                                         # sampler's Markov bulk (sampler.py), the Ising ring by its bonds (ising_ring.py)
     # infomax: weights of the mean penalty, decorrelation penalty and -(1/2) log det Corr(y) term
     mean_penalty: float = 1.0
     decorrelation: float = 1.0
@@ -153,8 +154,8 @@ class TrainConfig:
         set_("a", tuple(str(v) for v in self.a))
         if not isinstance(self.ising, bool):
             raise MalformedInput("ising", repr(self.ising), "must be true or false")
-        if not isinstance(self.grid_markov, bool):
-            raise MalformedInput("grid_markov", repr(self.grid_markov), "must be true or false")
+        if not isinstance(self.fast_sampler, bool):
+            raise MalformedInput("fast_sampler", repr(self.fast_sampler), "must be true or false")
         if self.ising:
             if self.a:
                 raise MalformedInput("a", repr(list(self.a)), "the Ising chain has no a_k (spins +-1, no V): "

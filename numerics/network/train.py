@@ -70,10 +70,10 @@ def build(cfg):
     chain = cfg.chain
     if cfg.ising:                                   # spins +-1: the exact transfer-matrix sampler
         from numerics.network.ising_ring import IsingRingSampler
-        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype)
+        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype, bonds=cfg.fast_sampler)
     else:
         sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype,
-                               markov=cfg.grid_markov)
+                               markov=cfg.fast_sampler)
     if cfg.objective == "regress-theta":
         refs["prior"] = build_prior(cfg, dtype)
     torch.manual_seed(_seeds(cfg.seed)[0])
