@@ -200,7 +200,10 @@ def markdown(data, *, figures=None):
     if not runs:
         L += ["**Not run yet.** This page is written by the study itself; until it has run it holds the method only. "
               f"Run `{STUDY_COMMAND}` (resumable: a rerun skips the finished networks; "
-              "`rgdnn depth-study --from-json paper_checks/data/depth.json` re-renders the page).", ""]
+              "`rgdnn depth-study --from-json paper_checks/data/depth.json` re-renders the page). Expected cost: "
+              "one seed of every run took about 1560 CPU seconds under load (`python benchmarks/bench_depth.py "
+              "--no-exact --trained`), so the three seeds take about 40 minutes with two workers on two free "
+              "cores.", ""]
     if data.get("command"):
         L += [f"Produced by `{data['command']}`" + (f" in {data['seconds'] / 60:.0f} min" if data.get("seconds") else "")
               + "; re-rendered from its stored results by `rgdnn depth-study --from-json FILE`.", ""]
