@@ -215,3 +215,11 @@ def _search_rows(tab, row, U):
         lo = np.where(right, mid + 1, lo)
         hi = np.where(right, hi, mid)
     return lo
+
+
+def make_sampler(K, a, N, *, h=1 / 16, dtype=torch.float64):
+    """The exact FFT sampler when V is quadratic, else the grid-chain sampler."""
+    a = [float(v) for v in a]
+    if all(v == 0 for v in a[1:]):
+        return GaussianRingSampler(K, a[0], N, dtype)
+    return GridRingSampler(K, a, N, h, dtype)
