@@ -13,7 +13,7 @@ import pytest
 from mpmath import mp
 
 from numerics import exact
-from numerics.api import Point
+from numerics.point import Point
 
 CLAIM = "foundation.u-power-b"
 DELTA = mpmath.mpf("1e-8")
