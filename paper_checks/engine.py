@@ -42,6 +42,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -51,6 +52,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from paper_checks import trained
 from paper_checks.registry import REGISTRY, Claim, Context, Evidence
 from proofs.errors import MalformedInput, UnknownName
 
@@ -168,6 +170,7 @@ def run(*, only: str | Iterable[str] | None = None, quick: bool = False, dps: in
     if parallel:
         todo = schedule(todo)
     bar = _Progress(claims, todo, done, n, progress)
+    trained.clear()
     try:
         outcomes: Iterable[tuple[Result, dict[str, Any]]]
         if parallel:
@@ -180,6 +183,7 @@ def run(*, only: str | Iterable[str] | None = None, quick: bool = False, dps: in
                 merge_artifacts(artifacts, arts)
     finally:
         bar.close()
+        trained.clear()
     return [done[c.id] for c in claims]
 
 
@@ -354,6 +358,9 @@ def _run_in_workers(todo: list[Claim], dps: int, quick: bool, workers: int,
     from concurrent.futures import FIRST_COMPLETED, wait
     by_id = {c.id: c for c in todo}
     out: dict[str, tuple[Result, dict[str, Any]]] = {}
+    run_dir = tempfile.TemporaryDirectory(prefix="rgdnn-check-")    # networks the workers share (trained.py)
+    previous = os.environ.get(trained.RUN_DIR_ENV)
+    os.environ[trained.RUN_DIR_ENV] = run_dir.name                   # read by the workers when they start
     pool = start_pool(workers)
     try:
         with _sigint_blocked():
@@ -384,7 +391,13 @@ def _run_in_workers(todo: list[Claim], dps: int, quick: bool, workers: int,
     except BaseException:
         _stop(pool)
         raise
+    finally:
+        if previous is None:
+            os.environ.pop(trained.RUN_DIR_ENV, None)
+        else:
+            os.environ[trained.RUN_DIR_ENV] = previous
     pool.shutdown(wait=True)
+    run_dir.cleanup()
     return [out[c] for c in sorted(out)]
 
 
