@@ -61,6 +61,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="time only `rgdnn check --quick`")
     ap.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest is reported")
     ap.add_argument("--workers", type=int, help="passed to rgdnn check (default: one per core)")
+    ap.add_argument("--json-out", metavar="FILE", help="also keep the full run's --json document in FILE")
     ap.add_argument("--update-expected", action="store_true",
                     help="write each claim's CPU seconds from the full run to paper_checks/data/claim_seconds.json")
     opts = ap.parse_args(argv)
@@ -91,6 +92,9 @@ def main(argv=None):
               f"{max(0.0, cpu - in_checks):.1f} s; on {cores} cores at best {in_checks / cores:.1f} s of wall")
         for c in sorted(claims, key=lambda c: -c["seconds"])[:8]:
             print(f"    {c['seconds']:7.2f} s wall {c.get('cpu_seconds', 0):7.2f} s CPU  {c['id']}  ({c['verdict']})")
+        if name == "full" and opts.json_out:
+            with open(opts.json_out, "w") as f:
+                f.write(out)
         if name == "full" and opts.update_expected and claims:
             write_expected(claims, cores)
     return 0 if ok else 1
