@@ -3,10 +3,10 @@ import dataclasses
 
 import pytest
 
+from numerics import exact
 from paper_checks import engine
 from paper_checks.claims import foundation  # noqa: F401  (registers the claims)
 from paper_checks.registry import REGISTRY
-from numerics import exact
 from proofs import gaussian, ising
 
 IDS = [i for i in REGISTRY if i.startswith("foundation.")]

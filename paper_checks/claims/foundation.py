@@ -179,7 +179,8 @@ def check_gaussian_fixed_points(ctx):
     K9, a9 = G.iterate_recursion(GAUSSIAN.K, GAUSSIAN.a[0], 2, 9)
     parts.append(compare([("K* vs K_9 of the exact recursion", K9, Estimate(fp.K, fp.error, dps)),
                           ("a* vs a_9 of the exact recursion", a9, Estimate(fp.a[0], fp.error, dps))],
-                         dps=dps, need_error=True, what="closed-form fixed point == end of the exact rational recursion"))
+                         dps=dps, need_error=True,
+                         what="closed-form fixed point == end of the exact rational recursion"))
     # Jacobian at (0, 7/8) by central differences of the one-step map (b = 2, 3), two routes: the exact
     # rational recursion (differences exact, truncation O(h^2)) and numerics.api's closed-form orbit
     rows, reported = [], []
