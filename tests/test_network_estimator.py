@@ -145,6 +145,22 @@ def test_scale_free_quantities_and_covariance_of_chi_hat():
     assert abs(e.shape - shape_number(theta)) < Z_MAX * e.shape_se and e.shape_se < 0.02
 
 
+@pytest.mark.parametrize("theta", [(0.4, 0.5, 0.1), (0.5, -1.0, 0.25)], ids=["single-well", "double-well"])
+def test_quartic_exact_samples_flag_no_diagnostic(theta):
+    """n = 2: exact samples of the family through chi-hat. The lag-2 and next-moment predictions at chi-hat
+    (numerics.network.estimator.predict_ring, the grid branch) and the mean must not fire, and theta is
+    recovered: each z is N(0, 1) here (delta method), so |z| >= 4.5 has the false-failure rate 6.8e-6 per
+    statistic, 4e-5 for the 6 (3 components, 3 diagnostics); seed fixed."""
+    from numerics.network.sampler import GridRingSampler
+    torch.set_num_threads(1)
+    y = GridRingSampler(theta[0], theta[1:], 16).sample(8000, torch.Generator().manual_seed(31)).numpy()
+    e = chi_hat(y, 2)
+    assert max(abs((c - t) / s) for c, t, s in zip(e.theta, theta, e.se)) < Z_MAX
+    for d in ("lag2", "mean", "next_moment"):
+        assert not e.diagnostics[d]["flag"], (d, e.diagnostics[d])
+        assert abs(e.diagnostics[d]["z"]) < Z_MAX
+
+
 @pytest.mark.slow
 def test_shape_standard_error_is_the_spread_of_replicates():
     # the shape's s.e. is the spread of independent replicates (delta method through the whole map)
