@@ -320,10 +320,13 @@ def check_theorem_r_sextic(ctx):
 
 @claim("numerics.theorem-r-block-spin",
        "Theorem R's conclusion carried over to block-spin: the block-spin flow's limit is (0; a*), a* the "
-       "M-projection of the single-site marginal",
+       "M-projection of the single-site marginal. Holds when every a_k of the block-spin fixed point equals a_k* to "
+       "10^-(dps - 5); fails when any differs (for n = 2 the limit is the decoupled Gaussian (0; 1/(2 m_2), 0) on the "
+       "edge a_2 = 0, not a*: docs/theory.md 3.3)",
        provenance="formalization", expected="open",
        hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, "
-                  "dps <= 20",
+                  "dps <= 20; both sides are claims that can fail on their own: the block-spin limit "
+                  "(numerics.block-spin-limit) and a* (numerics.theorem-r-decimation)",
        section="3.3")
 def check_theorem_r_block(ctx):
     dps = min(ctx.dps, 20)
