@@ -12,7 +12,8 @@ from paper_checks.registry import REGISTRY, Context
 load_all()
 CTX = Context(dps=20, quick=True)
 IDS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
-       "network.equivalence-region", "network.verdict-rules"]
+       "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
+       "network.rsmi-linear-optimum"]
 
 
 @pytest.mark.parametrize("cid", IDS)
@@ -116,3 +117,21 @@ def test_exact_sample_cases_are_the_documented_examples():
     cases = {label: theta for label, theta, _, _ in instruments._exact_sample_cases()}
     assert np.allclose(cases["Gaussian"], (float(EX.GAUSSIAN.chain.K), float(EX.GAUSSIAN.chain.a[0])))
     assert np.allclose(cases["single well"], [float(EX.SINGLE_WELL.chain.K), *map(float, EX.SINGLE_WELL.chain.a)])
+
+
+def test_a_wrong_decimation_reference_fails(monkeypatch):
+    from numerics.network import targets
+    real = targets.project_ring
+    targets._api_cached.cache_clear()
+    monkeypatch.setattr(targets, "project_ring", lambda s, M, n, start=None: (real(s, M, n, start)[0] * (1 + 1e-6),
+                                                                              None))
+    assert not REGISTRY["network.quartic-references"].check(CTX).passed
+
+
+def test_an_rsmi_optimum_that_decimates_fails(monkeypatch):
+    """A 'maximizer' that keeps one site per block (the decimation map) is near theta*: the claim must see it."""
+    from numerics.network import block_mi
+    monkeypatch.setattr(block_mi, "greedy_max_block_mi",
+                        lambda row, layers, b, buffer, window: ([0.0] * layers, [np.array([1.0, 0.0])] * layers))
+    ev = REGISTRY["network.rsmi-linear-optimum"].check(CTX)
+    assert not ev.passed and "NOT different" in ev.summary
