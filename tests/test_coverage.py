@@ -31,6 +31,8 @@ REQUIRED = {
                                                           "network.equivalence-region"],
     "the decision rules (equivalence, z verdict, protocol answer)": ["network.verdict-rules"],
     "deterministic parts of the open Theorem D claims": ["network.quartic-references", "network.rsmi-linear-optimum"],
+    "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
+                                            "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
 }
 INSTRUMENTS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
                "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
