@@ -17,7 +17,11 @@ against a route that shares no code with it, on fixed seeds, in seconds, so that
 - ``network.equivalence-region``: the chi^2 quantile of the region against closed-form chi^2 CDFs, and
   the region's KL bounds against a dense scan of its boundary;
 - ``network.verdict-rules``: data constructed to land in every branch of the equivalence test, of the
-  z verdict and of the protocol's answer, each branch's outcome as docs/theory.md states it.
+  z verdict and of the protocol's answer, each branch's outcome as docs/theory.md states it;
+- the deterministic parts of the open Theorem D claims, which can fail the run where the open claims
+  cannot: ``network.quartic-references`` (theta* and R^L(theta) of the single well against the transfer
+  operator's projections) and ``network.rsmi-linear-optimum`` (the exact linear rsmi optimum on the
+  Gaussian example is `different` from theta*).
 """
 from __future__ import annotations
 
