@@ -25,6 +25,7 @@ COMMANDS = {
     "sweep": "sweep",
     "results": "results",
     "protocol": "protocol",
+    "depth": "depth",
 }
 
 
@@ -102,6 +103,7 @@ def build_parser():
     # by name, so that the route from a command to its numbers can be read from the imports (tests/test_layers.py)
     from rgdnn.commands import (  # noqa: F401
         check,
+        depth,
         derive,
         fixed_point,
         flow,

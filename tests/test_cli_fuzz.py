@@ -186,11 +186,13 @@ def _paths(tmp):
 POISON = {
     "train": [("--N", "2"), ("--checkpoint-dir", "file"), ("--K", "1e999999999"), ("--scale2", "1e400"),
               ("--steps", "0"), ("--batch", "1"), ("--M", "0"), ("--threads", "0"), ("--a", "-1"),
-              ("--checkpoint-dir", "proc"), ("--K", "\u0663"), ("--seed", "\uff10"), ("--lr", "nan")],
-    "sweep": [("--spec", "binary"), ("--set", "M=0"), ("--set", "nonsense"), ("--workers", "0"), ("--out", "file"),
+              ("--checkpoint-dir", "proc"), ("--K", "\u0663"), ("--seed", "\uff10"), ("--lr", "nan"),
+              ("--margin", "absolute"), ("--margin", "11")],
+    "sweep": [("--margin", "-1e-3"), ("--spec", "binary"), ("--set", "M=0"), ("--set", "nonsense"),
+              ("--workers", "0"), ("--out", "file"),
               ("--K", "1e-999999999"), ("--L", "0"), ("--out", "proc"), ("--L", "\u0661")],
     "results": [("--workers", "0"), ("--steps", "0"), ("--out", "dir"), ("--json-out", "under_file"),
-                ("--eval-samples", "1"), ("--out", "proc")],
+                ("--eval-samples", "1"), ("--margin", "0x1"), ("--out", "proc")],
     "protocol": [("--margin", "0"), ("--N", "2"), ("--figure", "dir"), ("--workers", "0"), ("--steps", "-1"),
                  ("--json-out", "proc")],
     "check": [("--dps", "4"), ("--report", "file"), ("--only", "no.such"), ("--only", "a b"), ("--report", "proc"),
@@ -201,13 +203,14 @@ FLAGS = {   # other flags, valid or not, drawn around the poison
     "train": [("--K", None), ("--a", None), ("--objective", "decimate"), ("--objective", "nope"), ("--N", "16"),
               ("--M", "4"), ("--layers", "2"), ("--steps", "5"), ("--lr", "1e400"), ("--lr", "0.01"),
               ("--eval-samples", "64"), ("--scale2", None), ("--checkpoint-dir", "fresh_dir"), ("--init", "rg"),
-              ("--dtype", "float16"), ("--seed", "-1"), ("--json", ""), ("--hidden", "8")],
+              ("--dtype", "float16"), ("--seed", "-1"), ("--json", ""), ("--hidden", "8"), ("--margin", "relative"),
+              ("--margin", "1e-3")],
     "sweep": [("--K", None), ("--a", None), ("--objective", "decimate"), ("--objective", "x"), ("--L", "1"),
               ("--seeds", "0"), ("--set", "steps=5"), ("--set", "lr=1e999"), ("--b", "2"), ("--b", "1"),
               ("--scheme", "block"), ("--summary", ""), ("--json", ""), ("--spec", "fresh_file")],
     "results": [("--seeds", "0"), ("--seeds", "-1"), ("--objectives", "decimate"), ("--examples", "gaussian"),
                 ("--from-json", "binary"), ("--from-json", "fresh_file"), ("--figure", "fresh_file"),
-                ("--steps", "5"), ("--no-demos", "")],
+                ("--steps", "5"), ("--no-demos", ""), ("--margin", "relative"), ("--margin", "2e-3")],
     "protocol": [("--seeds", "0"), ("--inits", "random"), ("--M", "4"), ("--N", "16"), ("--margin", "nan"),
                  ("--from-json", "binary"), ("--json-out", "fresh_file"), ("--eval-samples", "64")],
     "check": [("--quick", ""), ("--only", "gaussian.fixed_point"), ("--dps", "20"), ("--json", ""),
@@ -341,6 +344,54 @@ def test_guarded_commands_refuse_bad_input_before_work(drawn, capsys, monkeypatc
     check_contract(argv, outcome, times, out, err)
     if poisoned:
         assert outcome == 2, f"{argv}: a known-invalid flag was not refused before work (outcome {outcome})"
+
+
+@st.composite
+def depth_argv(draw):
+    """rgdnn depth: the exact route really computes; the trained route's work is replaced by WorkStarted."""
+    argv = ["depth"]
+    if draw(st.integers(0, 9)):
+        argv += ["--K", draw(numbers() if draw(st.integers(0, 2)) == 0 else small_valid_numbers())]
+    argv += draw(_chain_flags())
+    bad = lambda: draw(st.integers(0, 5)) == 0      # noqa: E731
+    if draw(st.booleans()):
+        argv += ["--objective", draw(st.sampled_from(["nope", "", "RSMI"]) if bad() else
+                                     st.sampled_from(["rsmi", "rsmi", "decimate", "infomax", "autoencoder", "rbm"]))]
+    argv += ["--layers", draw(st.sampled_from(["0", "17", "-1", "x", "1e3"]) if bad() else
+                              st.sampled_from(["1", "2", "3", "5", "16"]))]
+    if draw(st.integers(0, 3)) == 0:
+        argv += ["--route", draw(st.sampled_from(["trained", "Exact", ""]) if bad() else st.just("trained"))]
+    for flag, good, poor in (("--b", ["2", "3"], ["1", "9", "x", "-2"]),
+                             ("--rsmi-buffer", ["0", "1"], ["-1", "9", "x"]),
+                             ("--rsmi-window", ["1", "2", "3"], ["0", "9", "x"]),
+                             ("--margin", ["relative", "1e-3", "0.01"], ["0", "-1", "x", "nan", "inf", "1/0"]),
+                             ("--M", ["8", "4"], ["0", "1", "x"])):
+        if draw(st.booleans()):
+            argv += [flag, draw(st.sampled_from(poor) if bad() else st.sampled_from(good))]
+    if draw(st.integers(0, 4)) == 0:
+        argv += ["--seeds", *draw(st.lists(st.sampled_from(["0", "1", "2", "-1", "x", "0"]), min_size=0, max_size=3))]
+    if draw(st.booleans()):
+        argv.append("--json")
+    if draw(st.integers(0, 5)) == 0:
+        argv.insert(draw(st.integers(1, len(argv))), draw(st.sampled_from(
+            ["--bogus", "-", "--", "--K=0.5", "--json", "--no-progress", "-h"])))
+    return argv
+
+
+@_SETTINGS
+@given(argv=depth_argv())
+def test_depth_runs_or_refuses_in_one_line(argv, capsys, monkeypatch):
+    import numerics.network.depth_trained as trained
+
+    def work(*a, **k):
+        raise WorkStarted()
+
+    with monkeypatch.context() as m:
+        m.setattr(trained, "trained_feature_laws", work)
+        outcome, times, out, err = call(argv, capsys)
+    check_contract(argv, outcome, times, out, err)
+    if outcome == "work":
+        assert "trained" in argv
 
 
 # -- the bounded readers, directly (no CLI) ----------------------------------------------------

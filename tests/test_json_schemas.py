@@ -118,6 +118,23 @@ def test_check_json(capsys):
     assert "foundation.u-power-b" in {c["id"] for c in doc["claims"]}
 
 
+@pytest.mark.parametrize("argv", [
+    ["depth", "--K", "0.5", "--a", "1", "--layers", "3", "--json"],
+    ["depth", "--ising", "--K", "0.8", "--objective", "rsmi", "--layers", "3", "--json"],
+    ["depth", "--K", "0.4", "--a", "0.5", "0.1", "--objective", "infomax", "--layers", "2", "--margin", "1e-3",
+     "--json"],
+])
+def test_depth_json(argv, capsys):
+    doc = _valid("depth", _document(capsys, argv))
+    assert [r["L"] for r in doc["layers"]] == list(range(1, len(doc["layers"]) + 1))
+    broken = copy.deepcopy(doc)
+    broken["scheme"] = "block"                               # the verdict spelling is block-spin
+    assert list(schemas.validator("depth").iter_errors(broken))
+    broken = copy.deepcopy(doc)
+    broken["layers"][0]["kl"]["block"]["verdict"] = "Equivalent"
+    assert list(schemas.validator("depth").iter_errors(broken))
+
+
 def test_derive_json(capsys, tmp_path):
     doc = _valid("derive", _document(capsys, ["derive", "--only", "ising", "--out", str(tmp_path), "--json"]))
     assert doc["files"] == ["ising.md"] and (tmp_path / "ising.md").read_text().startswith("#")
@@ -155,7 +172,13 @@ def test_results_json_from_the_stored_rows(capsys, tmp_path):
     assert doc["runs"] == len(doc["rows"]) == sum(doc["verdicts"].values())
     written = _strict_loads(js.read_text())
     assert set(written) == {"rows", "demonstrations", "command", "notes"}
-    _valid("results", {**written, "out": str(out), "runs": doc["runs"], "verdicts": doc["verdicts"]})
+    _valid("results", {**written, "out": str(out), "runs": doc["runs"], "verdicts": doc["verdicts"],
+                       "equivalence_by_margin": doc["equivalence_by_margin"]})
+    # the stored runs were judged at 1e-3; the relative margins are those of docs/theory.md 4.4
+    by = doc["equivalence_by_margin"]
+    assert by["absolute"] == 1e-3 and by["compared"] == len(doc["rows"]) + 12        # + decimate vs R^L
+    assert by["margins"]["Gaussian (a, K) = (1, 0.5)"]["relative"] == pytest.approx(3.725e-4, rel=1e-3)
+    assert by["margins"]["Ising K = 0.8"]["relative"] == pytest.approx(2.405e-3, rel=1e-3)
     # the stored file's unbounded upper bounds are null now, and the table renders the same from either file
     again = tmp_path / "again.md"
     assert main(["results", "--from-json", str(js), "--out", str(again)]) == 0
