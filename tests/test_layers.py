@@ -154,3 +154,17 @@ def test_no_module_name_in_a_string_on_the_numeric_route():
                 if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "import_module":
                     calls.append(f"{f.relative_to(ROOT)}:{node.lineno}")
     assert calls == []
+
+
+def test_non_gaussian_numeric_commands_load_no_sympy_torch_or_dask():
+    """README: --version, flow, fixed-point and moments of non-Gaussian chains start without sympy, torch or dask;
+    the backends imported by name inside numerics.api keep it so."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom rgdnn.cli import main\n"
+            "for argv in (['--version'], ['flow', '--K', '0.4', '--a', '0.5', '0.1', '--steps', '1', '--dps', '10'],"
+            " ['moments', '--K', '0.4', '--a', '0.5', '0.1', '--dps', '10']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('sympy', 'torch', 'dask') if m in sys.modules), file=sys.stderr)\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stderr.strip().splitlines()[-1] == "[]", p.stderr
