@@ -335,6 +335,11 @@ def start_pool(workers: int) -> Any:
     they start so that only this process sees Ctrl-C."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    # Workers ended mid-claim on Ctrl-C leave the pool's semaphore to multiprocessing's resource tracker, which
+    # removes it and warns; the tracker takes its warning filters from ours when it starts.
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_worker_setup)
 
@@ -437,7 +442,7 @@ class _Progress:
         if progress is True or (progress is None and sys.stderr.isatty()):
             from tqdm import tqdm
             self.bar = tqdm(total=self.total, initial=self.count, desc="rgdnn check", unit="claim", file=sys.stderr,
-                            leave=False, bar_format="{desc}: {n}/{total} claims |{bar:20}| {elapsed} {postfix}")
+                            leave=False, bar_format="{desc}: {n}/{total} claims |{bar:20}| {elapsed}{postfix}")
             self.ticker = threading.Thread(target=self._tick, daemon=True)
             self.ticker.start()
 
