@@ -90,9 +90,11 @@ def test_flow_asked_for_fewer_steps_than_needed_computes_them_all(capsys):
     assert len(rows) == 4 and all("note" not in r for r in rows)
 
 
-@pytest.mark.parametrize("steps", [str(MAX_STEPS + 1), "10000", "-1"])
-def test_flow_steps_beyond_the_bound_are_refused(steps, capsys):
-    _refused(["flow", "--K", "0.5", "--a", "1", "--steps", steps], capsys, f"between 0 and {MAX_STEPS}")
+@pytest.mark.parametrize("steps, dps, limit", [(str(MAX_STEPS + 1), "30", MAX_STEPS), ("10000", "15", MAX_STEPS),
+                                               ("-1", "30", MAX_STEPS), ("13", "1000", 12), ("121", "100", 120)])
+def test_flow_steps_beyond_the_bound_are_refused(steps, dps, limit, capsys):
+    """At most 200 steps, and steps x dps <= 12000: each step at --dps digits costs a solve."""
+    _refused(["flow", "--K", "0.5", "--a", "1", "--steps", steps, "--dps", dps], capsys, f"between 0 and {limit}")
 
 
 # -- only ASCII digits ---------------------------------------------------------------------------
