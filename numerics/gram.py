@@ -29,8 +29,9 @@ Arb balls carry every rounding. Nothing here is an estimate: a step that cannot 
 raises ``Declined`` with the reason.
 
 >>> from fractions import Fraction
+>>> from flint import arb
 >>> enc = enclose(Fraction(0), [Fraction(1)], kmax=1, lags=1, digits=20)   # K = 0, V = x^2: m_2 = 1/2
->>> enc.m[0].contains(Fraction(1, 2)) and enc.corr[0] == 0 and enc.m[0].rad() < 1e-20
+>>> enc.m[0].contains(arb(1) / 2) and enc.corr[0] == 0 and enc.m[0].rad() < 1e-20
 True
 """
 from __future__ import annotations
