@@ -161,11 +161,12 @@ def _decoupled(a, kmax, lags):
                       details={"method": "K = 0: the kernel has rank one; moments by certified integration"})
 
 
-def enclose(K, a, *, kmax, lags, digits):
+def enclose(K, a, *, kmax, lags, digits, R=None):
     """Enclosures of lambda_0, A, m_2..m_2kmax, C(1..lags) for the chain (K; a), aiming at ``digits`` digits.
 
     K and a are exact rationals (an admissible chain with a polynomial V); raises ``Declined``
-    when a step of the proof cannot be closed.
+    when a step of the proof cannot be closed. ``R`` overrides the truncation index (an even number;
+    the bounds stay valid for any R, only their width changes: the tests use a short one).
     """
     K = Fraction(K)
     a = trimmed(a)
@@ -178,8 +179,8 @@ def enclose(K, a, *, kmax, lags, digits):
         env = envelope(a, kappa_q)
         mu = moment_sequence(a, 2 * MAX_INDEX + 2 * kmax + 4)
         with arb_precision(64):        # the search only chooses R; the bounds used below are evaluated at full precision
-            R = _truncation(env, kappa, mu, arb(10) ** (-2 * (digits + 3)) * mu[0])
-            n_nu = _truncation(env, kappa, mu, arb(10) ** (-GAP_DIGITS) * mu[0])
+            R = R or _truncation(env, kappa, mu, arb(10) ** (-2 * (digits + 3)) * mu[0])
+            n_nu = min(R, _truncation(env, kappa, mu, arb(10) ** (-GAP_DIGITS) * mu[0]))
         c = [_c2(kappa, n).sqrt() for n in range(R + 1)]
         ev = list(range(0, R, 2))
         od = list(range(1, R, 2))

@@ -91,7 +91,7 @@ def outward_pair(lo, hi, sig):
     e = _ilog10(mag)
     q = sig - 1 - e
     if hi > lo:
-        q = min(q, 2 - _ilog10(hi - lo))
+        q = min(q, 3 - _ilog10(hi - lo))
     scale = Fraction(10) ** q
     lo_n, hi_n = math.floor(lo * scale), math.ceil(hi * scale)
     if lo == hi and lo_n == hi_n:              # exact at this many digits: drop the padding zeros
