@@ -48,7 +48,7 @@ from numerics.sitemoments import envelope, moment_sequence, trimmed
 from numerics.transfer import top_eigenpair
 from proofs.errors import NotConverged
 
-__all__ = ["Declined", "Enclosures", "enclose", "MAX_INDEX"]
+__all__ = ["Declined", "Enclosures", "MAX_INDEX", "enclose", "widths_digits"]
 
 MAX_INDEX = 1600            # truncation index R beyond which the proof declines (even block of 800)
 GAP_DIGITS = 10             # the truncation for nu leaves a tail below 10^-GAP_DIGITS mu_0
@@ -122,6 +122,11 @@ def _hull(lo, hi):
     return arb(lo.lower()).union(arb(hi.upper()))
 
 
+def _up(x):
+    """The exact upper end of a ball known to bound a non-negative quantity (a square root then stays real)."""
+    return arb(max(x, arb(0)).upper()) if x.is_finite() else x
+
+
 def _pm(x):
     """The ball [-upper(|x|), upper(|x|)]."""
     return arb(0, 1) * arb(abs(x).upper())
@@ -149,7 +154,7 @@ def _second_eigenvalue_bound(G, u, n_nu, tail, squarings=5):
             if best is None or bound.upper() < best.upper():
                 best = arb(bound.upper())
         trH = sum((H[i, i] for i in range(n_nu)), arb(0))
-        return arb((best + (trH * tail).sqrt() + tail).upper())
+        return arb((best + _up(trH * tail).sqrt() + tail).upper())
 
 
 def _decoupled(a, kmax, lags):
@@ -198,7 +203,7 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         rho = uGu / s2
         r = GU - U * rho
         S_R = _tail(env, kappa, mu, R)
-        eps2 = (_dot(r, r) + S_R * uGu) / s2          # rows >= R: (G u)_m^2 <= G_mm <u, G u>
+        eps2 = _up((_dot(r, r) + S_R * uGu) / s2)     # rows >= R: (G u)_m^2 <= G_mm <u, G u>
         nu = _second_eigenvalue_bound(Ge, u, min(n_nu // 2, len(ev)), _tail(env, kappa, mu, 2 * min(n_nu // 2, len(ev))))
         gap = rho - nu
         if not gap > 0:
@@ -221,11 +226,11 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
             Z = arb_mat([[c[i] * c[j] * mu[i + j + 1] for j in ev] for i in od])
             Go = arb_mat([[c[i] * c[j] * mu[i + j] for j in od] for i in od])
             psi = Z * U
-            npsi2 = _dot(psi, psi) / s2
+            npsi2 = _up(_dot(psi, psi) / s2)
             q1 = sum((h[t] * mu[2 * t + 2] for t in range(len(h))), arb(0)) / s2     # <u, X_1 u> / |u|^2
-            e_psi = arb((S_R * q1).sqrt().upper())
+            e_psi = arb(_up(S_R * q1).sqrt().upper())
             trHo = sum((Go[i, i] for i in range(len(od))), arb(0))
-            E_o = arb(((trHo * S_R).sqrt() + S_R).upper())
+            E_o = arb((_up(trHo * S_R).sqrt() + S_R).upper())
             vec = psi
             for rr in range(1, lags + 1):
                 y = _dot(psi, vec) / s2

@@ -30,6 +30,7 @@ from flint import arb
 
 from numerics.arbtools import arb_precision, digits_to_bits, to_arb
 from numerics.gram import Declined, enclose, widths_digits
+from proofs.errors import RGDNNError
 
 __all__ = ["Proof", "fixed_point", "moments", "outward", "outward_pair", "WEAK_DIGITS"]
 
@@ -162,8 +163,10 @@ def moments(chain, dps, lags, route="auto"):
             digits = widths_digits([enc.A, *enc.m, *enc.corr])
             if digits >= dps + 2:
                 break
-    except Declined as exc:
+    except (Declined, RGDNNError) as exc:          # the estimate stands; the proof says why it does not
         return Proof(None, f"not proved: {exc}")
+    if not all(x.is_finite() for x in (enc.A, *enc.m, *enc.corr)):
+        return Proof(None, "not proved: the balls lost all precision (a chain far outside the tested range)")
     shown, weak = _digits_note(digits, dps)
     how = ("K = 0: the kernel has rank one, moments by certified integration" if chain.K == 0 else
            f"Gram matrix of the Taylor factors of exp(K x y), {enc.details['R']} terms, Temple and Davis-Kahan bounds")
@@ -203,6 +206,8 @@ def fixed_point(chain, a_estimate, error, scheme, dps):
     if pm.intervals is None:
         return Proof(None, pm.note.replace("not proved: ", "not proved: the targets m_2k(theta): ", 1))
     from numerics.certify import krawczyk_balls
+    if not all(abs(float(x)) < 1e300 for x in est):
+        return Proof(None, "not proved: the fixed point's coefficients are beyond the Krawczyk test's float range")
     with arb_precision(digits_to_bits(dps + 15)):
         targets = pm.balls["m"]
         scale = max(1.0, max(abs(float(x)) for x in est))

@@ -37,7 +37,7 @@ from flint import acb, arb
 from numerics.arbtools import arb_precision, to_arb
 from proofs.errors import InadmissibleParameter, NotConverged
 
-__all__ = ["Envelope", "base_integrals", "envelope", "moment_sequence", "trimmed"]
+__all__ = ["Envelope", "base_integrals", "envelope", "gamma_upper_bound", "moment_sequence", "trimmed"]
 
 THETAS = (Fraction(1, 2), Fraction(1, 4), Fraction(1, 8), Fraction(1, 16), Fraction(1, 32), Fraction(1, 64),
           Fraction(1, 128))
@@ -68,8 +68,19 @@ class Envelope:
         """Upper bound of int_L^inf x^p exp(-W) dx: e^gamma Gamma(s, beta L^(2d)) / (2d beta^s), s = (p+1)/(2d)."""
         s = arb(p + 1) / (2 * self.d)
         L = to_arb(L)
-        return min((to_arb(g).exp() * (to_arb(b) * L ** (2 * self.d)).gamma_upper(s) / (2 * self.d * to_arb(b) ** s)
+        return min((to_arb(g).exp() * gamma_upper_bound(s, to_arb(b) * L ** (2 * self.d)) / (2 * self.d * to_arb(b) ** s)
                     for b, g in self.pairs), key=lambda x: x.upper())
+
+
+def gamma_upper_bound(s, z):
+    """An upper bound of Gamma(s, z) = int_z^inf t^(s-1) e^(-t) dt (s > 0, z >= 0).
+
+    Far in the tail (z >= 2 s + 2) the elementary t^(s-1) <= z^(s-1) e^((s-1)(t-z)/z) (s > 1; t^(s-1) <= z^(s-1)
+    for s <= 1) gives z^(s-1) e^(-z) / (1 - max(s-1, 0)/z); Arb's incomplete Gamma is slow there. Elsewhere Arb's.
+    """
+    if z >= 2 * s + 2:
+        return z ** (s - 1) * (-z).exp() / (1 - (s - 1 if s > 1 else arb(0)) / z)
+    return z.gamma_upper(s)
 
 
 def _young(b, theta):

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api, general, proved
+from numerics import api, general, gram, proved
 from numerics import fixedpoint as fpm
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
@@ -387,13 +387,13 @@ def _quad_est(value, dps):
         return _est(value, mpmath.mpf(10) ** -dps * max(1, abs(value)), dps)
 
 
-def inside_proofs(rows, dps, *, what):
+def inside_proofs(rows, dps, *, what, weak_ok=False):
     """Evidence that every value lies in its proved interval, and that every proof is strong.
 
     ``rows``: (point, value, interval, note): ``value`` exact (sympy, rational), an mpf or an ``Estimate``
     (then it must lie within its own error of the interval); ``interval`` the [lo, hi] decimal strings of
     a proof, or None when the proof declined (the row fails with the proof's note). An interval wider
-    than 10^-(dps - 5) max(1, |value|) fails too: a weak bound proves little.
+    than 10^-(dps - 5) max(1, |value|) fails too (a weak bound proves little), unless ``weak_ok``.
     """
     bad, n, worst = [], 0, None
     with mp.workdps(dps + 40):
@@ -413,7 +413,7 @@ def inside_proofs(rows, dps, *, what):
             if outside > err:
                 bad.append({"point": str(point), "value": mpmath.nstr(v, dps), "interval": list(interval),
                             "reason": f"outside the proved interval by {mpmath.nstr(outside, 3)} (error {mpmath.nstr(err, 3)})"})
-            elif width > mpmath.mpf(10) ** -(dps - PROOF_GUARD) * scale:
+            elif not weak_ok and width > mpmath.mpf(10) ** -(dps - PROOF_GUARD) * scale:
                 bad.append({"point": str(point), "interval": list(interval),
                             "reason": f"the proof is weak: width {mpmath.nstr(width, 3)}"})
         if n == 0:
@@ -447,7 +447,9 @@ def random_chains(seed=0, quartic=3, sextic=1):
        provenance="standard",
        hypotheses="chains drawn with a fixed seed (paper_checks.claims.numerics.random_chains: 3 quartics with "
                   "|K| <= 1, a_1 in [-2, 2], a_2 in [1/16, 2], 1 sextic), plus the docs/theory.md 6 single well; "
-                  "estimates numerics.general at dps; a proof that declines or has fewer than dps - 5 digits fails",
+                  "estimates numerics.general at dps; a proof that declines or has fewer than dps - 5 digits fails; "
+                  "and the two wells proved at a deliberately short truncation R = 24, where the tail bounds set the "
+                  "width (those intervals are only required to contain the estimates)",
        section="5.5, 5.15")
 def check_estimates_inside_proofs(ctx):
     dps = ctx.dps
@@ -466,4 +468,13 @@ def check_estimates_inside_proofs(ctx):
     pf = proved.fixed_point(SINGLE_WELL, fp.a, fp.error, "decimation", dps)
     box = (pf.intervals or {"a": [None] * len(fp.a)})["a"]
     rows += [(f"single well a_{k}*", _est(x, fp.error, dps), i, pf.note) for k, (x, i) in enumerate(zip(fp.a, box), 1)]
-    return inside_proofs(rows, dps, what="estimates inside the proofs")
+    short = []
+    for name, ch in WELLS:
+        mo = general.moments(ch, dps=dps, lags=2)
+        enc = gram.enclose(ch.K, ch.a, kmax=ch.n, lags=2, digits=dps, R=24)
+        balls = [enc.A, *enc.m, *enc.corr]
+        ests = [(mo.A, mo.details["err_A"])] + list(zip(mo.m, mo.details["err_m"])) + list(zip(mo.corr, mo.details["err_C"]))
+        short += [(f"{name}, R = 24: value {i}", _est(x, e, dps), proved.outward(b, dps), "short truncation")
+                  for i, (b, (x, e)) in enumerate(zip(balls, ests))]
+    return all_of([inside_proofs(rows, dps, what="estimates inside the proofs"),
+                   inside_proofs(short, dps, what="estimates inside proofs at a short truncation", weak_ok=True)])
