@@ -80,9 +80,9 @@ SPLITS = (Fraction(1, 2), Fraction(7, 8))
 def _tail(env, kappa, mu, N, j=0):
     """Upper bound of S_j(N) = sum_(n>=N) c_n^2 mu_(2n+2j), with R_N(t) = sum_(n>=N) t^n / n! at t = kappa x^2:
 
-    (i)  R_N(t) <= t^N e^t / N!  everywhere:                 S_j(N) <= c_N^2 M_(2N+2j);
-    (ii) R_N(t) <= t^N / (N! (1 - theta)) for t <= theta (N+1), R_N(t) <= e^t beyond (|x| > X, X^2 = theta (N+1)/kappa):
-                                                             S_j(N) <= c_N^2 mu_(2N+2j) / (1 - theta) + 2 int_X^inf x^(2j) e^(-W).
+    (i)  R_N(t) <= t^N e^t / N! everywhere: S_j(N) <= c_N^2 M_(2N+2j);
+    (ii) R_N(t) <= t^N / (N! (1 - theta)) for t <= theta (N+1), R_N(t) <= e^t beyond (|x| > X,
+         X^2 = theta (N+1)/kappa): S_j(N) <= c_N^2 mu_(2N+2j) / (1 - theta) + 2 int_X^inf x^(2j) e^(-W).
     The least of these (theta in SPLITS; ``mu`` must reach index 2N + 2j for (ii)).
     """
     cN = _c2(kappa, N)
@@ -183,7 +183,7 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         kappa = to_arb(kappa_q)
         env = envelope(a, kappa_q)
         mu = moment_sequence(a, 2 * MAX_INDEX + 2 * kmax + 4)
-        with arb_precision(64):        # the search only chooses R; the bounds used below are evaluated at full precision
+        with arb_precision(64):        # the search only chooses R; the bounds used are evaluated at full precision
             R = R or _truncation(env, kappa, mu, arb(10) ** (-2 * (digits + 3)) * mu[0])
             n_nu = min(R, _truncation(env, kappa, mu, arb(10) ** (-GAP_DIGITS) * mu[0]))
         c = [_c2(kappa, n).sqrt() for n in range(R + 1)]
@@ -204,11 +204,13 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         r = GU - U * rho
         S_R = _tail(env, kappa, mu, R)
         eps2 = _up((_dot(r, r) + S_R * uGu) / s2)     # rows >= R: (G u)_m^2 <= G_mm <u, G u>
-        nu = _second_eigenvalue_bound(Ge, u, min(n_nu // 2, len(ev)), _tail(env, kappa, mu, 2 * min(n_nu // 2, len(ev))))
+        n_h = min(n_nu // 2, len(ev))                  # even indices of the block H of (e)
+        nu = _second_eigenvalue_bound(Ge, u, n_h, _tail(env, kappa, mu, 2 * n_h))
         gap = rho - nu
         if not gap > 0:
             raise Declined(f"the spectral gap is not resolved: the bound on the second even eigenvalue "
-                           f"({nu.str(3, radius=False)}) is not below the Rayleigh quotient ({rho.str(3, radius=False)})")
+                           f"({nu.str(3, radius=False)}) is not below the Rayleigh quotient "
+                           f"({rho.str(3, radius=False)})")
         lam = _hull(rho, rho + eps2 / gap)               # Temple (beta = infinity)
         lam_hi = arb(lam.upper())
         delta = arb(((2 * eps2).sqrt() / gap).upper())   # Davis-Kahan, one vector: |w0 - u/|u|| <= sqrt(2) sin

@@ -177,7 +177,7 @@ def moments(chain, dps, lags, route="auto"):
 
 
 def fixed_point(chain, a_estimate, error, scheme, dps):
-    """The proof for `fixed-point --certify`: Theorem R's (0; a*), with a* enclosed by the Krawczyk test on proved targets.
+    """The proof for `fixed-point --certify`: Theorem R's (0; a*), a* by the Krawczyk test on proved targets.
 
     ``a_estimate``/``error``: the computed fixed point's a and its error estimate (the box is centred there).
     """

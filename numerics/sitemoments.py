@@ -68,8 +68,8 @@ class Envelope:
         """Upper bound of int_L^inf x^p exp(-W) dx: e^gamma Gamma(s, beta L^(2d)) / (2d beta^s), s = (p+1)/(2d)."""
         s = arb(p + 1) / (2 * self.d)
         L = to_arb(L)
-        return min((to_arb(g).exp() * gamma_upper_bound(s, to_arb(b) * L ** (2 * self.d)) / (2 * self.d * to_arb(b) ** s)
-                    for b, g in self.pairs), key=lambda x: x.upper())
+        return min((to_arb(g).exp() * gamma_upper_bound(s, to_arb(b) * L ** (2 * self.d))
+                    / (2 * self.d * to_arb(b) ** s) for b, g in self.pairs), key=lambda x: x.upper())
 
 
 def gamma_upper_bound(s, z):

@@ -108,7 +108,8 @@ def check_symbolic_equals_transfer(ctx):
                        pr.intervals and pr.intervals["A"], pr.note))
     return all_of([compare(rows, dps=dps, need_error=True,
                            what="closed form (proofs) == transfer operator (numerics.general)"),
-                   inside_proofs(inside, dps, what="closed forms and estimates inside the proofs of docs/theory.md 5.15")])
+                   inside_proofs(inside, dps,
+                                 what="closed forms and estimates inside the proofs of docs/theory.md 5.15")])
 
 
 @functools.cache
@@ -412,7 +413,8 @@ def inside_proofs(rows, dps, *, what, weak_ok=False):
             outside = max(lo - v, v - hi, mpmath.mpf(0))
             if outside > err:
                 bad.append({"point": str(point), "value": mpmath.nstr(v, dps), "interval": list(interval),
-                            "reason": f"outside the proved interval by {mpmath.nstr(outside, 3)} (error {mpmath.nstr(err, 3)})"})
+                            "reason": f"outside the proved interval by {mpmath.nstr(outside, 3)} "
+                                      f"(error {mpmath.nstr(err, 3)})"})
             elif not weak_ok and width > mpmath.mpf(10) ** -(dps - PROOF_GUARD) * scale:
                 bad.append({"point": str(point), "interval": list(interval),
                             "reason": f"the proof is weak: width {mpmath.nstr(width, 3)}"})
@@ -473,7 +475,8 @@ def check_estimates_inside_proofs(ctx):
         mo = general.moments(ch, dps=dps, lags=2)
         enc = gram.enclose(ch.K, ch.a, kmax=ch.n, lags=2, digits=dps, R=24)
         balls = [enc.A, *enc.m, *enc.corr]
-        ests = [(mo.A, mo.details["err_A"])] + list(zip(mo.m, mo.details["err_m"])) + list(zip(mo.corr, mo.details["err_C"]))
+        d = mo.details
+        ests = [(mo.A, d["err_A"])] + list(zip(mo.m, d["err_m"])) + list(zip(mo.corr, d["err_C"]))
         short += [(f"{name}, R = 24: value {i}", _est(x, e, dps), proved.outward(b, dps), "short truncation")
                   for i, (b, (x, e)) in enumerate(zip(balls, ests))]
     return all_of([inside_proofs(rows, dps, what="estimates inside the proofs"),
