@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from fractions import Fraction
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,7 +80,9 @@ def judge(doc, command, dps):
         rows = rows[:3]
     w_abs = max(Fraction(hi) - Fraction(lo) for _, _, (lo, hi) in rows)
     w_rel = max((Fraction(hi) - Fraction(lo)) / max(1, abs(Fraction(lo))) for _, _, (lo, hi) in rows)
-    inside = all(Fraction(lo) - Fraction(e) <= Fraction(v) <= Fraction(hi) + Fraction(e) for v, e, (lo, hi) in rows)
+    # the printed estimate is rounded to its last digit: its error plus one unit of that digit
+    tol = [Fraction(e) + Fraction(10) ** Decimal(v).as_tuple().exponent for v, e, _ in rows]
+    inside = all(Fraction(lo) - t <= Fraction(v) <= Fraction(hi) + t for (v, _, (lo, hi)), t in zip(rows, tol))
     digits = "all" if w_rel == 0 else f"{-float(_log10(w_rel)):.0f}"
     return w_abs, w_rel, digits, inside
 

@@ -149,6 +149,16 @@ def test_envelope_bounds_the_moments_of_exp_minus_W():
                 assert np.all(W >= float(beta) * xs ** (2 * len(b)) - float(gamma.mid()) - 1e-9)
 
 
+def test_incomplete_gamma_bound_is_above_arb():
+    """The elementary far-tail bound of Gamma(s, z) (docs/theory.md 5.15 (b)) against Arb's incomplete Gamma."""
+    from numerics.sitemoments import gamma_upper_bound
+    with arb_precision(100):
+        for s in (arb(1) / 4, arb(1), arb(5) / 2, arb(40)):
+            for z in (s / 2, 2 * s + 2, 3 * s + 10, 10 * s + 50):
+                b, true = gamma_upper_bound(s, z), z.gamma_upper(s)
+                assert true.mid() * (1 - arb(10) ** -25) <= b.mid() <= 2 * true.mid(), (s, z)
+
+
 def test_tail_bound_is_above_the_tail_it_bounds():
     """S_0(N) = sum_(n>=N) c_n^2 mu_2n: the bound against the sum itself (summed until negligible), and within 10^3."""
     for chain in (SINGLE, DOUBLE, Chain.polynomial("1/4", ["3/4"])):
