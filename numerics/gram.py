@@ -77,30 +77,31 @@ def _c2(kappa, n):
 SPLITS = (Fraction(1, 2), Fraction(7, 8))
 
 
-def _tail(env, kappa, mu, N, j=0):
+def _tail(env, kappa, mu, N, j=0, scale=1):
     """Upper bound of S_j(N) = sum_(n>=N) c_n^2 mu_(2n+2j), with R_N(t) = sum_(n>=N) t^n / n! at t = kappa x^2:
 
     (i)  R_N(t) <= t^N e^t / N! everywhere: S_j(N) <= c_N^2 M_(2N+2j);
     (ii) R_N(t) <= t^N / (N! (1 - theta)) for t <= theta (N+1), R_N(t) <= e^t beyond (|x| > X,
          X^2 = theta (N+1)/kappa): S_j(N) <= c_N^2 mu_(2N+2j) / (1 - theta) + 2 int_X^inf x^(2j) e^(-W).
-    The least of these (theta in SPLITS; ``mu`` must reach index 2N + 2j for (ii)).
+    The least of these (theta in SPLITS; ``mu`` must reach index 2N + 2j for (ii)). ``mu`` may be stored
+    times ``scale`` (a power of 2); the bound is then times ``scale`` too.
     """
     cN = _c2(kappa, N)
-    best = cN * env.moment_bound(2 * N + 2 * j)
+    best = cN * env.moment_bound(2 * N + 2 * j) * scale
     if 2 * N + 2 * j < len(mu):
         for theta in SPLITS:
             X = arb((to_arb(theta) * (N + 1) / kappa).sqrt().lower())
-            b = cN * mu[2 * N + 2 * j] / to_arb(1 - theta) + 2 * env.tail_bound(2 * j, X)
+            b = cN * mu[2 * N + 2 * j] / to_arb(1 - theta) + 2 * env.tail_bound(2 * j, X) * scale
             if b.upper() < best.upper():
                 best = b
     return arb(best.upper())
 
 
-def _truncation(env, kappa, mu, target):
+def _truncation(env, kappa, mu, target, scale=1):
     """The least even R >= 2 with the tail bound S_0(R) <= target, scanning past the bound's maximum."""
     N, last = 2, None
     while N <= MAX_INDEX:
-        t = _tail(env, kappa, mu, N)
+        t = _tail(env, kappa, mu, N, scale=scale)
         if t <= target and (last is None or t <= last):
             return N
         last = t
@@ -183,9 +184,14 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         kappa = to_arb(kappa_q)
         env = envelope(a, kappa_q)
         mu = moment_sequence(a, 2 * MAX_INDEX + 2 * kmax + 4)
+        # every quantity below is homogeneous in mu: store mu times 2^-e (exact) so that G is of order 1
+        # (float64 sees it), and add e log 2 to A at the end; m_2k and C(r) are unchanged by the scale
+        e = int(mu[0].mid().man_exp()[1]) + int(mu[0].mid().man_exp()[0]).bit_length()
+        scale = arb(2) ** (-e)
+        mu = [x * scale for x in mu]
         with arb_precision(64):        # the search only chooses R; the bounds used are evaluated at full precision
-            R = R or _truncation(env, kappa, mu, arb(10) ** (-2 * (digits + 3)) * mu[0])
-            n_nu = min(R, _truncation(env, kappa, mu, arb(10) ** (-GAP_DIGITS) * mu[0]))
+            R = R or _truncation(env, kappa, mu, arb(10) ** (-2 * (digits + 3)) * mu[0], scale)
+            n_nu = min(R, _truncation(env, kappa, mu, arb(10) ** (-GAP_DIGITS) * mu[0], scale))
         c = [_c2(kappa, n).sqrt() for n in range(R + 1)]
         ev = list(range(0, R, 2))
         od = list(range(1, R, 2))
@@ -202,10 +208,10 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         uGu = _dot(U, GU)
         rho = uGu / s2
         r = GU - U * rho
-        S_R = _tail(env, kappa, mu, R)
+        S_R = _tail(env, kappa, mu, R, scale=scale)
         eps2 = _up((_dot(r, r) + S_R * uGu) / s2)     # rows >= R: (G u)_m^2 <= G_mm <u, G u>
         n_h = min(n_nu // 2, len(ev))                  # even indices of the block H of (e)
-        nu = _second_eigenvalue_bound(Ge, u, n_h, _tail(env, kappa, mu, 2 * n_h))
+        nu = _second_eigenvalue_bound(Ge, u, n_h, _tail(env, kappa, mu, 2 * n_h, scale=scale))
         gap = rho - nu
         if not gap > 0:
             raise Declined(f"the spectral gap is not resolved: the bound on the second even eigenvalue "
@@ -220,7 +226,8 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
         Tk = {}
         for k in range(1, max(kmax, 1) + 1):
             q = sum((h[t] * mu[2 * t + 2 * k] for t in range(len(h))), arb(0)) / s2
-            Tk[k] = sum((_c2(kappa, n) * mu[2 * n + 2 * k] for n in range(R)), arb(0)) + _tail(env, kappa, mu, R, k)
+            Tk[k] = (sum((_c2(kappa, n) * mu[2 * n + 2 * k] for n in range(R)), arb(0))
+                     + _tail(env, kappa, mu, R, k, scale))
             m.append((q + _pm(2 * Tk[k] * delta)) / lam)
         # C(r): psi = Z u on the odd indices below R, then G_odd's truncation applied r - 1 times
         corr = []
@@ -242,8 +249,9 @@ def enclose(K, a, *, kmax, lags, digits, R=None):
                 err += 2 * Tk[1] * lam_hi ** rr * delta
                 corr.append(sign ** rr * (y + _pm(err)) / lam ** (rr + 1))
                 vec = Go * vec
-        return Enclosures(lam=lam, A=lam.log(), m=tuple(m[:kmax]), corr=tuple(corr),
-                          details={"R": R, "n_nu": n_nu, "rho": rho, "nu": nu, "eps": eps2.sqrt(), "delta": delta,
+        return Enclosures(lam=lam / scale, A=lam.log() + e * arb(2).log(), m=tuple(m[:kmax]), corr=tuple(corr),
+                          details={"R": R, "n_nu": n_nu, "rho": rho, "nu": nu, "scale": scale, "eps": eps2.sqrt(),
+                                   "delta": delta,
                                    "bits": bits, "method": "Gram matrix of the Taylor factors of exp(K x y); "
                                    "Temple and Davis-Kahan bounds (docs/theory.md 5.15)"})
 

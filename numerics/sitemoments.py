@@ -28,7 +28,6 @@ True
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -126,7 +125,7 @@ def _cut(a, bits):
     with arb_precision(64):
         while True:
             worst = max(env.tail_bound(p, Fraction(L).limit_denominator(1000)).upper() for p in range(0, 2 * d - 1, 2))
-            if worst < arb(2) ** (-(bits + 20)) * math.exp(-vmin):
+            if worst < arb(2) ** (-(bits + 20)) * arb(-vmin).exp():
                 return Fraction(L).limit_denominator(1000)
             L *= 1.15
             if L > 1e4:

@@ -413,6 +413,7 @@ def test_reported_inputs_are_refused_in_one_line(argv, needle, capsys, monkeypat
     ["moments", "--K", "0", "--a", "0", "0", "0", "1e-3", "--dps", "10", "--certify"],     # x^8 only, K = 0
     ["moments", "--K", "5", "--a", "0.01", "0.01", "--dps", "10", "--certify", "--json"],
     ["moments", "--K", "2", "--a", "0", "1e-2", "--dps", "10", "--certify"],              # 742 Taylor terms
+    ["moments", "--K", "0.5", "--a", "-15", "1/16", "--dps", "10", "--certify"],          # e^900: beyond float64
     ["moments", "--K", "1e-3", "--a", "1000", "1", "--dps", "10", "--certify", "--json"],  # stiff, tiny C(r)
     ["moments", "--K", "0.3", "--potential", "x**20 + x**2", "--dps", "10", "--certify"],
     ["moments", "--K", "0.5", "--a", "1", "--dps", "1001", "--certify"],                  # bad dps: refused
