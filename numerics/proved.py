@@ -30,6 +30,7 @@ from flint import arb
 
 from numerics.arbtools import arb_precision, digits_to_bits, to_arb
 from numerics.gram import Declined, enclose, widths_digits
+from numerics.sitemoments import trimmed
 from proofs.errors import RGDNNError
 
 __all__ = ["Proof", "fixed_point", "moments", "outward", "outward_pair", "WEAK_DIGITS"]
@@ -199,9 +200,12 @@ def fixed_point(chain, a_estimate, error, scheme, dps):
         return Proof({"K": zero, "a": a}, "proved: at K = 0 the chain is its own single-site law, so a* = a exactly "
                      "(the moment map is injective, docs/theory.md 2)", float("inf"))
     est = list(a_estimate)                   # mpf or rationals: to_arb reads both exactly
-    if est[-1] == 0 or not est[-1] > 0:
+    d = len(trimmed(chain.a))                # trailing zeros of the input stay zero: the subfamily of degree d,
+    zeros = len(est) - d                     # as the estimate computes it (docs/theory.md 5.7)
+    if len(est) < d or any(x != 0 for x in est[d:]) or not est[d - 1] > 0:
         return Proof(None, "not proved: the fixed point lies on the edge a_n = 0 of the family (a constrained "
                      "projection), which the Krawczyk test does not cover")
+    est = est[:d]
     pm = moments(chain, dps + 10, 0)
     if pm.intervals is None:
         return Proof(None, pm.note.replace("not proved: ", "not proved: the targets m_2k(theta): ", 1))
@@ -209,7 +213,7 @@ def fixed_point(chain, a_estimate, error, scheme, dps):
     if not all(abs(float(x)) < 1e300 for x in est):
         return Proof(None, "not proved: the fixed point's coefficients are beyond the Krawczyk test's float range")
     with arb_precision(digits_to_bits(dps + 15)):
-        targets = pm.balls["m"]
+        targets = pm.balls["m"][:d]
         scale = max(1.0, max(abs(float(x)) for x in est))
         radius = 100 * max(float(max(t.rad() for t in targets)), float(error), 10.0 ** -(dps + 10)) * scale
         reason = ""
@@ -220,7 +224,9 @@ def fixed_point(chain, a_estimate, error, scheme, dps):
                 shown, weak = _digits_note(digits, dps)
                 note = (f"{'WEAK, only ' if weak else 'proved: '}{shown} digits of a*: the Krawczyk test with the "
                         "proved targets m_2k(theta) shows that exactly one a in the box has those single-site "
-                        "moments (K* = 0 and a* so characterized: Theorem R; docs/theory.md 5.15)")
-                return Proof({"K": zero, "a": [outward(x, dps) for x in box]}, note, digits, {"a": box})
+                        "moments (K* = 0 and a* so characterized: Theorem R; docs/theory.md 5.15)"
+                        + (f"; a_{d + 1}.. = 0, the input's trailing zeros" if zeros else ""))
+                return Proof({"K": zero, "a": [outward(x, dps) for x in box] + [zero] * zeros}, note, digits,
+                             {"a": box})
             radius *= 1000
     return Proof(None, f"not proved: the Krawczyk test with proved targets did not close ({reason})")

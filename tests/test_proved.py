@@ -25,7 +25,7 @@ from numerics.sitemoments import envelope, moment_sequence
 from numerics.transfer import Params, choose_grid, evaluate, float_blocks
 from proofs import examples as EX
 from proofs.family import Chain
-from tests.strategies import quartic_chains
+from tests.strategies import quartic_chains, sextic_chains
 
 SINGLE, DOUBLE = EX.SINGLE_WELL.chain, EX.DOUBLE_WELL.chain
 SEXTIC = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])
@@ -257,6 +257,24 @@ def test_random_chains_proofs_contain_the_estimates_or_decline(chain):
     assert inside(mo.proved["A"], mo.A, d["err_A"])
     assert all(inside(i, x, e) for i, x, e in zip(mo.proved["m"], mo.m, d["err_m"]))
     assert all(inside(i, x, e) for i, x, e in zip(mo.proved["corr"], mo.corr, d["err_C"]))
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sextic_chains())
+def test_random_sextics_proofs_contain_the_estimates_or_decline(chain):
+    mo = api.moments(chain, dps=15, lags=1, certify=True)
+    if mo.proved is None:
+        assert mo.proof_note.startswith("not proved:")
+        return
+    d = mo.details
+    assert inside(mo.proved["A"], mo.A, d["err_A"]) and inside(mo.proved["corr"][0], mo.corr[0], d["err_C"][0])
+    assert all(inside(i, x, e) for i, x, e in zip(mo.proved["m"], mo.m, d["err_m"]))
+
+
+def test_trailing_zeros_stay_zero_in_the_proof_of_a_star():
+    fp = api.fixed_point(Chain.polynomial("0.4", ["0.5", "0.1", "0"]), dps=15, certify=True)
+    assert fp.proved is not None and fp.proved["a"][2] == ["0", "0"], fp.proof_note
+    assert all(inside(i, x, fp.error) for i, x in zip(fp.proved["a"], fp.a))
 
 
 @pytest.mark.slow
