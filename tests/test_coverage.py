@@ -26,6 +26,8 @@ REQUIRED = {
     "optimal weights, autoencoder": ["network.autoencoder-optimum"],
     "Theorem D measured, Gaussian": ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian"],
     "Theorem D measured, quartic": ["network.theorem-d-quartic"],
+    "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
+                                            "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
 }
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
 
