@@ -7,6 +7,7 @@ and block-spin RG). Both modules implement the same three functions.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import ModuleType
@@ -85,6 +86,8 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     ``method`` (transfer-operator chains, decimation): "projection" solves Theorem R's (0; a*) once
     at full precision after a float64 flow; "flow" follows the projected flow at full precision
     (the independent route, docs/theory.md 5.7). Closed-form chains ignore it.
+    ``certify``: also the Krawczyk ``enclosure`` of docs/theory.md 5.8 and the proof of
+    docs/theory.md 5.15 (``proved``, ``proof_note``).
     """
     _validate(scheme, b, 0, dps)
     if method not in METHODS:
@@ -92,13 +95,27 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     backend = _backend(chain, scheme)
     with _singular_as_not_converged("fixed point", chain, scheme, dps):
         if backend.__name__ == "numerics.general":
-            return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
-        return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
+        else:
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+    if not certify:
+        return fp
+    from numerics import proved
+    proof = proved.fixed_point(chain, fp.a, fp.error, scheme, dps)
+    return dataclasses.replace(fp, proved=proof.intervals, proof_note=proof.note)
 
 
-def moments(chain: Chain, *, dps: int = 30, lags: int = 4) -> Moments:
-    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain."""
+def moments(chain: Chain, *, dps: int = 30, lags: int = 4, certify: bool = False) -> Moments:
+    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain.
+
+    ``certify``: also enclosures that are proofs (``proved``, ``proof_note``; docs/theory.md 5.15).
+    """
     _validate(dps=dps)
     if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 1000:
         raise MalformedInput("lags", repr(lags), "must be an integer between 1 and 1000")
-    return _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    mo = _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    if not certify:
+        return mo
+    from numerics import proved
+    proof = proved.moments(chain, dps, lags)
+    return dataclasses.replace(mo, proved=proof.intervals, proof_note=proof.note)

@@ -34,6 +34,8 @@ class FixedPoint:
     enclosure: Any = None       # certified interval box, or None
     note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
     eigenvalues_error: Any = None       # absolute error estimate of the eigenvalues (None: unknown)
+    proved: Any = None          # with certify: {"K": [lo, hi], "a": [[lo, hi], ..]} decimal strings, or None
+    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,5 @@ class Moments:
     error: Any
     dps: int
     details: dict[str, Any] = field(default_factory=dict)
+    proved: Any = None          # with certify: {"A": [lo, hi], "m": [[lo, hi], ..], "corr": [..]} or None
+    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
