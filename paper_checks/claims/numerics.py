@@ -2,9 +2,12 @@
 
 Each check compares the transfer-operator solver (``numerics.general``, never the closed-form
 backend) with an independent route: sympy closed forms from ``proofs`` (Gaussian, Ising),
-mpmath tanh-sinh quadrature plus findroot for the single-site projection a*, finite
-differences of high-precision gradients for the Hessian. Tolerances: 10^-(dps - 5)
-(``paper_checks.compare``), and the numeric side must claim that accuracy itself.
+the Gauss-Hermite Nystrom discretization (``numerics.nystrom``, docs/theory.md 5.16) for the
+moments of non-Gaussian chains at K != 0, mpmath tanh-sinh quadrature plus findroot for the
+single-site projection a*, finite differences of high-precision gradients for the Hessian.
+Tolerances: 10^-(dps - 5) (``paper_checks.compare``), and the numeric side must claim that
+accuracy itself; a second route's value must carry an error below the same tolerance. Each
+claim declares its routes (``routes=``; docs/checks.md, "Routes").
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api, general
+from numerics import api, general, nystrom
 from numerics import fixedpoint as fpm
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
@@ -35,10 +38,45 @@ DOUBLE_WELL = EX.DOUBLE_WELL.chain
 GAUSSIAN = EX.GAUSSIAN.chain
 SEXTIC = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])        # n = 3: a sextic with a negative a_2
 WELLS = (("single well", SINGLE_WELL), ("double well", DOUBLE_WELL))
+NYSTROM_MAX_DPS = 40        # the second route's precision: min(dps, 40) digits (seconds per chain; docs/theory.md 5.16)
 
 
 def _est(value, error, dps):
     return Estimate(value, error, dps)
+
+
+@functools.cache
+def _moments_nystrom(chain, dps, lags=3):
+    """A, m_2k, C(1..lags) of the infinite chain by Gauss-Hermite Nystrom (numerics.nystrom): no transfer code."""
+    return nystrom.moments(chain, dps=dps, lags=lags)
+
+
+@functools.cache
+def _a_star_nystrom(chain, dps, start):
+    """Theorem R's a* by a route that shares no code with the transfer operator, and its error.
+
+    m_2k(theta) of the coupled chain by Gauss-Hermite Nystrom (numerics.nystrom), the single-site projection
+    by tanh-sinh quadrature + findroot (numerics.singlesite). The error carries the moments' errors through
+    the inverse Jacobian dm_2k/da_l = -(m_2(k+l) - m_2k m_2l) (quadrature at a*), plus the findroot residual.
+    """
+    mo = _moments_nystrom(chain, dps)
+    a, resid = projection_quad(mo.m, dps, list(start))
+    n = len(a)
+    with mp.workdps(dps + 10):
+        mm = [mpmath.mpf(1)] + moments_quad(a, dps, 2 * n)          # m_0 .. m_4n of the decoupled chain at a*
+        J = mpmath.matrix(n, n)
+        for k in range(n):
+            for j in range(n):
+                J[k, j] = -(mm[k + j + 2] - mm[k + 1] * mm[j + 1])
+        Ji = J ** -1
+        err = [sum(abs(Ji[k, j]) * (mo.err_m[j] + resid) for j in range(n)) for k in range(n)]
+    return tuple(a), tuple(err)
+
+
+def _second_route_rows(label, values, errors, dps):
+    """Rows that fail unless a second route's own error estimate is below the tolerance (compare's numeric side)."""
+    return [(f"{label}[{i}]: the second route's own error", v, _est(v, e, dps))
+            for i, (v, e) in enumerate(zip(values, errors))]
 
 
 @claim("numerics.symbolic-equals-transfer",
@@ -48,7 +86,16 @@ def _est(value, error, dps):
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2), (3/4, 1/4)}; Ising K in {0.8, -1.5, 0.1}; "
        "lags r = 1..3; decoupled quartic wells (a_1, a_2) in {(1/2, 1/10), (-2, 1/4)}: A = log z, z the Bessel "
        "forms of proofs.laplace (the deep well's transfer matrix is stored scaled by e^-2); the closed-form "
-       "backend's m_2 (numerics.api.moments) on the Gaussian examples", section="2, 5")
+       "backend's m_2 (numerics.api.moments) on the Gaussian examples; where no closed form exists (the quartic "
+       "single and double well and the sextic of docs/theory.md 6, K != 0) A, m_2k and C(1..3) against the "
+       "Gauss-Hermite Nystrom discretization (numerics.nystrom) at min(dps, 40) digits", section="2, 5",
+       routes={"transfer operator": ["numerics.general"],
+               "closed forms (sympy)": ["proofs.gaussian", "proofs.ising", "proofs.laplace"],
+               "closed-form backend": ["numerics.api"],
+               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"]},
+       shared={"numerics.general": "the closed-form backend row compares numerics.api's m_2 (numerics.exact) with "
+                                   "the transfer operator: numerics.api names both backends, and the row is about "
+                                   "the dispatch, the closed forms themselves are proofs.gaussian's"})
 def check_symbolic_equals_transfer(ctx):
     dps = ctx.dps
     rows = []
@@ -83,15 +130,30 @@ def check_symbolic_equals_transfer(ctx):
             z = LP.quartic_normalizer_negative().subs({LP.c1: -ch.a[0], LP.a2: ch.a[1]})
         rows.append((f"quartic K=0, a=({a1_}, {a2_}): A = log z (Bessel)", sp.log(z),
                      _est(mo.A, mo.details["err_A"], dps)))
-    return compare(rows, dps=dps, need_error=True, what="closed form (proofs) == transfer operator (numerics.general)")
+    return all_of([compare(rows, dps=dps, need_error=True,
+                           what="closed form (proofs) == transfer operator (numerics.general)"),
+                   compare(_transfer_vs_nystrom_rows(min(dps, NYSTROM_MAX_DPS)), dps=min(dps, NYSTROM_MAX_DPS),
+                           need_error=True, what="Gauss-Hermite Nystrom == transfer operator, K != 0")])
 
 
-@functools.cache
-def _a_star_quad(chain, dps, start):
-    """a* by quadrature + findroot on the chain's moments (cached: two claims use it)."""
-    mo = general.moments(chain, dps=dps, lags=1)
-    a, resid = projection_quad(mo.m, dps, list(start))
-    return tuple(a)
+def _transfer_vs_nystrom_rows(dps):
+    """A, m_2k, C(1..3) at K != 0 of chains with no closed form: transfer operator vs Gauss-Hermite Nystrom.
+
+    Both sides carry their own errors: the Nystrom value enters as the reference, and a second row per value
+    asks its own error to be below the tolerance too (docs/theory.md 5.16)."""
+    rows = []
+    for name, ch in WELLS + (("sextic", SEXTIC),):
+        mo = general.moments(ch, dps=dps, lags=3)
+        ny = _moments_nystrom(ch, dps, 3)
+        pairs = [("A", mo.A, mo.details["err_A"], ny.A, ny.err_A)]
+        pairs += [(f"m_{2 * k}", x, e, y, f) for k, (x, e, y, f) in
+                  enumerate(zip(mo.m, mo.details["err_m"], ny.m, ny.err_m), 1)]
+        pairs += [(f"C({r})", x, e, y, f) for r, (x, e, y, f) in
+                  enumerate(zip(mo.corr, mo.details["err_C"], ny.C, ny.err_C), 1)]
+        for what, x, e, y, f in pairs:
+            rows.append((f"{name} K={ch.K}: {what} (Nystrom vs transfer)", _est(y, f, dps), _est(x, e, dps)))
+            rows.append((f"{name} K={ch.K}: {what}, Nystrom's own error", y, _est(y, f, dps)))
+    return rows
 
 
 @functools.cache
@@ -104,12 +166,19 @@ def _decimation_fixed_point(chain, dps):
        "Theorem R: the projected decimation flow converges to (0; a*), a* the M-projection of the chain's "
        "single-site marginal; for n = 1, a* = sqrt(a^2 - K^2)",
        provenance="formalization",
-       hypotheses="docs/theory.md 6 examples (Gaussian, quartic single and double well), b = 2; a* by tanh-sinh "
-                  "quadrature + findroot (independent of the transfer code); 25 digits at dps 30",
-       section="3.3")
+       hypotheses="docs/theory.md 6 examples (Gaussian, quartic single and double well), b = 2; the flow on the "
+                  "transfer operator (numerics.general, method flow) vs a* from the marginal's moments m_2k(theta) "
+                  "at K != 0 by Gauss-Hermite Nystrom (numerics.nystrom) projected by tanh-sinh quadrature + "
+                  "findroot (numerics.singlesite): no transfer-operator code; second route at min(dps, 40) digits; "
+                  "25 digits at dps 30",
+       section="3.3",
+       routes={"projected flow (transfer operator)": ["paper_checks.claims.numerics._decimation_fixed_point",
+                                                     "numerics.fixedpoint", "numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom"],
+               "closed form (n = 1)": ["sympy.sqrt"]})
 def check_theorem_r(ctx):
-    dps = ctx.dps
-    rows = []
+    dps = min(ctx.dps, NYSTROM_MAX_DPS)
+    rows, own = [], []
     # Gaussian through the general (projected, transfer-operator) path, not the closed-form backend
     fp, err = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps, method="flow")[:2]
     rows.append(("Gaussian K*", 0, _est(fp.K, err, dps)))
@@ -117,7 +186,8 @@ def check_theorem_r(ctx):
                  _est(fp.a[0], err, dps)))
     for name, ch in WELLS:
         fpt = _decimation_fixed_point(ch, dps)
-        a_star = _a_star_quad(ch, dps, tuple(float(x) for x in fpt.a))
+        a_star, a_err = _a_star_nystrom(ch, dps, tuple(float(x) for x in fpt.a))
+        own += _second_route_rows(f"{name} a*", a_star, a_err, dps)
         rows.append((f"{name} K*", 0, _est(fpt.K, fpt.error, dps)))
         for k, (x, y) in enumerate(zip(fpt.a, a_star), 1):
             rows.append((f"{name} a_{k}*", y, _est(x, fpt.error, dps)))
@@ -126,8 +196,9 @@ def check_theorem_r(ctx):
         for k, (x, y) in enumerate(zip(fast.a, fpt.a), 1):
             rows.append((f"{name} a_{k}* by the default method (Theorem R) vs the flow", y,
                          _est(x, fast.error + fpt.error, dps)))
-    return compare(rows, dps=dps, need_error=True,
-                   what="decimation flow limit == single-site projection a* (quadrature)")
+    return all_of([compare(rows, dps=dps, need_error=True,
+                           what="decimation flow limit == single-site projection a* (Nystrom moments, quadrature)"),
+                   compare(own, dps=dps, need_error=True, what="the second route's a* is resolved")])
 
 
 def _block_flow_evidence(ch, dps, steps=16, b=2):
@@ -248,13 +319,16 @@ def _chain_at(point, dps):
        "of its single-site marginal (matching m_2, m_4, m_6); and the transfer operator's single-site moments of the "
        "decoupled sextic equal tanh-sinh quadrature",
        provenance="formalization",
-       hypotheses="sextic (K; a_1, a_2, a_3) = (3/10; 1, -1/2, 1/5), b = 2; a* by quadrature + findroot "
-                  "(numerics.singlesite); dps <= 20",
-       section="3.3")
+       hypotheses="sextic (K; a_1, a_2, a_3) = (3/10; 1, -1/2, 1/5), b = 2; a* from m_2k(theta) by Gauss-Hermite "
+                  "Nystrom (numerics.nystrom) projected by quadrature + findroot (numerics.singlesite); dps <= 20",
+       section="3.3",
+       routes={"projected flow (transfer operator)": ["numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom",
+                                                              "numerics.singlesite"]})
 def check_theorem_r_sextic(ctx):
     dps = min(ctx.dps, 20)
     fpt = general.fixed_point(SEXTIC, dps=dps, method="flow")
-    a_star = _a_star_quad(SEXTIC, dps, tuple(float(x) for x in fpt.a))
+    a_star, a_err = _a_star_nystrom(SEXTIC, dps, tuple(float(x) for x in fpt.a))
     rows = [("sextic K*", 0, _est(fpt.K, fpt.error, dps))]
     rows += [(f"sextic a_{k}*", y, _est(x, fpt.error, dps)) for k, (x, y) in enumerate(zip(fpt.a, a_star), 1)]
     decoupled = Chain.polynomial(0, SEXTIC.a)
@@ -263,8 +337,10 @@ def check_theorem_r_sextic(ctx):
         quad = moments_quad([to_mpf(x) for x in SEXTIC.a], dps)
     rows += [(f"decoupled sextic m_{2 * k}", q, _est(x, e, dps))
              for k, (x, q, e) in enumerate(zip(mo.m, quad, mo.details["err_m"]), 1)]
-    return compare(rows, dps=dps, need_error=True,
-                   what="sextic: flow limit == quadrature projection; moments == quadrature")
+    return all_of([compare(rows, dps=dps, need_error=True,
+                           what="sextic: flow limit == Nystrom + quadrature projection; moments == quadrature"),
+                   compare(_second_route_rows("sextic a*", a_star, a_err, dps), dps=dps, need_error=True,
+                           what="the second route's a* is resolved")])
 
 
 @claim("numerics.theorem-r-block-spin",
@@ -273,7 +349,10 @@ def check_theorem_r_sextic(ctx):
        provenance="formalization", expected="open",
        hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, "
                   "dps <= 20",
-       section="3.3")
+       section="3.3",
+       routes={"block-spin flow (transfer operator)": ["numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom"],
+               "closed form (n = 1)": ["sympy.sqrt"]})
 def check_theorem_r_block(ctx):
     dps = min(ctx.dps, 20)
     rows = []
@@ -282,8 +361,9 @@ def check_theorem_r_block(ctx):
                  _est(fpg.a[0], fpg.error, dps)))
     for name, ch in WELLS:
         fp = general.fixed_point(ch, scheme="block", dps=dps)
-        # a* at the run's precision (shared with numerics.theorem-r-decimation), judged at dps <= 20
-        a_star = _a_star_quad(ch, ctx.dps, tuple(float(x) for x in _decimation_fixed_point(ch, ctx.dps).a))
+        # a* at the second route's precision (shared with numerics.theorem-r-decimation), judged at dps <= 20
+        rdps = min(ctx.dps, NYSTROM_MAX_DPS)
+        a_star, _ = _a_star_nystrom(ch, rdps, tuple(float(x) for x in _decimation_fixed_point(ch, rdps).a))
         for k, (x, y) in enumerate(zip(fp.a, a_star), 1):
             rows.append((f"{name} a_{k}* (block) vs a* (marginal projection)", y, _est(x, fp.error, dps)))
     return compare(rows, dps=dps, need_error=True, what="block-spin limit == marginal projection a*", quiet=True)

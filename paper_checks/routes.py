@@ -1,0 +1,336 @@
+"""The routes of each claim, read from the source: which numerics modules each side of a comparison runs.
+
+A claim compares two (or more) routes to the same quantity; the comparison is evidence only if the
+routes do not run the same code below the claim's statement. Each claim declares its routes next to
+its check (``@claim(..., routes={name: [dotted names]}, shared={module: reason})``), and this module
+reads, with ``ast`` (nothing is imported or run), what each route imports:
+
+- a dotted name of a project module (``numerics.general``) or of something in one
+  (``numerics.general.moments``) stands for the whole module;
+- a dotted name of a function in a claims module (``paper_checks.claims.numerics._a_star_nystrom``) stands
+  for the modules that function's body refers to, following the claims module's own imports and
+  helpers (functions and constants) it calls;
+- any other dotted name (``mpmath.quad``) is external: listed, with nothing below it to compare.
+
+A route's modules are then closed over the project's import graph (every import counts, lazy ones
+included, and a string literal naming a project module counts as an import: ``numerics.api`` loads its
+backends by name). ``problems(claim)`` lists what is wrong with a declaration: fewer than two routes,
+a name that resolves to nothing, an entry the check never reaches, a numerics module the check reaches
+that no route declares, and a numerics module two routes share that neither ``INFRASTRUCTURE`` nor the
+claim's ``shared`` excuses (or an excuse for a module that is not shared). ``tests/test_routes.py``
+asserts there are none, and that the table in docs/checks.md is ``table()``'s.
+
+    python -m paper_checks.routes          # the table of docs/checks.md, from the source
+
+>>> g = import_graph()
+>>> "numerics.transfer" in closure({"numerics.general"}), "numerics.transfer" in closure({"numerics.nystrom"})
+(True, False)
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("proofs", "numerics", "paper_checks", "rgdnn")
+CLAIMS = "paper_checks.claims"
+
+# numerics modules every route may import: containers, conversions and the thread policy, no mathematics of
+# the chain (a wrong number cannot come from here without every test of them failing: tests/test_habits.py,
+# the doctests)
+INFRASTRUCTURE = {
+    "numerics.precision": "Estimate (a value, its error and its dps) and to_mpf (an exact rational rounded once): "
+                          "containers and one conversion, no mathematics of the chain",
+    "numerics.runtime": "the one-thread BLAS policy and the run manifest",
+    "numerics.blas": "numpy.linalg.eigh and a matrix product under the one-thread policy",
+}
+
+
+# -- the import graph ---------------------------------------------------------------------------
+
+@functools.cache
+def modules(root: Path = ROOT) -> dict[str, Path]:
+    """{dotted module name: file} for every module of the four layers."""
+    mods = {}
+    for pkg in LAYERS:
+        for f in sorted((root / pkg).rglob("*.py")):
+            parts = f.relative_to(root).with_suffix("").parts
+            mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
+    return mods
+
+
+def module_of(dotted: str) -> str | None:
+    """The longest prefix of ``dotted`` that is a project module (None if none is)."""
+    mods = modules()
+    name = dotted
+    while name and name not in mods:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+@functools.cache
+def _tree(module: str) -> ast.Module:
+    path = modules()[module]
+    return ast.parse(path.read_text(), str(path))
+
+
+@functools.cache
+def import_graph() -> dict[str, frozenset[str]]:
+    """{module: project modules it imports}: absolute imports anywhere in the file, and string literals that
+    name a project module (``importlib.import_module("numerics.exact")``)."""
+    mods = modules()
+    graph = {}
+    for m in mods:
+        out: set[str | None] = set()
+        for node in ast.walk(_tree(m)):
+            if isinstance(node, ast.Import):
+                out.update(module_of(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                out.update(module_of(f"{node.module}.{a.name}") for a in node.names)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in mods:
+                out.add(node.value)
+        out.discard(None)
+        out.discard(m)
+        graph[m] = frozenset(x for x in out if x is not None)
+    return graph
+
+
+def closure(start: Iterable[str]) -> set[str]:
+    """The modules in ``start`` and everything they import, transitively."""
+    graph = import_graph()
+    seen: set[str] = set()
+    todo = [m for m in start if m in graph]
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        todo.extend(graph[m] - seen)
+    return seen
+
+
+# -- what a function in a claims module refers to ------------------------------------------------
+
+@functools.cache
+def _module_table(module: str) -> tuple[dict[str, str], dict[str, ast.AST]]:
+    """(alias -> dotted target of every import in the module, top-level name -> its def or assigned value)."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(_tree(module)):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                aliases[a.asname or a.name.partition(".")[0]] = a.name if a.asname else a.name.partition(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    tops: dict[str, ast.AST] = {}
+    for node in _tree(module).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            tops[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        tops[n.id] = node.value
+    return aliases, tops
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """'a.b.c' for an attribute chain on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return ".".join([node.id, *reversed(parts)])
+    return None
+
+
+class _Refs:
+    """Project modules, external names and claims-module functions reached from some code."""
+
+    def __init__(self) -> None:
+        self.modules: set[str] = set()
+        self.external: set[str] = set()
+        self.functions: set[str] = set()        # 'module.name' of claims-module functions and constants visited
+
+    def add_name(self, dotted: str) -> None:
+        """Follow a dotted target: a claims-module function or constant is read; a project module is recorded."""
+        mod = module_of(dotted)
+        if mod is None:
+            self.external.add(dotted)
+            return
+        rest = dotted[len(mod) + 1:] if dotted != mod else ""
+        if mod.startswith(CLAIMS + ".") and rest:
+            self.read(mod, rest.partition(".")[0])
+        else:
+            self.modules.add(mod)
+
+    def read(self, module: str, name: str) -> None:
+        key = f"{module}.{name}"
+        if key in self.functions:
+            return
+        aliases, tops = _module_table(module)
+        if name not in tops:
+            if name in aliases:
+                self.add_name(aliases[name])
+            return
+        self.functions.add(key)
+        self.body(module, tops[name])
+
+    def body(self, module: str, node: ast.AST) -> None:
+        aliases, tops = _module_table(module)
+        for n in ast.walk(node):
+            if isinstance(n, ast.Import):
+                for a in n.names:
+                    self.add_name(a.name)
+            elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                for a in n.names:
+                    self.add_name(f"{n.module}.{a.name}")
+            elif isinstance(n, ast.Attribute):
+                d = _dotted(n)
+                root = d.partition(".")[0] if d else None
+                if root in aliases and root not in tops:
+                    self.add_name(aliases[root] + d[len(root):])
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                if n.id in tops and tops[n.id] is not node:
+                    self.read(module, n.id)
+                elif n.id in aliases:
+                    self.add_name(aliases[n.id])
+
+
+def _function_node(check: Any) -> tuple[str, ast.AST]:
+    """The module of a check function and its def node (nested defs included), located by name and line."""
+    module, code = check.__module__, check.__code__
+    for n in ast.walk(_tree(module)):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name:
+            first = min([n.lineno] + [d.lineno for d in n.decorator_list])
+            if code.co_firstlineno in (first, n.lineno):
+                return module, n
+    raise LookupError(f"the source of {module}.{code.co_name} was not found")
+
+
+def check_refs(claim: Any) -> _Refs:
+    """What the claim's check function reaches (its body, the helpers it calls, their imports)."""
+    module, node = _function_node(claim.check)
+    refs = _Refs()
+    refs.functions.add(f"{module}.{node.name}")
+    refs.body(module, node)
+    return refs
+
+
+def entry_refs(entry: str) -> _Refs:
+    """What one declared route entry stands for."""
+    refs = _Refs()
+    refs.add_name(entry)
+    return refs
+
+
+def numerics_below(mods: Iterable[str]) -> set[str]:
+    """The numerics modules in the import closure of ``mods`` (the package itself left out)."""
+    return {m for m in closure(mods) if m.startswith("numerics.")}
+
+
+def route_modules(claim: Any) -> dict[str, set[str]]:
+    """{route: the numerics modules it runs (transitively)}."""
+    out = {}
+    for name, entries in claim.routes.items():
+        mods: set[str] = set()
+        for e in entries:
+            mods |= entry_refs(e).modules
+        out[name] = numerics_below(mods)
+    return out
+
+
+def shared_modules(claim: Any) -> dict[tuple[str, str], set[str]]:
+    """{(route, route): numerics modules both run}, before any excuse."""
+    rm = route_modules(claim)
+    names = sorted(rm)
+    return {(a, b): rm[a] & rm[b] for i, a in enumerate(names) for b in names[i + 1:]}
+
+
+def problems(claim: Any) -> list[str]:
+    """Everything wrong with the claim's route declaration (an empty list when it is sound)."""
+    out = []
+    if len(claim.routes) < 2:
+        return [f"{claim.id}: declares {len(claim.routes)} route(s); a claim compares at least two "
+                "(@claim(..., routes={name: [dotted names], ...}))"]
+    reach = check_refs(claim)
+    reach_mods = closure(reach.modules)
+    declared: set[str] = set()
+    for name, entries in claim.routes.items():
+        if not entries:
+            out.append(f"{claim.id}: route {name!r} names no code")
+        for e in entries:
+            r = entry_refs(e)
+            declared |= r.modules
+            if r.external:
+                if not any(x == e or x.startswith(e + ".") for x in reach.external):
+                    out.append(f"{claim.id}: route {name!r} names {e!r}, which the check never uses")
+                continue
+            mod = module_of(e)
+            if mod is not None and mod.startswith(CLAIMS + "."):
+                fn = f"{mod}.{e[len(mod) + 1:].partition('.')[0]}"
+                if fn not in reach.functions:
+                    out.append(f"{claim.id}: route {name!r} names {e!r}, which the check never calls")
+            elif mod not in reach_mods:
+                out.append(f"{claim.id}: route {name!r} names {e!r}, a module the check never reaches")
+    covered = numerics_below(declared) | set(INFRASTRUCTURE) | set(claim.shared)
+    hidden = {m for m in reach_mods if m.startswith("numerics.")} - covered
+    if hidden:
+        out.append(f"{claim.id}: the check reaches {', '.join(sorted(hidden))}, which no route declares")
+    excused = set(INFRASTRUCTURE) | set(claim.shared)
+    all_shared: set[str] = set()
+    for (a, b), common in shared_modules(claim).items():
+        all_shared |= common
+        bad = common - excused
+        if bad:
+            out.append(f"{claim.id}: routes {a!r} and {b!r} both run {', '.join(sorted(bad))} "
+                       "(excuse it in shared={module: reason}, or give the claim a route that does not)")
+    for m, reason in claim.shared.items():
+        if m not in all_shared:
+            out.append(f"{claim.id}: shared excuses {m}, which no two routes share")
+        if not str(reason).strip():
+            out.append(f"{claim.id}: shared excuses {m} without a reason")
+    return out
+
+
+# -- the table of docs/checks.md ------------------------------------------------------------------
+
+def _short(mods: Iterable[str]) -> str:
+    names = sorted(m.removeprefix("numerics.") for m in mods)
+    return ", ".join(f"`{n}`" for n in names) if names else "none"
+
+
+def table(registry: dict[str, Any] | None = None) -> str:
+    """The Markdown table of every claim's routes: entries and the numerics modules each runs."""
+    if registry is None:
+        from paper_checks.engine import load_registry
+        registry = load_registry()
+    lines = ["| claim | route | runs (declared) | numerics modules below it | shared, with the reason |",
+             "|---|---|---|---|---|"]
+    for cid in sorted(registry):
+        c = registry[cid]
+        rm = route_modules(c)
+        excuses = "; ".join(f"`{m.removeprefix('numerics.')}`: {r}" for m, r in sorted(c.shared.items()))
+        for i, (name, entries) in enumerate(sorted(c.routes.items())):
+            own = rm[name] - set(INFRASTRUCTURE)
+            lines.append(f"| {'`' + cid + '`' if i == 0 else ''} | {name} | "
+                         f"{', '.join('`' + e + '`' for e in entries)} | {_short(own)} | "
+                         f"{excuses if i == 0 else ''} |")
+        if not c.routes:
+            lines.append(f"| `{cid}` | (none declared) | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.stdout.write(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
