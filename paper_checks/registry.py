@@ -68,8 +68,10 @@ class Claim:
     slow: bool = False           # needs training; skipped by --quick
     # route name -> the modules / functions that route runs (dotted names; paper_checks.routes)
     routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # numerics module -> why both routes may import it (a statement-level object, a container, ...)
+    # numerics module -> why both routes may import it (a container, a dispatcher, ...)
     shared: dict[str, str] = field(default_factory=dict)
+    # what the statement itself is made of, applied to every route's result (chi, the KL yardstick): dotted names
+    statement_code: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
@@ -86,11 +88,12 @@ Check = Callable[[Context], Evidence]
 
 def claim(id: str, statement: str, *, provenance: str, hypotheses: str, expected: str = "holds", section: str = "",
           slow: bool = False, routes: dict[str, Any] | None = None, shared: dict[str, str] | None = None,
-          registry: dict[str, Claim] | None = None) -> Callable[[Check], Check]:
+          statement_code: Any = (), registry: dict[str, Claim] | None = None) -> Callable[[Check], Check]:
     """Decorator: register ``check(ctx) -> Evidence`` as the claim ``id``.
 
     ``routes``: {route name: dotted names (a string or a list)} of the code each side of the comparison
-    runs; ``shared``: {numerics module: reason} for modules both routes may import (docs/checks.md).
+    runs; ``shared``: {numerics module: reason} for modules both routes may import; ``statement_code``: dotted
+    names of what the statement itself applies to every route's result (docs/checks.md, "Routes").
     """
     reg = REGISTRY if registry is None else registry
     declared = {name: (entries,) if isinstance(entries, str) else tuple(entries)
@@ -101,7 +104,8 @@ def claim(id: str, statement: str, *, provenance: str, hypotheses: str, expected
             raise ValueError(f"claim id {id!r} registered twice")
         c = Claim(id=id, statement=statement, provenance=provenance, hypotheses=hypotheses,
                   check=check, expected=expected, section=section, slow=slow, routes=declared,
-                  shared=dict(shared or {}))
+                  shared=dict(shared or {}),
+                  statement_code=(statement_code,) if isinstance(statement_code, str) else tuple(statement_code))
         reg[id] = c
         check.claim = c          # type: ignore[attr-defined]  # the claim travels with its check function
         return check

@@ -5,6 +5,12 @@ routes do not run the same code below the claim's statement. Each claim declares
 its check (``@claim(..., routes={name: [dotted names]}, shared={module: reason})``), and this module
 reads, with ``ast`` (nothing is imported or run), what each route imports:
 
+Besides its routes a claim may name its ``statement_code``: the objects the statement itself applies to
+every route's result (chi-hat and the KL yardstick in an equivalence claim). They are not routes: a
+module they import is not counted as shared, and the docs table lists them apart.
+
+Route entries:
+
 - a dotted name of a project module (``numerics.general``) or of something in one
   (``numerics.general.moments``) stands for the whole module;
 - a dotted name of a function in a claims module (``paper_checks.claims.numerics._a_star_nystrom``) stands
@@ -279,7 +285,13 @@ def problems(claim: Any) -> list[str]:
                     out.append(f"{claim.id}: route {name!r} names {e!r}, which the check never calls")
             elif mod not in reach_mods:
                 out.append(f"{claim.id}: route {name!r} names {e!r}, a module the check never reaches")
-    covered = numerics_below(declared) | set(INFRASTRUCTURE) | set(claim.shared)
+    stated: set[str] = set()
+    for e in claim.statement_code:
+        r = entry_refs(e)
+        if not r.modules and not r.external:
+            out.append(f"{claim.id}: statement_code names {e!r}, which resolves to nothing")
+        stated |= r.modules
+    covered = numerics_below(declared | stated) | set(INFRASTRUCTURE) | set(claim.shared)
     hidden = {m for m in reach_mods if m.startswith("numerics.")} - covered
     if hidden:
         out.append(f"{claim.id}: the check reaches {', '.join(sorted(hidden))}, which no route declares")
@@ -322,6 +334,13 @@ def table(registry: dict[str, Any] | None = None) -> str:
             lines.append(f"| {'`' + cid + '`' if i == 0 else ''} | {name} | "
                          f"{', '.join('`' + e + '`' for e in entries)} | {_short(own)} | "
                          f"{excuses if i == 0 else ''} |")
+        if c.statement_code:
+            mods: set[str] = set()
+            for e in c.statement_code:
+                mods |= entry_refs(e).modules
+            names = ", ".join(f"`{e}`" for e in c.statement_code)
+            lines.append(f"| | *(statement, applied to every route)* | {names} "
+                         f"| {_short(numerics_below(mods) - set(INFRASTRUCTURE))} | |")
         if not c.routes:
             lines.append(f"| `{cid}` | (none declared) | | | |")
     return "\n".join(lines) + "\n"
