@@ -19,16 +19,17 @@ Route entries:
 - any other dotted name (``mpmath.quad``) is external: listed, with nothing below it to compare.
 
 A route's modules are then closed over the project's import graph (every import counts, lazy ones
-included, and a string literal naming a project module counts as an import: ``numerics.api`` loads its
-backends by name). ``problems(claim)`` lists what is wrong with a declaration: fewer than two routes,
+included; a string literal naming a project module counts as an import of code that uses that module
+object: ``numerics.api`` loads its backends by name, but ``from numerics.api import Moments`` runs none).
+``problems(claim)`` lists what is wrong with a declaration: fewer than two routes,
 a name that resolves to nothing, an entry the check never reaches, a numerics module the check reaches
 that no route declares, and a numerics module two routes share that neither ``INFRASTRUCTURE`` nor the
-claim's ``shared`` excuses (or an excuse for a module that is not shared). ``tests/test_routes.py``
+claim's ``shared`` excuses (or an excuse for a module that is not shared; ``shared={"*": reason}`` excuses
+every module, for a claim whose sides are one pipeline by design). ``tests/test_routes.py``
 asserts there are none, and that the table in docs/checks.md is ``table()``'s.
 
     python -m paper_checks.routes          # the table of docs/checks.md, from the source
 
->>> g = import_graph()
 >>> "numerics.transfer" in closure({"numerics.general"}), "numerics.transfer" in closure({"numerics.nystrom"})
 (True, False)
 """
@@ -53,6 +54,8 @@ INFRASTRUCTURE = {
                           "containers and one conversion, no mathematics of the chain",
     "numerics.runtime": "the one-thread BLAS policy and the run manifest",
     "numerics.blas": "numpy.linalg.eigh and a matrix product under the one-thread policy",
+    "numerics.api": "the backends' contract: result classes (Moments, Point, FixedPoint) and argument checks; a route "
+                    "that calls it as a module runs its backends, and those are compared (dynamic_imports)",
 }
 
 
@@ -85,38 +88,57 @@ def _tree(module: str) -> ast.Module:
 
 
 @functools.cache
-def import_graph() -> dict[str, frozenset[str]]:
-    """{module: project modules it imports}: absolute imports anywhere in the file, and string literals that
-    name a project module (``importlib.import_module("numerics.exact")``)."""
+def import_graph() -> dict[str, dict[str, bool]]:
+    """{module: {project module it imports: whether it imports the module object}} (absolute imports anywhere).
+
+    ``from numerics import api`` / ``import numerics.api`` import the module object (True);
+    ``from numerics.api import Moments`` imports names from it (False): see ``dynamic_imports``.
+    """
     mods = modules()
     graph = {}
     for m in mods:
-        out: set[str | None] = set()
+        out: dict[str, bool] = {}
         for node in ast.walk(_tree(m)):
             if isinstance(node, ast.Import):
-                out.update(module_of(a.name) for a in node.names)
+                targets = [(module_of(a.name), True) for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                out.update(module_of(f"{node.module}.{a.name}") for a in node.names)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in mods:
-                out.add(node.value)
-        out.discard(None)
-        out.discard(m)
-        graph[m] = frozenset(x for x in out if x is not None)
+                targets = [(module_of(f"{node.module}.{a.name}"), f"{node.module}.{a.name}" in mods)
+                           for a in node.names]
+            else:
+                continue
+            for t, whole in targets:
+                if t is not None and t != m:
+                    out[t] = out.get(t, False) or whole
+        graph[m] = out
     return graph
 
 
+@functools.cache
+def dynamic_imports() -> dict[str, frozenset[str]]:
+    """{module: project modules it names in a string literal}: modules it may load by name at run time.
+
+    ``numerics.api`` loads its backends with ``importlib.import_module("numerics.exact")``: code that uses the
+    module ``numerics.api`` runs them, code that only imports its result classes does not. These edges are
+    followed only where a module is imported as a module object (or named by a route)."""
+    mods = modules()
+    return {m: frozenset(n.value for n in ast.walk(_tree(m)) if isinstance(n, ast.Constant)
+                         and isinstance(n.value, str) and n.value in mods and n.value != m) for m in mods}
+
+
 def closure(start: Iterable[str]) -> set[str]:
-    """The modules in ``start`` and everything they import, transitively."""
-    graph = import_graph()
-    seen: set[str] = set()
-    todo = [m for m in start if m in graph]
+    """The modules in ``start`` and everything they import, transitively (dynamic loads where they apply)."""
+    graph, dyn = import_graph(), dynamic_imports()
+    seen: set[tuple[str, bool]] = set()
+    todo = [(m, True) for m in start if m in graph]
     while todo:
-        m = todo.pop()
-        if m in seen:
+        m, whole = todo.pop()
+        if (m, whole) in seen:
             continue
-        seen.add(m)
-        todo.extend(graph[m] - seen)
-    return seen
+        seen.add((m, whole))
+        todo.extend(graph[m].items())
+        if whole:
+            todo.extend((d, True) for d in dyn[m])
+    return {m for m, _ in seen}
 
 
 # -- what a function in a claims module refers to ------------------------------------------------
@@ -189,8 +211,13 @@ class _Refs:
         self.body(module, tops[name])
 
     def body(self, module: str, node: ast.AST) -> None:
+        """Read a function's body and default values (not its decorators: they run at registration) or an expression."""
         aliases, tops = _module_table(module)
-        for n in ast.walk(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            roots: list[ast.AST] = [*node.body, *node.args.defaults, *node.args.kw_defaults]
+        else:
+            roots = [node]
+        for n in (m for r in roots if r is not None for m in ast.walk(r)):
             if isinstance(n, ast.Import):
                 for a in n.names:
                     self.add_name(a.name)
@@ -274,12 +301,16 @@ def problems(claim: Any) -> list[str]:
         for e in entries:
             r = entry_refs(e)
             declared |= r.modules
-            if r.external:
+            mod = module_of(e)
+            if mod is None:
                 if not any(x == e or x.startswith(e + ".") for x in reach.external):
                     out.append(f"{claim.id}: route {name!r} names {e!r}, which the check never uses")
                 continue
-            mod = module_of(e)
-            if mod is not None and mod.startswith(CLAIMS + "."):
+            rest = e[len(mod) + 1:].partition(".")[0]
+            if rest and rest not in _module_table(mod)[0] and rest not in _module_table(mod)[1]:
+                out.append(f"{claim.id}: route {name!r} names {e!r}, which {mod} does not define")
+                continue
+            if mod.startswith(CLAIMS + "."):
                 fn = f"{mod}.{e[len(mod) + 1:].partition('.')[0]}"
                 if fn not in reach.functions:
                     out.append(f"{claim.id}: route {name!r} names {e!r}, which the check never calls")
@@ -299,12 +330,12 @@ def problems(claim: Any) -> list[str]:
     all_shared: set[str] = set()
     for (a, b), common in shared_modules(claim).items():
         all_shared |= common
-        bad = common - excused
+        bad = set() if "*" in claim.shared else common - excused
         if bad:
             out.append(f"{claim.id}: routes {a!r} and {b!r} both run {', '.join(sorted(bad))} "
                        "(excuse it in shared={module: reason}, or give the claim a route that does not)")
     for m, reason in claim.shared.items():
-        if m not in all_shared:
+        if m not in all_shared and not (m == "*" and all_shared - set(INFRASTRUCTURE)):
             out.append(f"{claim.id}: shared excuses {m}, which no two routes share")
         if not str(reason).strip():
             out.append(f"{claim.id}: shared excuses {m} without a reason")

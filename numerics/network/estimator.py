@@ -213,7 +213,7 @@ def chi_hat(y, n, *, z_flag=5.0, batches=None):
 
     ``batches``: the rows are ``batches`` equal consecutive runs of serially correlated samples (one
     Markov chain each, the chains independent); the covariance of the mean statistic is then that of
-    the batch means over ``batches`` (batch means, docs/theory.md 5.17) instead of the i.i.d. one.
+    the batch means over ``batches`` (batch means, docs/theory.md 5.16) instead of the i.i.d. one.
     """
     y = np.asarray(y, dtype=np.float64)
     if not np.all(np.isfinite(y)):

@@ -1,4 +1,4 @@
-"""Random-walk Metropolis on the continuum N-ring: a sampler of p_theta that uses no grid (docs/theory.md 5.17).
+"""Random-walk Metropolis on the continuum N-ring: a sampler of p_theta that uses no grid (docs/theory.md 5.16).
 
     p_theta(x) proportional to exp(-H(x)),   H(x) = sum_i V(x_i) - K sum_i x_i x_(i+1)   (ring: site N is site 0)
 

@@ -21,7 +21,16 @@ import mpmath
 
 from numerics import nystrom
 from numerics.klrate import kl_rate
-from paper_checks.claims.network import GAUSSIAN, SINGLE_WELL, _details, _eq, _fmt, _train
+from paper_checks.claims.network import (
+    EXPERIMENT,
+    GAUSSIAN,
+    KERNEL_OF_THE_DATA,
+    SINGLE_WELL,
+    _details,
+    _eq,
+    _fmt,
+    _train,
+)
 from paper_checks.registry import Evidence, claim
 from proofs import examples as EX
 from proofs.family import Chain
@@ -204,6 +213,31 @@ def _theorem_d(ctx, objective, examples):
     return Evidence(ok, "; ".join(_emergent_summary(k, o) for k, o in outs.items()), _details(outs))
 
 
+def _emergent_routes(objective, name):
+    """Routes of an emergent Theorem D claim: the network (rsmi blocks or an RBM) trained on the example's samples,
+    against the backend its reference comes from (closed forms for Gaussian and Ising, the transfer operator)."""
+    net = {"rsmi": "numerics.network.rsmi", "rbm": "numerics.network.rbm"}[objective]
+    data = {"gaussian": "numerics.network.sampler.GaussianRingSampler", "quartic": "numerics.network.sampler",
+            "ising": "numerics.network.ising_ring"}[name]
+    reference = {"gaussian": ["numerics.exact"], "quartic": ["numerics.general"],
+                 "ising": ["numerics.network.ising_references"]}[name]
+    return {"trained network (data, network, objective)": [data, net, "numerics.network.objectives"],
+            "reference (numerics.network.targets' backend)": reference}
+
+
+def _emergent_shared(name):
+    if name == "gaussian":
+        return {}
+    if name == "quartic":
+        return {"numerics.kernel": KERNEL_OF_THE_DATA}
+    return {"numerics.kernel": "numerics.network.objectives imports the grid sampler (numerics.network.grid_chain, on "
+                               "the trapezoid kernel) for continuous data; Ising spins are drawn by "
+                               "numerics.network.ising_ring, which uses neither",
+            "numerics.network.ising_ring": "one module holds the Ising ring's sampler (data: exact sequential "
+                                           "conditionals) and its closed forms (t^r + t^(N-r))/(1 + t^N) that the "
+                                           "reference reads; the sampler does not use the closed forms"}
+
+
 def _register(objective, name, example, hypotheses):
     @claim(f"network.theorem-d-{objective}-{name}",
            f"[emergent] Theorem D for {objective} on the {name} example: the trained feature layer's chi is "
@@ -211,7 +245,8 @@ def _register(objective, name, example, hypotheses):
            "chain describes the output law (no diagnostic flagged); the loss names no theta, theta* or "
            "theta-derived moment, so agreement or not is evidence about the paper",
            provenance="paper", expected="open", hypotheses=hypotheses + "; default training, seed 0; margin 1e-3 "
-           "nats per site", section="4.4", slow=True)
+           "nats per site", section="4.4", slow=True, routes=_emergent_routes(objective, name),
+           statement_code=EXPERIMENT, shared=_emergent_shared(name))
     def check(ctx):
         return _theorem_d(ctx, objective, [(name, example)])
     return check

@@ -12,6 +12,7 @@ claim declares its routes (``routes=``; docs/checks.md, "Routes").
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -23,7 +24,7 @@ from numerics import fixedpoint as fpm
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
 from numerics.singlesite import moments_quad, projection_quad
-from numerics.transfer import Params, choose_grid, evaluate, float_covariance
+from numerics.transfer import Params, choose_grid, float_covariance
 from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import blockspin as BS
@@ -91,11 +92,8 @@ def _second_route_rows(label, values, errors, dps):
        "Gauss-Hermite Nystrom discretization (numerics.nystrom) at min(dps, 40) digits", section="2, 5",
        routes={"transfer operator": ["numerics.general"],
                "closed forms (sympy)": ["proofs.gaussian", "proofs.ising", "proofs.laplace"],
-               "closed-form backend": ["numerics.api"],
-               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"]},
-       shared={"numerics.general": "the closed-form backend row compares numerics.api's m_2 (numerics.exact) with "
-                                   "the transfer operator: numerics.api names both backends, and the row is about "
-                                   "the dispatch, the closed forms themselves are proofs.gaussian's"})
+               "closed-form backend": ["numerics.exact"],
+               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"]})
 def check_symbolic_equals_transfer(ctx):
     dps = ctx.dps
     rows = []
@@ -219,7 +217,9 @@ def _block_flow_evidence(ch, dps, steps=16, b=2):
        hypotheses="docs/theory.md 6 quartic examples at b = 2 (16 steps), the single well at b = 3 (12 steps); dps 20; "
                   "m_2 of the initial chain; linear rate: the last 5 distance ratios within 0.02 of 1/b and the "
                   "distance after the last step below 1e-3; eigenvalues to 10^-10 (finite-difference Jacobian)",
-       section="3.3")
+       section="3.3",
+       routes={"block-spin flow (transfer operator)": ["numerics.general", "numerics.fixedpoint"],
+               "cumulant scaling (sympy)": ["proofs.blockspin.decoupled_eigenvalues"]})
 def check_block_spin_limit(ctx):
     dps = min(ctx.dps, 20)
     parts = []
@@ -254,7 +254,9 @@ def check_block_spin_limit(ctx):
        provenance="formalization",
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2)}, b = 2, 3, two steps; transfer-operator block sums "
                   "(numerics.general) vs the exact map; dps <= 30",
-       section="3.3")
+       section="3.3",
+       routes={"transfer-operator block step": ["numerics.general"],
+               "exact map (sympy)": ["proofs.blockspin.gaussian_block_map", "proofs.gaussian"]})
 def check_block_spin_gaussian_map(ctx):
     dps = min(ctx.dps, 30)
     rows = []
@@ -286,13 +288,16 @@ def check_block_spin_gaussian_map(ctx):
        "(zeta^2 = m_2 / E[S^2], docs/theory.md 3.3)",
        provenance="formalization",
        hypotheses="docs/theory.md 6 quartic single and double well, b = 2, 3, two steps; m_2 of each flow point by a "
-                  "fresh transfer-operator solve (numerics.general.moments); dps 20",
-       section="3.3")
+                  "fresh transfer-operator solve (numerics.general.moments), m_2(theta) by Gauss-Hermite Nystrom; "
+                  "dps 20",
+       section="3.3",
+       routes={"flow points' m_2 (transfer operator)": ["numerics.general", "numerics.transfer"],
+               "m_2(theta) (Gauss-Hermite Nystrom)": ["paper_checks.claims.numerics._moments_nystrom"]})
 def check_block_spin_variance(ctx):
     dps = min(ctx.dps, 20)
     rows = []
     for name, ch in WELLS:
-        m0 = general.moments(ch, dps=dps, lags=1)
+        m0 = _moments_nystrom(ch, dps)
         for b in (2, 3):
             pts = general.flow(ch, scheme="block", b=b, steps=2, dps=dps)
             for m, p in enumerate(pts[1:], 1):
@@ -302,7 +307,7 @@ def check_block_spin_variance(ctx):
                 _, _, S = float_covariance(Params.from_chain(q), choose_grid(Params.from_chain(q), 14))
                 with mp.workdps(dps + 10):
                     err = mo.details["err_m"][0] + p.error * mpmath.mpf(float(np.abs(S[1]).sum()))
-                rows.append((f"{name}, b={b}, step {m}: m_2", _est(m0.m[0], m0.details["err_m"][0], dps),
+                rows.append((f"{name}, b={b}, step {m}: m_2", _est(m0.m[0], m0.err_m[0], dps),
                              _est(mo.m[0], err, dps)))
     return compare(rows, dps=dps, need_error=True, what="m_2 along the block-spin flow == m_2(theta)")
 
@@ -373,9 +378,12 @@ def check_theorem_r_block(ctx):
        "chi is well defined: A is strictly convex (the asymptotic covariance of the sufficient statistics, its "
        "Hessian, is positive definite) and moment matching recovers theta from its own moments",
        provenance="standard",
-       hypotheses="docs/theory.md 6 continuous examples; Hessian from the spectral sum checked against central "
-                  "differences of the dps-digit gradient; round trip chi(moments(theta)) at dps",
-       section="2, 3.2")
+       hypotheses="docs/theory.md 6 continuous examples; Hessian from the spectral sum (float64 transfer operator) "
+                  "checked against central differences (step 1e-5) of the gradient (C(1), m_2, ..) by Gauss-Hermite "
+                  "Nystrom at 15 digits; round trip chi(moments(theta)) at dps",
+       section="2, 3.2",
+       routes={"transfer operator and projection": ["numerics.transfer", "numerics.general", "numerics.projection"],
+               "finite differences of the Nystrom gradient; the exact theta": ["numerics.nystrom"]})
 def check_projection_unique(ctx):
     dps = ctx.dps
     parts, rows = [], []
@@ -384,19 +392,18 @@ def check_projection_unique(ctx):
         grid = choose_grid(p, 14)
         _, _, S = float_covariance(p, grid)
         lam = np.linalg.eigvalsh(S)
-        # central differences of the high-precision gradient (C(1), m_2, ..) in eta = (K, -a_1, ..)
+        # central differences of the gradient (C(1), m_2, ..) in eta = (K, -a_1, ..), by another discretization
         n = p.n
-        with mp.workdps(dps + 10):
-            h = mpmath.mpf(10) ** -8
-            FD = np.zeros_like(S)
-            for j in range(n + 1):
-                vals = []
-                for s in (1, -1):
-                    th = [to_mpf(ch.K)] + [to_mpf(x) for x in ch.a]
-                    th[j] += s * h * (1 if j == 0 else -1)
-                    v = evaluate(Params(th[0], tuple(th[1:])), 25, lags=1)
-                    vals.append([v.C[0]] + list(v.m))
-                FD[:, j] = [float((x - y) / (2 * h)) for x, y in zip(*vals)]
+        h = Fraction(1, 10 ** 5)
+        FD = np.zeros_like(S)
+        for j in range(n + 1):
+            vals = []
+            for sign in (1, -1):
+                th = [ch.K] + list(ch.a)
+                th[j] += sign * h * (1 if j == 0 else -1)
+                v = nystrom.moments(Chain.polynomial(th[0], th[1:]), dps=15, lags=1)
+                vals.append([v.C[0]] + list(v.m))
+            FD[:, j] = [float((x - y) / (2 * to_mpf(h))) for x, y in zip(*vals)]
         rel = float(np.max(np.abs(FD - S)) / np.max(np.abs(S)))
         ok = lam.min() > 0 and rel < 1e-6
         parts.append(Evidence(ok, f"{name}: Hessian eigenvalues {', '.join(f'{x:.4g}' for x in lam)} (min > 0: "
