@@ -25,8 +25,8 @@ U(L) - min_(|y| <= L) U >= (digits + RANGE_GUARD) ln 10, U(y) = V(y) - |K| y^2 (
 weight is below the target); the scale s puts the outermost node at L. The node count runs up the
 ladder n_j = 2 round(12 * 2^(j/2)) (ratio sqrt 2), and the value at n_j is accepted when it agrees
 with the value at n_(j-2) = n_j / 2 (**doubling**) to 10^-digits (relative): the error is that
-difference. A last solve at n_j with the range widened by WIDEN adds its difference, which the
-doubling (at a common range) cannot see.
+difference. A last solve at n_j with the range widened by WIDEN adds its difference (the doubling,
+at a common range, need not see a range that is too short), and must agree to 10^-digits as well.
 
 >>> from proofs.family import Chain
 >>> v = moments(Chain.gaussian("0.5", "1"), dps=20, lags=1)      # closed forms: docs/theory.md 2
@@ -295,6 +295,7 @@ def moments(chain, *, dps=30, lags=4, odd=False):
                       err_A=err[0], err_m=tuple(err[1:1 + k]), err_C=tuple(err[1 + k:]),
                       err_u=u_err, dps=dps,
                       details={"nodes": n, "nodes_coarse": ladder(j - 2), "range": L, "range_widened": L * WIDEN,
+                               "doubling_differences": tuple(diff), "widening_differences": tuple(widened),
                                "bits": bits, "method": "Gauss-Hermite Nystrom, repeated squaring; error = "
                                "|n - n/2| + |L - 1.15 L| (docs/theory.md 5.16)"})
 
