@@ -6,15 +6,12 @@ itself checked on planted declarations: a shared module, an undeclared module th
 check never calls, a stale excuse, a name that does not exist.
 """
 import re
-from pathlib import Path
 
 import pytest
 
 from paper_checks import routes
 from paper_checks.engine import load_registry
 from paper_checks.registry import Evidence, claim
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +25,19 @@ def test_every_claim_declares_independent_routes(registry):
 
 
 def test_the_docs_table_is_the_source_s():
-    text = (ROOT / "docs" / "checks.md").read_text()
-    m = re.search(r"<!-- routes table:[^\n]*-->\n(.*?)<!-- end of routes table -->", text, re.S)
+    text = routes.DOCS.read_text()
+    m = re.search(re.escape(routes.BEGIN) + r"(.*?)" + re.escape(routes.END), text, re.S)
     assert m, "docs/checks.md lost its routes table markers"
-    expected = routes.legend() + "\n" + routes.table()
-    assert m.group(1) == expected, "docs/checks.md's routes table is stale: run `python -m paper_checks.routes`"
+    assert m.group(1) == routes.docs_block(), ("docs/checks.md's routes table is stale: run "
+                                              "python -c 'from paper_checks.routes import update_docs; update_docs()'")
+
+
+def test_update_docs_rewrites_only_the_table(tmp_path):
+    doc = tmp_path / "checks.md"
+    doc.write_text("before\n" + routes.BEGIN + "stale\n" + routes.END + "\nafter\n")
+    assert routes.update_docs(doc) is True
+    assert doc.read_text() == "before\n" + routes.BEGIN + routes.docs_block() + routes.END + "\nafter\n"
+    assert routes.update_docs(doc) is False
 
 
 # -- the checker on planted declarations (claims registered in private registries, checks defined here) -----------
@@ -85,7 +90,8 @@ def test_a_route_the_check_never_reaches_and_a_name_that_does_not_exist_are_caug
 
 
 def test_a_stale_excuse_and_a_single_route_are_caught():
-    stale = _declared(_flow_and_quadrature, routes={"flow": ["numerics.general"], "quadrature": ["numerics.singlesite"]},
+    stale = _declared(_flow_and_quadrature,
+                      routes={"flow": ["numerics.general"], "quadrature": ["numerics.singlesite"]},
                       shared={"numerics.kernel": "no longer shared"})
     assert any("which no two routes share" in p for p in routes.problems(stale))
     single = _declared(_flow_and_quadrature, routes={"flow": ["numerics.general", "numerics.singlesite"]})
