@@ -344,7 +344,7 @@ def ring_moments(chain, N, lags=(1,), n_moments=None):
     >>> from proofs.family import Chain
     >>> v, e = ring_moments(Chain.gaussian("0.5", "1"), 8, lags=(1, 4))
     >>> rho = 3 ** 0.5 / 2; u = 0.5 / (1 + rho)                  # C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N))
-    >>> [abs(v[i] - (u ** r + u ** (8 - r)) / (2 * rho * (1 - u ** 8))) < 1e-12 for i, r in enumerate((1, 4))]
+    >>> [bool(abs(v[i] - (u ** r + u ** (8 - r)) / (2 * rho * (1 - u ** 8))) < 1e-12) for i, r in enumerate((1, 4))]
     [True, True]
     """
     K, a = chain.K, tuple(chain.a)
