@@ -26,6 +26,9 @@ REQUIRED = {
     "optimal weights, autoencoder": ["network.autoencoder-optimum"],
     "Theorem D measured, Gaussian": ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian"],
     "Theorem D measured, quartic": ["network.theorem-d-quartic"],
+    "second routes without the trapezoid kernel (Nystrom, Metropolis)": ["network.kl-rate-routes",
+                                                                          "network.metropolis-exact",
+                                                                          "network.exact-decimator-equivalent"],
 }
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
 
