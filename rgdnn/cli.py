@@ -26,6 +26,7 @@ COMMANDS = {
     "sweep": "sweep",
     "results": "results",
     "protocol": "protocol",
+    "depth": "depth",
 }
 
 

@@ -334,6 +334,54 @@ def test_guarded_commands_refuse_bad_input_before_work(drawn, capsys, monkeypatc
         assert outcome == 2, f"{argv}: a known-invalid flag was not refused before work (outcome {outcome})"
 
 
+@st.composite
+def depth_argv(draw):
+    """rgdnn depth: the exact route really computes; the trained route's work is replaced by WorkStarted."""
+    argv = ["depth"]
+    if draw(st.integers(0, 9)):
+        argv += ["--K", draw(numbers() if draw(st.integers(0, 2)) == 0 else small_valid_numbers())]
+    argv += draw(_chain_flags())
+    bad = lambda: draw(st.integers(0, 5)) == 0      # noqa: E731
+    if draw(st.booleans()):
+        argv += ["--objective", draw(st.sampled_from(["nope", "", "RSMI"]) if bad() else
+                                     st.sampled_from(["rsmi", "rsmi", "decimate", "infomax", "autoencoder", "rbm"]))]
+    argv += ["--layers", draw(st.sampled_from(["0", "17", "-1", "x", "1e3"]) if bad() else
+                              st.sampled_from(["1", "2", "3", "5", "16"]))]
+    if draw(st.integers(0, 3)) == 0:
+        argv += ["--route", draw(st.sampled_from(["trained", "Exact", ""]) if bad() else st.just("trained"))]
+    for flag, good, poor in (("--b", ["2", "3"], ["1", "9", "x", "-2"]),
+                             ("--rsmi-buffer", ["0", "1"], ["-1", "9", "x"]),
+                             ("--rsmi-window", ["1", "2", "3"], ["0", "9", "x"]),
+                             ("--margin", ["relative", "1e-3", "0.01"], ["0", "-1", "x", "nan", "inf", "1/0"]),
+                             ("--M", ["8", "4"], ["0", "1", "x"])):
+        if draw(st.booleans()):
+            argv += [flag, draw(st.sampled_from(poor) if bad() else st.sampled_from(good))]
+    if draw(st.integers(0, 4)) == 0:
+        argv += ["--seeds", *draw(st.lists(st.sampled_from(["0", "1", "2", "-1", "x", "0"]), min_size=0, max_size=3))]
+    if draw(st.booleans()):
+        argv.append("--json")
+    if draw(st.integers(0, 5)) == 0:
+        argv.insert(draw(st.integers(1, len(argv))), draw(st.sampled_from(
+            ["--bogus", "-", "--", "--K=0.5", "--json", "--no-progress", "-h"])))
+    return argv
+
+
+@_SETTINGS
+@given(argv=depth_argv())
+def test_depth_runs_or_refuses_in_one_line(argv, capsys, monkeypatch):
+    import numerics.network.depth_trained as trained
+
+    def work(*a, **k):
+        raise WorkStarted()
+
+    with monkeypatch.context() as m:
+        m.setattr(trained, "trained_feature_laws", work)
+        outcome, times, out, err = call(argv, capsys)
+    check_contract(argv, outcome, times, out, err)
+    if outcome == "work":
+        assert "trained" in argv
+
+
 # -- the bounded readers, directly (no CLI) ----------------------------------------------------
 
 @settings(max_examples=10_000 if THOROUGH else 300, deadline=None)

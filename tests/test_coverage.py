@@ -29,6 +29,8 @@ REQUIRED = {
     "second routes without the trapezoid kernel (Nystrom, Metropolis)": ["network.kl-rate-routes",
                                                                           "network.metropolis-exact",
                                                                           "network.exact-decimator-equivalent"],
+    "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
+                                            "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
 }
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
 

@@ -118,6 +118,23 @@ def test_check_json(capsys):
     assert "foundation.u-power-b" in {c["id"] for c in doc["claims"]}
 
 
+@pytest.mark.parametrize("argv", [
+    ["depth", "--K", "0.5", "--a", "1", "--layers", "3", "--json"],
+    ["depth", "--ising", "--K", "0.8", "--objective", "rsmi", "--layers", "3", "--json"],
+    ["depth", "--K", "0.4", "--a", "0.5", "0.1", "--objective", "infomax", "--layers", "2", "--margin", "1e-3",
+     "--json"],
+])
+def test_depth_json(argv, capsys):
+    doc = _valid("depth", _document(capsys, argv))
+    assert [r["L"] for r in doc["layers"]] == list(range(1, len(doc["layers"]) + 1))
+    broken = copy.deepcopy(doc)
+    broken["scheme"] = "block"                               # the verdict spelling is block-spin
+    assert list(schemas.validator("depth").iter_errors(broken))
+    broken = copy.deepcopy(doc)
+    broken["layers"][0]["kl"]["block"]["verdict"] = "Equivalent"
+    assert list(schemas.validator("depth").iter_errors(broken))
+
+
 def test_derive_json(capsys, tmp_path):
     doc = _valid("derive", _document(capsys, ["derive", "--only", "ising", "--out", str(tmp_path), "--json"]))
     assert doc["files"] == ["ising.md"] and (tmp_path / "ising.md").read_text().startswith("#")
