@@ -49,6 +49,7 @@ import numpy as np
 from flint import arb, arb_mat, fmpq
 from mpmath import mp
 
+from numerics.runtime import one_thread
 from proofs.errors import InadmissibleParameter, NotConverged, NotSupported
 from proofs.family import admissibility_violation
 
@@ -108,8 +109,8 @@ def hermite_rule(n, bits):
     old = ctx.prec
     ctx.prec = bits + 16
     try:
-        with np.errstate(all="ignore"):          # numpy's weights overflow for large n; only its roots are used
-            start, _ = np.polynomial.hermite.hermgauss(n)
+        with np.errstate(all="ignore"), one_thread():    # numpy's weights overflow for large n; only its roots
+            start, _ = np.polynomial.hermite.hermgauss(n)   # are used (one BLAS thread: numerics.runtime)
         p0 = arb.pi() ** arb(-0.25)
         coef = [((arb(2) / (k + 1)).sqrt(), (arb(k) / (k + 1)).sqrt()) for k in range(n)]
         sqrt2n = arb(2 * n).sqrt()
@@ -166,16 +167,50 @@ class _Solve:
     u: object
 
 
-def _top(B, bits):
-    """Top eigenvalue and unit eigenvector of the symmetric positive-dominant matrix B by repeated squaring.
+POWER_STEPS = 400          # power iterations before the squaring takes over
+POWER_RATIO = 0.6          # ... or as soon as the iteration contracts more slowly than this per step
 
-    P <- P^2 / tr P^2 converges to the projector onto the top eigenvector (the other eigenvalues'
-    ratios are squared at each step); a column of P is the eigenvector. Stops when the diagonal of P
-    moves by less than 2^-(bits - 8); one power step and the Rayleigh quotient finish.
+
+def _unit(v, h):
+    """v / |v| with the sign that makes its largest entry positive (midpoints)."""
+    norm = sum((v[j, 0] ** 2 for j in range(h)), arb(0)).sqrt()
+    i = max(range(h), key=lambda k: abs(v[k, 0].mid()))
+    if v[i, 0].mid() < 0:
+        norm = -norm
+    return (v * (1 / norm)).mid()
+
+
+def _top(B, bits):
+    """Top eigenvalue and unit eigenvector of the symmetric matrix B whose top eigenvalue dominates in modulus.
+
+    Power iteration v <- B v / |B v| from v_i = sqrt(B_ii) until v moves by less than 2^-(bits - 8); it contracts
+    by |lambda_2 / lambda_0| per step, so if that ratio (measured from successive moves) exceeds POWER_RATIO, or
+    after POWER_STEPS, repeated squaring takes over: P <- P^2 / tr P^2 converges to the projector onto the top
+    eigenvector (the ratios are squared at each step), until the diagonal of P moves by less than 2^-(bits - 8).
+    The Rayleigh quotient gives the eigenvalue.
     """
     h = B.nrows()
-    P = (B * (1 / B.trace())).mid()
     tol = arb(2) ** (-(bits - 8))
+    v = _unit(arb_mat([[abs(B[i, i]).sqrt()] for i in range(h)]), h)
+    last = None
+    for step in range(POWER_STEPS):
+        w = _unit((B * v).mid(), h)
+        moved = max(abs((w[i, 0] - v[i, 0]).mid()) for i in range(h))
+        v = w
+        if moved < tol:
+            break
+        if last is not None and step >= 8 and moved > POWER_RATIO * last:
+            v = _squaring(B, bits, h, tol)
+            break
+        last = moved
+    else:
+        v = _squaring(B, bits, h, tol)
+    lam = ((v.transpose() * (B * v)).mid())[0, 0].mid()
+    return lam, v
+
+
+def _squaring(B, bits, h, tol):
+    P = (B * (1 / B.trace())).mid()
     for _ in range(64):
         Q = (P * P).mid()
         Q = (Q * (1 / Q.trace())).mid()
@@ -186,14 +221,7 @@ def _top(B, bits):
     else:
         raise NotConverged("repeated squaring of the Nystrom block did not converge in 64 steps", partial=None)
     i = max(range(h), key=lambda k: P[k, k].mid())
-    v = arb_mat([[P[j, i]] for j in range(h)])
-    v = (B * v).mid()
-    norm = sum((v[j, 0] ** 2 for j in range(h)), arb(0)).sqrt()
-    if v[i, 0].mid() < 0:
-        norm = -norm
-    v = (v * (1 / norm)).mid()
-    lam = ((v.transpose() * (B * v)).mid())[0, 0].mid()
-    return lam, v
+    return _unit((B * arb_mat([[P[j, i]] for j in range(h)])).mid(), h)
 
 
 def solve(K, a, n, L, bits, lags=1, odd_top=False):
