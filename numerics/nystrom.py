@@ -15,10 +15,10 @@ m_2k = sum_i c_i^2 y_i^(2k) and C(r) = e^T (O / lambda_0)^r e with e_i = y_i c_i
 
 Nothing here is shared with ``numerics.transfer``, ``numerics.kernel`` or ``numerics.network.grid_chain``
 (trapezoid nodes): other nodes (Gauss-Hermite roots, computed here by Newton on the orthonormal
-recurrence), other weights (Christoffel numbers), another eigensolver (repeated squaring of the
-even block, P <- P^2 / tr P^2, until P is the projector onto the top eigenvector; no float64
-eigendecomposition), arithmetic in python-flint Arb with the balls' radii dropped after every
-product (the error estimate is the refinement below, not the radii).
+recurrence), other weights (Christoffel numbers), another eigensolver (power iteration at full
+precision, and repeated squaring of the even block, P <- P^2 / tr P^2, where that contracts slowly; no
+float64 eigendecomposition, no residual correction), arithmetic in python-flint Arb with the balls'
+radii dropped after every product (the error estimate is the refinement below, not the radii).
 
 Choice of the rule, and the error estimate. The range L is the smallest with
 U(L) - min_(|y| <= L) U >= (digits + RANGE_GUARD) ln 10, U(y) = V(y) - |K| y^2 (beyond L the stationary
@@ -324,7 +324,7 @@ def moments(chain, *, dps=30, lags=4, odd=False):
                       err_u=u_err, dps=dps,
                       details={"nodes": n, "nodes_coarse": ladder(j - 2), "range": L, "range_widened": L * WIDEN,
                                "doubling_differences": tuple(diff), "widening_differences": tuple(widened),
-                               "bits": bits, "method": "Gauss-Hermite Nystrom, repeated squaring; error = "
+                               "bits": bits, "method": "Gauss-Hermite Nystrom, power iteration / squaring; error = "
                                "|n - n/2| + |L - 1.15 L| (docs/theory.md 5.16)"})
 
 
