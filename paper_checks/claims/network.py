@@ -30,6 +30,7 @@ from paper_checks.compare import all_of, compare
 from paper_checks.registry import Evidence, claim
 from proofs import examples as EX
 from proofs import optimal_weights as OW
+from proofs.errors import NotConverged
 
 GAUSSIAN = EX.GAUSSIAN.fields                          # docs/theory.md 6, as training-config fields
 SINGLE_WELL = EX.SINGLE_WELL.fields
@@ -52,7 +53,7 @@ def _decimated_chi_linear_algebra(L, dps, b=2):
     Q_(i, i+-1) = -K) by one exact-rational-input linear solve in Arb; the decimated chain's targets are
     C(0) and C(b^L). Its theta' = (K', a') then solves the moment equations of the infinite chain,
     (1/2 pi) int_(-pi)^(pi) cos(r k) / (2 a' - 2 K' cos k) dk = C(r) for r = 0, 1 (the spectral density of
-    the precision symbol 2a - 2K cos k), by mpmath quadrature and findroot. The ring stands in for the infinite
+    the precision symbol 2a - 2K cos k), by mpmath quadrature and Newton. The ring stands in for the infinite
     chain up to a relative u^(N - 2 b^L) < 1e-60 (u = 0.268); nothing here uses proofs.gaussian or numerics.
     """
     from flint import arb_mat, ctx, fmpq
@@ -71,19 +72,42 @@ def _decimated_chi_linear_algebra(L, dps, b=2):
         targets = [col[0, 0], col[step, 0]]
         with mp.workdps(dps + 20):
             c0, c1 = (mpmath.mpf(x.mid().str(dps + 25, radius=False)) for x in targets)
-
-            def spectral(Kp, ap, r):
-                return mpmath.quad(lambda k: mpmath.cos(r * k) / (2 * ap - 2 * Kp * mpmath.cos(k)),
-                                   [-mpmath.pi, 0, mpmath.pi]) / (2 * mpmath.pi)
-
-            a0 = 1 / (2 * c0)
-            sol = mpmath.findroot(lambda Kp, ap: [spectral(Kp, ap, 0) - c0, spectral(Kp, ap, 1) - c1],
-                                  [4 * a0 ** 2 * c1, a0], tol=mpmath.mpf(10) ** -(2 * dps + 10), verify=False)
-            Kp, ap = sol[0], sol[1]
-            resid = max(abs(spectral(Kp, ap, 0) - c0), abs(spectral(Kp, ap, 1) - c1))
+        Kp, ap = _moment_equations(c0, c1, dps)
+        with mp.workdps(dps + 20):
+            resid = max(abs(_spectral(Kp, ap, cos_power=0) - c0), abs(_spectral(Kp, ap, cos_power=1) - c1))
         return Kp, ap, resid
     finally:
         ctx.prec = old
+
+
+def _spectral(Kp, ap, cos_power, denominator_power=1):
+    """(1/pi) int_0^pi cos(k)^j / (2 a' - 2 K' cos k)^p dk (mpmath quadrature): C(0), C(1) and their derivatives."""
+    return mpmath.quad(lambda k: mpmath.cos(k) ** cos_power / (2 * ap - 2 * Kp * mpmath.cos(k)) ** denominator_power,
+                       [0, mpmath.pi / 2, mpmath.pi]) / mpmath.pi
+
+
+def _moment_equations(c0, c1, dps):
+    """(K', a') with C(0) = c0 and C(1) = c1 for the infinite Gaussian chain: Newton on the spectral integrals
+    (analytic Jacobian: dC(r)/dK' = (1/pi) int 2 cos(rk) cos k / D^2, dC(r)/da' = -(1/pi) int 2 cos(rk) / D^2),
+    first at 20 digits, then at dps + 20 until a step is below 10^-(dps + 15)."""
+    Kp, ap = None, None
+    for digits, stop in ((20, 15), (dps + 20, dps + 15)):
+        with mp.workdps(digits):
+            if Kp is None:
+                ap = 1 / (2 * mpmath.mpf(c0))
+                Kp = 4 * ap ** 2 * mpmath.mpf(c1)
+            for _ in range(60):
+                F = [_spectral(Kp, ap, 0) - c0, _spectral(Kp, ap, 1) - c1]
+                q0, q1, q2 = (_spectral(Kp, ap, j, 2) for j in (0, 1, 2))
+                J = mpmath.matrix([[2 * q1, -2 * q0], [2 * q2, -2 * q1]])
+                dK, da = mpmath.lu_solve(J, mpmath.matrix(F))
+                Kp, ap = Kp - dK, ap - da
+                if max(abs(dK), abs(da)) < mpmath.mpf(10) ** -stop:
+                    break
+            else:
+                raise NotConverged("decimated Gaussian chain: Newton on the moment equations did not converge",
+                                   partial=(Kp, ap))
+    return Kp, ap
 
 
 @claim("network.decimate-optimum",
@@ -93,7 +117,7 @@ def _decimated_chi_linear_algebra(L, dps, b=2):
        provenance="formalization", hypotheses="linear f_W, Gaussian chain (a, K) = (1, 1/2), b = 2, L = 1, 2, 3; "
        "chi(W*) in sympy against (i) numerics.api.flow (closed forms) and (ii) the decimated covariance of the "
        "128-ring by linear algebra (Arb), projected by the moment equations solved on the spectral integral "
-       "(mpmath quadrature + findroot)",
+       "(mpmath quadrature + Newton)",
        section="4.3",
        routes={"optimal weights (sympy)": ["proofs.optimal_weights"],
                "closed-form flow (numerics.api)": ["numerics.api"],

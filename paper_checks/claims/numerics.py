@@ -58,13 +58,15 @@ def _a_star_nystrom(chain, dps, start):
 
     m_2k(theta) of the coupled chain by Gauss-Hermite Nystrom (numerics.nystrom), the single-site projection
     by tanh-sinh quadrature + findroot (numerics.singlesite). The error carries the moments' errors through
-    the inverse Jacobian dm_2k/da_l = -(m_2(k+l) - m_2k m_2l) (quadrature at a*), plus the findroot residual.
+    the inverse Jacobian dm_2k/da_l = -(m_2(k+l) - m_2k m_2l) (quadrature at a*, 15 digits), plus the findroot
+    residual.
     """
     mo = _moments_nystrom(chain, dps)
     a, resid = projection_quad(mo.m, dps, list(start))
     n = len(a)
     with mp.workdps(dps + 10):
-        mm = [mpmath.mpf(1)] + moments_quad(a, dps, 2 * n)          # m_0 .. m_4n of the decoupled chain at a*
+        # m_0 .. m_4n of the decoupled chain at a*, at 15 digits: the Jacobian only scales the error
+        mm = [mpmath.mpf(1)] + moments_quad(a, 15, 2 * n)
         J = mpmath.matrix(n, n)
         for k in range(n):
             for j in range(n):
