@@ -216,8 +216,14 @@ class _Refs:
     def body(self, module: str, node: ast.AST) -> None:
         """Read a function's body and default values (not its decorators: they run at registration) or an expression."""
         aliases, tops = _module_table(module)
+        local: set[str] = set()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             roots: list[ast.AST] = [*node.body, *node.args.defaults, *node.args.kw_defaults]
+            # names the function binds itself (arguments, assignments, loop targets) are not the module's
+            args = node.args
+            local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+            local |= {n.id for r in node.body for n in ast.walk(r) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
         else:
             roots = [node]
         for n in (m for r in roots if r is not None for m in ast.walk(r)):
@@ -230,9 +236,9 @@ class _Refs:
             elif isinstance(n, ast.Attribute):
                 d = _dotted(n)
                 root = d.partition(".")[0] if d else None
-                if root in aliases and root not in tops:
+                if root in aliases and root not in tops and root not in local:
                     self.add_name(aliases[root] + d[len(root):])
-            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local:
                 if n.id in tops and tops[n.id] is not node:
                     self.read(module, n.id)
                 elif n.id in aliases:

@@ -29,9 +29,17 @@ REQUIRED = {
     "second routes without the trapezoid kernel (Nystrom, Metropolis)": ["network.kl-rate-routes",
                                                                           "network.metropolis-exact",
                                                                           "network.exact-decimator-equivalent"],
+    "the instruments a trained network is read through": ["network.estimator-exact-samples",
+                                                          "network.ising-ring-closed-forms", "network.block-mi-routes",
+                                                          "network.equivalence-region"],
+    "the decision rules (equivalence, z verdict, protocol answer)": ["network.verdict-rules"],
+    "deterministic parts of the open Theorem D claims": ["network.quartic-references", "network.rsmi-linear-optimum"],
     "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
                                             "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
 }
+INSTRUMENTS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
+               "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
+               "network.rsmi-linear-optimum"]
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
 
 
@@ -50,3 +58,17 @@ def test_measured_theorem_d_claims_train_and_are_skipped_by_quick():
 def test_every_claim_is_fully_declared():
     for c in load_registry().values():
         assert c.statement and c.hypotheses and c.section, f"{c.id}: statement, hypotheses and section are required"
+
+
+def test_instrument_claims_run_under_quick_and_can_fail_the_run():
+    reg = load_registry()
+    assert all(not reg[cid].slow and reg[cid].expected == "holds" for cid in INSTRUMENTS)
+
+
+def test_every_open_claim_says_what_decides_it():
+    """An open claim cannot fail the run, so its statement must say what result makes it hold and what makes it
+    fail; its deterministic parts are claims of their own that can fail (docs/checks.md)."""
+    for c in load_registry().values():
+        if c.expected == "open":
+            text = c.statement.lower()
+            assert "holds when" in text and "fails when" in text, c.id

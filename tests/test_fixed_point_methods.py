@@ -52,7 +52,12 @@ def test_projection_method_equals_the_full_precision_flow(chain):
         for x, y in zip(fast.a, flow.a):
             assert abs(x - y) <= fast.error + flow.error
         assert 0 < fast.error <= mpmath.mpf(10) ** -dps
-    assert fast.eigenvalues_error == 0 and [float(v) for v in fast.eigenvalues] == [1.0] * chain.n + [0.0]
+    # the eigenvalues the default method reports (the closed form diag(0, 1, .., 1)) against the flow method's
+    # (the finite-difference Jacobian of the full-precision projected map, numerics.fixedpoint.jacobian)
+    assert fast.eigenvalues_error == 0 and flow.eigenvalues_error > 0
+    with mp.workdps(dps + 10):
+        assert sorted(abs(x - y) for x, y in zip(sorted(fast.eigenvalues), sorted(flow.eigenvalues)))[-1] \
+            <= 10 * flow.eigenvalues_error
 
 
 @pytest.mark.parametrize("chain", CHAINS[:2], ids=IDS[:2])

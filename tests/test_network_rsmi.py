@@ -64,7 +64,10 @@ def test_one_site_against_its_neighbours_by_hand():
 
 
 def test_block_mi_against_monte_carlo_regression():
-    """I from a least-squares regression of H on E over exact samples, |z| < 4.5; a one-sided E is rejected."""
+    """I from a least-squares regression of H on E over exact samples; a one-sided E is rejected.
+
+    The z of the mean of 16 group estimates over their standard error is Student-t with 15 degrees of
+    freedom, so |z| >= 4.5 has the false-failure rate 4.2e-4 (not the normal 6.8e-6)."""
     N, b, buffer, window = 16, 2, 0, 2
     w = np.array([0.8, -0.3])
     x = GaussianRingSampler(K, A, N).sample(1 << 16, torch.Generator().manual_seed(3)).numpy()
@@ -180,9 +183,10 @@ def test_trained_linear_rsmi_bound_and_exact_mi_reach_the_optimum():
     """One layer (N = 32, M = 16, b = 2), 300 steps: the InfoNCE bound and the learned f's exact MI.
 
     Stated tolerances: the bound lies below the exact MI of the learned f (<= exact + 3 s.e.: a lower
-    bound), and within 3 s.e. + 5% of it (the slack of a learned critic with 63 negatives: 1-2 s.e.,
-    2-5% over seeds 0-4); the learned f's exact MI is within 0.1% of the maximum over linear f
-    (measured: 2e-5 relative, seeds 0-4). Exact values: numerics/network/block_mi.py, tested above.
+    bound; one-sided normal tail 1.3e-3), and within 3 s.e. + 5% of it (the slack of a learned critic
+    with 63 negatives: 1-2 s.e., 2-5% over seeds 0-4); the learned f's exact MI is within 0.1% of the
+    maximum over linear f (measured: 2e-5 relative, seeds 0-4). Exact values: numerics/network/block_mi.py,
+    tested above.
     """
     from numerics.network.train import train_and_compare
     r = train_and_compare({**EX.GAUSSIAN.fields, "objective": "rsmi", "N": 32, "M": 16, "layers": 1,

@@ -122,7 +122,10 @@ def _chain_term(r, v0, k, g):
 
 @pytest.mark.parametrize("visible", ["spin", "gaussian"])
 def test_cd_gradient_agrees_with_the_exact_gradient_when_chains_mix(visible):
-    """-<dF/dtheta> over mixed chains = d log Z / d theta (exact); an unmixed chain is rejected."""
+    """-<dF/dtheta> over mixed chains = d log Z / d theta (exact); an unmixed chain is rejected.
+
+    |z| < 4.5 over the N M + N + M = 27 gradient components (each a mean of 3000 chains: normal): false
+    failure at most 27 x 6.8e-6 = 1.8e-4 per run (Bonferroni); seed fixed."""
     N, M, S = 6, 3, 3000
     r = _machine(N, M, visible, scale=0.5, seed=5)
     r.zero_grad()

@@ -64,6 +64,46 @@ AGREEMENT_NOTE = {
     "rbm": "maximum likelihood of the visible law names no theta* or moment of the hidden units",
 }
 DTYPES = ("float32", "float64")
+
+# The equivalence margin (docs/theory.md 4.4): by default delta = MARGIN_FRACTION d(theta || theta*), spelled
+# RELATIVE in configurations, on the command line and in JSON; or an absolute margin in (0, MARGIN_MAX] nats per
+# site, such as 1e-3, the margin used before the relative rule.
+MARGIN_FRACTION = 0.01
+RELATIVE = "relative"
+RELATIVE_RULE = f"{MARGIN_FRACTION:g} d(theta || theta*)"
+MARGIN_MAX = 10.0
+
+
+def parse_margin(value):
+    """A margin as given (command line, configuration): ``"relative"`` or a number of nats per site in (0, 10].
+
+    >>> parse_margin("relative"), parse_margin("1e-3"), parse_margin(0.01)
+    ('relative', 0.001, 0.01)
+    >>> parse_margin("0")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed margin '0': give 'relative' (the default: 0.01 d(theta || theta*), \
+docs/theory.md 4.4) or an absolute margin in nats per site in (0, 10]
+    """
+    rule = (f"give '{RELATIVE}' (the default: {RELATIVE_RULE}, docs/theory.md 4.4) or an absolute margin in nats "
+            f"per site in (0, {MARGIN_MAX:g}]")
+    if value == RELATIVE:
+        return RELATIVE
+    shown = value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, bool):
+        raise MalformedInput("margin", repr(value), rule)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40 or any(c not in "0123456789.eE+-" for c in text):
+            raise MalformedInput("margin", value, rule)
+        try:
+            value = float(text)
+        except ValueError:
+            raise MalformedInput("margin", shown, rule) from None
+    if not isinstance(value, (int, float)) or not 0 < value <= MARGIN_MAX:
+        raise MalformedInput("margin", shown, rule)
+    return float(value)
+
 # Initializations of the optimum-vs-optimizer protocol (docs/theory.md 4.4): torch's default, or near an RG map.
 INITS = ("random", "decimation", "block")
 
@@ -134,7 +174,7 @@ class TrainConfig:
     rsmi_hidden: int = 8
     z_agree: float = 3.0
     z_disagree: float = 5.0
-    margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
+    margin: float | str = RELATIVE       # equivalence margin: "relative" (0.01 d(theta || theta*)) or nats per site
     checkpoint_every: int = 500
     history_every: int = 10
     ising: bool = False                  # the Ising chain Chain.ising(K): spins +-1, a = ()
@@ -224,7 +264,10 @@ class TrainConfig:
                 raise MalformedInput("init", self.init, "starting near an RG map needs the default widths N / b^l")
         _float("z_agree", self.z_agree, 0, 100, lo_open=True)
         _float("z_disagree", self.z_disagree, self.z_agree, 100)
-        _float("margin", self.margin, 0, 10, lo_open=True)
+        set_("margin", parse_margin(self.margin))
+        if self.margin == RELATIVE and self.chain.K == 0:
+            raise MalformedInput("margin", RELATIVE, "the data chain (K = 0) is its own fixed point, "
+                                 "d(theta || theta*) = 0: give an absolute margin in nats per site")
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
         _int("history_every", self.history_every, 1, 1 << 30)
         if self.rbm_gradient not in RBM_GRADIENTS:

@@ -100,6 +100,24 @@ def output_file(path, name):
     return path
 
 
+def add_margin_argument(p):
+    """--margin: the equivalence margin rule, 'relative' (default) or nats per site (docs/theory.md 4.4).
+
+    The value is read by ``numerics.network.config.parse_margin`` (torch- and numpy-free) before any work.
+    """
+    p.add_argument("--margin", default="relative", metavar="relative|DELTA",
+                   help="equivalence margin on the KL rate d(chi || reference), fixed before the run: 'relative' "
+                        "(default: 0.01 d(theta || theta*), the share of the RG's own distance left over, "
+                        "docs/theory.md 4.4) or an absolute margin in nats per site in (0, 10], e.g. 1e-3 "
+                        "(the margin used before the relative rule)")
+
+
+def margin_from_args(args):
+    """args.margin as 'relative' or a float; MalformedInput (exit 2, one line) otherwise."""
+    from numerics.network.config import parse_margin
+    return parse_margin(args.margin)
+
+
 def add_precision_arguments(p, default_dps=30):
     p.add_argument("--dps", type=int, default=default_dps,
                    help=f"working precision in decimal digits (default {default_dps})")
