@@ -52,6 +52,9 @@ TESTS = {
                                "tests/test_rg.py"],
     "numerics/marginal.py": ["tests/test_fixed_point_methods.py"],
     "numerics/singlesite.py": ["tests/test_error_estimates.py", "tests/test_numerics_claims.py"],
+    "numerics/gram.py": ["tests/test_proved.py"],
+    "numerics/sitemoments.py": ["tests/test_proved.py"],
+    "numerics/proved.py": ["tests/test_proved.py"],
     "proofs/gaussian.py": ["tests/test_exact.py", "tests/test_gaussian_closed_forms.py", "tests/test_derivations.py"],
     "proofs/ising.py": ["tests/test_exact.py", "tests/test_derivations.py"],
     "proofs/laplace.py": ["tests/test_laplace.py", "tests/test_derivations.py"],
@@ -73,6 +76,9 @@ CLAIMS_FIRST = {
                                "numerics.block-spin-limit"],
     "numerics/singlesite.py": ["numerics.theorem-r-sextic", "numerics.theorem-r-decimation"],
     "numerics/marginal.py": ["numerics.theorem-r-decimation"],
+    "numerics/gram.py": ["numerics.estimates-inside-proofs", "numerics.symbolic-equals-transfer"],
+    "numerics/sitemoments.py": ["numerics.estimates-inside-proofs", "numerics.symbolic-equals-transfer"],
+    "numerics/proved.py": ["numerics.estimates-inside-proofs", "numerics.theorem-r-sextic"],
     "proofs/gaussian.py": ["foundation.u-power-b", "numerics.symbolic-equals-transfer",
                            "foundation.gaussian-fixed-points"],
     "proofs/ising.py": ["foundation.ising-recursion", "numerics.symbolic-equals-transfer"],
@@ -176,6 +182,32 @@ MUTANTS = [
     # -- numerics/singlesite.py: the independent quadrature route -------------------------------------
     Mutant("S1", "numerics/singlesite.py", "return [mpmath.quad(lambda x: x ** (2 * k) * w(x), pts) / z",
            "return [mpmath.quad(lambda x: x ** (2 * k + 2) * w(x), pts) / z", "quadrature moments m_(2k+2) for m_2k"),
+    # -- numerics/gram.py, sitemoments.py, proved.py: the proved enclosures (docs/theory.md 5.15) ---------
+    Mutant("Q1", "numerics/gram.py", "eps2 = _up((_dot(r, r) + S_R * uGu) / s2)",
+           "eps2 = _up(_dot(r, r) / s2)", "proof: the residual's rows beyond the truncation (a tail bound) dropped"),
+    Mutant("Q2", "numerics/sitemoments.py",
+           "return min((to_arb(g).exp() * s.gamma() / (self.d * to_arb(b) ** s) for b, g in self.pairs),",
+           "return min((s.gamma() / (self.d * to_arb(b) ** s) for b, g in self.pairs),",
+           "proof: the analytic moment bound (the strip bound's part here) off by its factor e^gamma"),
+    Mutant("Q3", "numerics/gram.py", "return arb((best + _up(trH * tail).sqrt() + tail).upper())",
+           "return arb((best + _up(trH * tail).sqrt() + tail).upper()) / 10",
+           "proof: the bound nu on the second eigenvalue too small (spectral gap overstated)",
+           "check --quick: at the examples nu/rho is 0.02 to 0.3, so a nu ten times too small narrows the intervals "
+           "by a few per cent and they still contain every estimate; tests/test_proved.py compares nu with the "
+           "second even eigenvalue of the trapezoid operator"),
+    Mutant("Q4", "numerics/gram.py", "b = cN * mu[2 * N + 2 * j] / to_arb(1 - theta) + 2 * env.tail_bound(2 * j, X)",
+           "b = cN * mu[2 * N + 2 * j] + 2 * env.tail_bound(2 * j, X)",
+           "proof: the Taylor tail bound without its geometric factor 1/(1 - theta)",
+           "check --quick: a factor 2 on a tail far below the widths (10^-2(dps+3) at the chosen truncation, and "
+           "still inside the slack at the claim's short truncation R = 24); tests/test_proved.py compares the bound "
+           "with the tail summed term by term"),
+    Mutant("Q5", "numerics/gram.py", "corr.append(sign ** rr * (y + _pm(err)) / lam ** (rr + 1))",
+           "corr.append(sign * (y + _pm(err)) / lam ** (rr + 1))", "proof: C(r) of K < 0 with sign s instead of s^r"),
+    Mutant("Q6", "numerics/sitemoments.py", "s = (2 * i + 1) * mu[2 * i]", "s = (2 * i + 3) * mu[2 * i]",
+           "proof: moment recurrence (2i+3) mu_2i (integration by parts off by one)"),
+    Mutant("Q7", "numerics/proved.py", "lo_n, hi_n = math.floor(lo * scale), math.ceil(hi * scale)",
+           "lo_n, hi_n = math.ceil(lo * scale), math.floor(hi * scale)",
+           "proof: interval ends rounded inward instead of outward"),
     # -- proofs: exact derivations --------------------------------------------------------------------
     Mutant("G1", "proofs/gaussian.py", "    return (K ** bb / D1, a - K ** 2 * D2 / D1)",
            "    return (K ** bb / D1, a + K ** 2 * D2 / D1)", "Gaussian recursion a' = a + K^2 D_(b-2)/D_(b-1) (sign)"),

@@ -7,6 +7,7 @@ and block-spin RG). Both modules implement the same three functions.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -49,6 +50,8 @@ class FixedPoint:
     enclosure: Any = None       # certified interval box, or None
     note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
     eigenvalues_error: Any = None       # absolute error estimate of the eigenvalues (None: unknown)
+    proved: Any = None          # with certify: {"K": [lo, hi], "a": [[lo, hi], ..]} decimal strings, or None
+    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Moments:
     error: Any
     dps: int
     details: dict[str, Any] = field(default_factory=dict)
+    proved: Any = None          # with certify: {"A": [lo, hi], "m": [[lo, hi], ..], "corr": [..]} or None
+    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
 
 
 def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int = 30) -> None:
@@ -116,6 +121,8 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     ``method`` (transfer-operator chains, decimation): "projection" solves Theorem R's (0; a*) once
     at full precision after a float64 flow; "flow" follows the projected flow at full precision
     (the independent route, docs/theory.md 5.7). Closed-form chains ignore it.
+    ``certify``: also the Krawczyk ``enclosure`` of docs/theory.md 5.8 and the proof of
+    docs/theory.md 5.15 (``proved``, ``proof_note``).
     """
     _validate(scheme, b, 0, dps)
     if method not in METHODS:
@@ -123,13 +130,27 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     backend = _backend(chain, scheme)
     with _singular_as_not_converged("fixed point", chain, scheme, dps):
         if backend.__name__ == "numerics.general":
-            return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
-        return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
+        else:
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+    if not certify:
+        return fp
+    from numerics import proved
+    proof = proved.fixed_point(chain, fp.a, fp.error, scheme, dps)
+    return dataclasses.replace(fp, proved=proof.intervals, proof_note=proof.note)
 
 
-def moments(chain: Chain, *, dps: int = 30, lags: int = 4) -> Moments:
-    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain."""
+def moments(chain: Chain, *, dps: int = 30, lags: int = 4, certify: bool = False) -> Moments:
+    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain.
+
+    ``certify``: also enclosures that are proofs (``proved``, ``proof_note``; docs/theory.md 5.15).
+    """
     _validate(dps=dps)
     if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 1000:
         raise MalformedInput("lags", repr(lags), "must be an integer between 1 and 1000")
-    return _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    mo = _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    if not certify:
+        return mo
+    from numerics import proved
+    proof = proved.moments(chain, dps, lags)
+    return dataclasses.replace(mo, proved=proof.intervals, proof_note=proof.note)

@@ -90,58 +90,115 @@ def _tree(module: str) -> ast.Module:
     return ast.parse(path.read_text(), str(path))
 
 
-@functools.cache
-def import_graph() -> dict[str, dict[str, bool]]:
-    """{module: {project module it imports: whether it imports the module object}} (absolute imports anywhere).
+def _scoped_nodes(tree: ast.Module):
+    """(node, scope) for every node of a module: scope is the name of the top-level def or class it lies in
+    (None at module level)."""
+    for top in tree.body:
+        scope = top.name if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None
+        for node in ast.walk(top):
+            yield node, scope
 
-    ``from numerics import api`` / ``import numerics.api`` import the module object (True);
-    ``from numerics.api import Moments`` imports names from it (False): see ``dynamic_imports``.
+
+@functools.cache
+def import_graph() -> dict[str, list[tuple[str, frozenset[str] | None, str | None]]]:
+    """{module: [(project module it imports, names imported (None: the module object), scope)]}.
+
+    Every import counts, module-level or inside a function; ``scope`` is the top-level def it lies in.
+    ``from numerics import api`` / ``import numerics.api`` import the module object (names None);
+    ``from numerics.api import Moments`` imports the name Moments (see ``closure``).
     """
     mods = modules()
     graph = {}
     for m in mods:
-        out: dict[str, bool] = {}
-        for node in ast.walk(_tree(m)):
+        out = []
+        for node, scope in _scoped_nodes(_tree(m)):
             if isinstance(node, ast.Import):
-                targets = [(module_of(a.name), True) for a in node.names]
+                out += [(module_of(a.name), None, scope) for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [(module_of(f"{node.module}.{a.name}"), f"{node.module}.{a.name}" in mods)
-                           for a in node.names]
-            else:
-                continue
-            for t, whole in targets:
-                if t is not None and t != m:
-                    out[t] = out.get(t, False) or whole
-        graph[m] = out
+                for a in node.names:
+                    full = f"{node.module}.{a.name}"
+                    out.append((module_of(full), None if full in mods else frozenset({a.name}), scope))
+        graph[m] = [(t, names, scope) for t, names, scope in out if t is not None and t != m]
     return graph
 
 
 @functools.cache
-def dynamic_imports() -> dict[str, frozenset[str]]:
-    """{module: project modules it names in a string literal}: modules it may load by name at run time.
+def dynamic_imports() -> dict[str, list[tuple[str, str | None]]]:
+    """{module: [(project module it names in a string literal, scope)]}: modules it may load by name at run time.
 
     ``numerics.api`` loads its backends with ``importlib.import_module("numerics.exact")``: code that uses the
-    module ``numerics.api`` runs them, code that only imports its result classes does not. These edges are
-    followed only where a module is imported as a module object (or named by a route)."""
+    module ``numerics.api`` (or the function that loads them) runs them, code that only imports its result
+    classes does not."""
     mods = modules()
-    return {m: frozenset(n.value for n in ast.walk(_tree(m)) if isinstance(n, ast.Constant)
-                         and isinstance(n.value, str) and n.value in mods and n.value != m) for m in mods}
+    return {m: [(n.value, scope) for n, scope in _scoped_nodes(_tree(m)) if isinstance(n, ast.Constant)
+                and isinstance(n.value, str) and n.value in mods and n.value != m] for m in mods}
+
+
+@functools.cache
+def _local_calls(module: str) -> dict[str, frozenset[str]]:
+    """{top-level name: the module's other top-level names its body refers to} (helpers a function calls)."""
+    tree = _tree(module)
+    tops = {t.name for t in tree.body if isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    tops |= {n.id for t in tree.body if isinstance(t, (ast.Assign, ast.AnnAssign)) for n in ast.walk(t)
+             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    out: dict[str, frozenset[str]] = {}
+    for t in tree.body:
+        if isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out[t.name] = frozenset(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and n.id in tops) - {t.name}
+        elif isinstance(t, (ast.Assign, ast.AnnAssign)) and t.value is not None:     # a table of classes, say
+            refs = frozenset(n.id for n in ast.walk(t.value) if isinstance(n, ast.Name) and n.id in tops)
+            for target in (t.targets if isinstance(t, ast.Assign) else [t.target]):
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        out[n.id] = out.get(n.id, frozenset()) | refs
+    return out
+
+
+def _expand(module: str, names: Iterable[str]) -> set[str]:
+    """``names`` and every top-level name of ``module`` they reach through each other's bodies."""
+    calls = _local_calls(module)
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(calls.get(n, ()))
+    return seen
 
 
 def closure(start: Iterable[str]) -> set[str]:
-    """The modules in ``start`` and everything they import, transitively (dynamic loads where they apply)."""
+    """The modules in ``start`` and everything they may run, transitively.
+
+    A module entered as a whole (named by a route, or imported as a module object) contributes all its imports
+    and dynamic loads; a module entered through ``from M import name`` contributes its module-level imports and
+    those inside the top-level defs named and the module's own helpers they refer to (a class's result fields
+    run nothing; a function runs its own lazy imports and its helpers')."""
     graph, dyn = import_graph(), dynamic_imports()
-    seen: set[tuple[str, bool]] = set()
-    todo = [(m, True) for m in start if m in graph]
+    whole: set[str] = set()
+    names_seen: dict[str, set[str]] = {}
+    todo: list[tuple[str, frozenset[str] | None]] = [(m, None) for m in start if m in graph]
     while todo:
-        m, whole = todo.pop()
-        if (m, whole) in seen:
+        m, names = todo.pop()
+        if m in whole:
             continue
-        seen.add((m, whole))
-        todo.extend(graph[m].items())
-        if whole:
-            todo.extend((d, True) for d in dyn[m])
-    return {m for m, _ in seen}
+        if names is None:
+            whole.add(m)
+            allowed = None
+        else:
+            new = _expand(m, names) - names_seen.get(m, set())
+            if m in names_seen and not new:
+                continue
+            first = m not in names_seen
+            names_seen.setdefault(m, set()).update(new)
+            allowed = new | ({None} if first else set())   # module level once, then each new name's own def
+        for target, tnames, scope in graph[m]:
+            if allowed is None or scope in allowed:
+                todo.append((target, tnames))
+        for target, scope in dyn[m]:
+            if allowed is None or scope in allowed:
+                todo.append((target, None))
+    return whole | set(names_seen)
 
 
 # -- what a function in a claims module refers to ------------------------------------------------

@@ -160,6 +160,8 @@ def numeric_argv(draw):
         argv += ["--b", draw(st.one_of(INTS, st.just("65")) if bad() else st.sampled_from(["2", "3"]))]
     if cmd == "flow":
         argv += ["--steps", draw(st.sampled_from(["-1", "10001", "x"]) if bad() else st.sampled_from(["0", "1", "2"]))]
+    if cmd != "flow" and draw(st.integers(0, 2)) == 0:
+        argv.append("--certify")                 # the proofs of docs/theory.md 5.15 on every chain drawn
     if draw(st.booleans()):
         argv.append("--json")
     if draw(st.integers(0, 5)) == 0:
@@ -453,6 +455,35 @@ def test_reported_inputs_are_refused_in_one_line(argv, needle, capsys, monkeypat
     check_contract(argv, outcome, times, out, err)
     assert outcome == 2 and needle in err, err
     assert len(err) < 300, "the message echoes a huge number"
+
+
+@pytest.mark.parametrize("argv", [
+    ["moments", "--K", "1", "--a", "-3", "1/64", "--dps", "15", "--certify"],             # strong coupling, deep well
+    ["moments", "--K", "0.999", "--a", "1", "0.001", "--dps", "10", "--certify"],          # near the Gaussian edge
+    ["moments", "--K", "0.4", "--a", "0.5", "0.1", "0", "--dps", "10", "--certify", "--json"],   # a trailing zero
+    ["moments", "--K", "0", "--a", "0", "0", "0", "1e-3", "--dps", "10", "--certify"],     # x^8 only, K = 0
+    ["moments", "--K", "5", "--a", "0.01", "0.01", "--dps", "10", "--certify", "--json"],
+    ["moments", "--K", "2", "--a", "0", "1e-2", "--dps", "10", "--certify"],              # 742 Taylor terms
+    ["moments", "--K", "0.5", "--a", "-15", "1/16", "--dps", "10", "--certify"],          # e^900: beyond float64
+    ["moments", "--K", "1e-3", "--a", "1000", "1", "--dps", "10", "--certify", "--json"],  # stiff, tiny C(r)
+    ["moments", "--K", "0.3", "--potential", "x**20 + x**2", "--dps", "10", "--certify"],
+    ["moments", "--K", "0.5", "--a", "1", "--dps", "1001", "--certify"],                  # bad dps: refused
+    ["moments", "--K", "0.5", "--a", "0.5", "--certify"],                                  # critical: refused
+    ["fixed-point", "--K", "0.3", "--a", "1", "-0.5", "0.2", "--dps", "10", "--certify", "--json"],
+    ["fixed-point", "--K", "0.9", "--a", "0.01", "1", "--dps", "10", "--certify"],
+    ["fixed-point", "--K", "0.999", "--a", "1", "--dps", "10", "--certify", "--method", "flow"],
+    ["fixed-point", "--K", "-1", "--a", "-2", "1/16", "--dps", "10", "--certify", "--b", "3"],
+    ["fixed-point", "--K", "0.5", "--ising", "--dps", "4", "--certify"],                  # bad dps: refused
+])
+def test_certify_inputs_run_or_refuse_in_one_line(argv, capsys):
+    """--certify on odd, strongly coupled and near-critical chains: a proof, a stated decline, or exit 2."""
+    outcome, times, out, err = call(argv, capsys)
+    check_contract(argv, outcome, times, out, err)
+    if outcome == 0 and "--json" in argv:
+        doc = json.loads(out)
+        assert "proved" in doc and doc["proof_note"]
+    elif outcome == 0:
+        assert "proved" in out
 
 
 @pytest.mark.parametrize("argv, want", [

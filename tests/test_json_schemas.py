@@ -149,6 +149,10 @@ def test_derive_json(capsys, tmp_path):
     ["fixed-point", "--K", "0.8", "--ising", "--dps", "15", "--json"],
     ["moments", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--json"],
     ["moments", "--K", "0.8", "--ising", "--dps", "15", "--json"],
+    ["moments", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--json"],
+    ["moments", "--K", "0.8", "--ising", "--dps", "15", "--certify", "--json"],
+    ["fixed-point", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--json"],
+    ["fixed-point", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--scheme", "block", "--json"],
 ])
 def test_precision_commands_json(argv, capsys):
     doc = _valid(argv[0], _document(capsys, argv))

@@ -12,6 +12,7 @@ claim declares its routes (``routes=``; docs/checks.md, "Routes").
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 import mpmath
@@ -19,13 +20,13 @@ import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api, general, nystrom
+from numerics import api, general, gram, nystrom, proved
 from numerics import fixedpoint as fpm
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
 from numerics.singlesite import moments_quad, projection_quad
 from numerics.transfer import Params, choose_grid, evaluate, float_covariance
-from paper_checks.compare import all_of, compare
+from paper_checks.compare import all_of, compare, to_mp
 from paper_checks.registry import Evidence, claim
 from proofs import blockspin as BS
 from proofs import examples as EX
@@ -39,6 +40,12 @@ DOUBLE_WELL = EX.DOUBLE_WELL.chain
 GAUSSIAN = EX.GAUSSIAN.chain
 SEXTIC = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])        # n = 3: a sextic with a negative a_2
 WELLS = (("single well", SINGLE_WELL), ("double well", DOUBLE_WELL))
+PROOF_SHARED = {m: "the proofs (numerics.proved, numerics.gram) refine their eigenvector with "
+                   "numerics.transfer.top_eigenpair (float64 eigh, residual steps), whose output their Temple and "
+                   "Davis-Kahan bounds then prove; no transfer-operator value enters a proof (docs/theory.md 5.15)"
+                for m in ("numerics.transfer", "numerics.kernel", "numerics.arbtools")}
+PROOF_SHARED["numerics.certify"] = ("the proof of a* runs its Krawczyk test; the transfer route names the module "
+                                    "only for fixed_point(certify=True), which these claims do not ask for")
 NYSTROM_MAX_DPS = 40        # the second route's precision: min(dps, 40) digits (seconds per chain; docs/theory.md 5.16)
 
 
@@ -89,16 +96,23 @@ def _second_route_rows(label, values, errors, dps):
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2), (3/4, 1/4)}; Ising K in {0.8, -1.5, 0.1}; "
        "lags r = 1..3; decoupled quartic wells (a_1, a_2) in {(1/2, 1/10), (-2, 1/4)}: A = log z, z the Bessel "
        "forms of proofs.laplace (the deep well's transfer matrix is stored scaled by e^-2); the closed-form "
-       "backend's m_2 (numerics.api.moments) on the Gaussian examples; where no closed form exists (the quartic "
-       "single and double well and the sextic of docs/theory.md 6, K != 0) A, m_2k and C(1..3) against the "
-       "Gauss-Hermite Nystrom discretization (numerics.nystrom) at min(dps, 40) digits", section="2, 5",
+       "backend's m_2 (numerics.api.moments) on the Gaussian examples; proved rows (docs/theory.md 5.15): the closed "
+       "forms lie inside the Gram-matrix proofs of the Gaussian chains (a, K) = (1, 1/2), (3/4, 1/4) and the "
+       "certified integrals of the "
+       "decoupled wells, and the transfer estimate of each Ising chain within its error of the closed forms' "
+       "Arb enclosure; every proof at least dps - 5 digits; where no closed form exists (the quartic single and "
+       "double well and the sextic of docs/theory.md 6, K != 0) A, m_2k and C(1..3) against the Gauss-Hermite "
+       "Nystrom discretization (numerics.nystrom) at min(dps, 40) digits", section="2, 5",
        routes={"transfer operator": ["numerics.general"],
                "closed forms (sympy)": ["proofs.gaussian", "proofs.ising", "proofs.laplace"],
                "closed-form backend": ["numerics.exact"],
-               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"]})
+               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"],
+               "proved enclosures (Gram matrix, certified integration)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_symbolic_equals_transfer(ctx):
     dps = ctx.dps
     rows = []
+    inside = []
     for a_, K_ in (("1", "0.5"), ("2", "-1.5"), ("0.75", "0.25")):
         ch = Chain.gaussian(K_, a_)
         mo = general.moments(ch, dps=dps, lags=3)
@@ -114,6 +128,16 @@ def check_symbolic_equals_transfer(ctx):
         for r, c in enumerate(mo.corr, 1):
             rows.append((f"Gaussian a={a_}, K={K_}: C({r})", G.COVARIANCE.subs({G.u: u, G.rho: rho, G.r: r}),
                          _est(c, mo.details["err_C"][r - 1], dps)))
+        if a_ == "2":      # |K|/a = 3/4 needs 700 Taylor terms (0.3 s): the two other chains carry the proved rows
+            continue
+        pr = proved.moments(ch, dps, 3, route="gram")          # the Gram matrix on V = a x^2, not the closed form
+        iv = pr.intervals or {"A": None, "m": [None], "corr": [None] * 3}
+        inside.append((f"Gaussian a={a_}, K={K_}: A in the Gram proof", G.FREE_ENERGY.subs(G.rho, rho).subs(env),
+                       iv["A"], pr.note))
+        inside.append((f"Gaussian a={a_}, K={K_}: m_2 in the Gram proof",
+                       G.COVARIANCE.subs({G.u: u, G.rho: rho, G.r: 0}), iv["m"][0], pr.note))
+        inside += [(f"Gaussian a={a_}, K={K_}: C({r}) in the Gram proof",
+                    G.COVARIANCE.subs({G.u: u, G.rho: rho, G.r: r}), c, pr.note) for r, c in enumerate(iv["corr"], 1)]
     for K_ in ("0.8", "-1.5", "0.1"):
         ch = Chain.ising(K_)
         mo = general.moments(ch, dps=dps, lags=3)
@@ -121,6 +145,13 @@ def check_symbolic_equals_transfer(ctx):
         for r, c in enumerate(mo.corr, 1):
             rows.append((f"Ising K={K_}: C({r})", I.CORRELATION.subs({I.K: ch.K, I.r: r}),
                          _est(c, mo.details["err_C"][r - 1], dps)))
+        pr = proved.moments(ch, dps, 3)                        # the closed forms in Arb balls
+        iv = pr.intervals
+        inside.append((f"Ising K={K_}: transfer estimate of A in the proved closed form",
+                       _est(mo.A, mo.details["err_A"], dps), iv["A"], pr.note))
+        inside += [(f"Ising K={K_}: transfer estimate of C({r}) in the proved closed form",
+                    _est(c, mo.details["err_C"][r - 1], dps), i, pr.note)
+                   for r, (c, i) in enumerate(zip(mo.corr, iv["corr"]), 1)]
     for a1_, a2_ in (("0.5", "0.1"), ("-2", "0.25")):
         ch = Chain.polynomial(0, [a1_, a2_])
         mo = general.moments(ch, dps=dps, lags=1)
@@ -130,8 +161,13 @@ def check_symbolic_equals_transfer(ctx):
             z = LP.quartic_normalizer_negative().subs({LP.c1: -ch.a[0], LP.a2: ch.a[1]})
         rows.append((f"quartic K=0, a=({a1_}, {a2_}): A = log z (Bessel)", sp.log(z),
                      _est(mo.A, mo.details["err_A"], dps)))
+        pr = proved.moments(ch, dps, 1)                        # K = 0: certified integration
+        inside.append((f"quartic K=0, a=({a1_}, {a2_}): log z (Bessel) in the proof", sp.log(z),
+                       pr.intervals and pr.intervals["A"], pr.note))
     return all_of([compare(rows, dps=dps, need_error=True,
                            what="closed form (proofs) == transfer operator (numerics.general)"),
+                   inside_proofs(inside, dps,
+                                 what="closed forms and estimates inside the proofs of docs/theory.md 5.15"),
                    compare(_transfer_vs_nystrom_rows(min(dps, NYSTROM_MAX_DPS)), dps=min(dps, NYSTROM_MAX_DPS),
                            need_error=True, what="Gauss-Hermite Nystrom == transfer operator, K != 0"),
                    _nystrom_error_covers_closed_forms()])
@@ -192,20 +228,26 @@ def _decimation_fixed_point(chain, dps):
                   "transfer operator (numerics.general, method flow) vs a* from the marginal's moments m_2k(theta) "
                   "at K != 0 by Gauss-Hermite Nystrom (numerics.nystrom) projected by tanh-sinh quadrature + "
                   "findroot (numerics.singlesite): no transfer-operator code; second route at min(dps, 40) digits; "
-                  "25 digits at dps 30",
+                  "25 digits at dps 30; proved rows: the flow's limit, the default method's a* and the second "
+                  "route's a* inside the proof of a* (docs/theory.md 5.15), every proof at least dps - 5 digits",
        section="3.3",
        routes={"projected flow (transfer operator)": ["paper_checks.claims.numerics._decimation_fixed_point",
                                                      "numerics.fixedpoint", "numerics.general"],
                "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom"],
-               "closed form (n = 1)": ["sympy.sqrt"]})
+               "closed form (n = 1)": ["sympy.sqrt"],
+               "proof of a* (Krawczyk on proved targets)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_theorem_r(ctx):
     dps = min(ctx.dps, NYSTROM_MAX_DPS)
-    rows, own = [], []
+    rows, own, inside = [], [], []
     # Gaussian through the general (projected, transfer-operator) path, not the closed-form backend
     fp, err = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps, method="flow")[:2]
     rows.append(("Gaussian K*", 0, _est(fp.K, err, dps)))
     rows.append(("Gaussian a* = sqrt(a^2 - K^2)", sp.sqrt(GAUSSIAN.a[0] ** 2 - GAUSSIAN.K ** 2),
                  _est(fp.a[0], err, dps)))
+    pg = proved.fixed_point(GAUSSIAN, fp.a, err, "decimation", dps)
+    inside.append(("Gaussian: the transfer-operator flow's a* in the proof", _est(fp.a[0], err, dps),
+                   pg.intervals and pg.intervals["a"][0], pg.note))
     for name, ch in WELLS:
         fpt = _decimation_fixed_point(ch, dps)
         a_star, a_err = _a_star_nystrom(ch, dps, tuple(float(x) for x in fpt.a))
@@ -218,9 +260,17 @@ def check_theorem_r(ctx):
         for k, (x, y) in enumerate(zip(fast.a, fpt.a), 1):
             rows.append((f"{name} a_{k}* by the default method (Theorem R) vs the flow", y,
                          _est(x, fast.error + fpt.error, dps)))
+        pf = proved.fixed_point(ch, fast.a, fast.error, "decimation", dps)
+        box = (pf.intervals or {"a": [None] * len(fast.a)})["a"]
+        for k, (x, y, z, e, i) in enumerate(zip(fpt.a, fast.a, a_star, a_err, box), 1):
+            inside.append((f"{name} a_{k}*: the flow's limit in the proof", _est(x, fpt.error, dps), i, pf.note))
+            inside.append((f"{name} a_{k}*: the default method in the proof", _est(y, fast.error, dps), i, pf.note))
+            inside.append((f"{name} a_{k}*: the second route (Nystrom + quadrature) in the proof", _est(z, e, dps), i,
+                           pf.note))
     return all_of([compare(rows, dps=dps, need_error=True,
                            what="decimation flow limit == single-site projection a* (Nystrom moments, quadrature)"),
-                   compare(own, dps=dps, need_error=True, what="the second route's a* is resolved")])
+                   compare(own, dps=dps, need_error=True, what="the second route's a* is resolved"),
+                   inside_proofs(inside, dps, what="a* estimates inside the proof of a* (docs/theory.md 5.15)")])
 
 
 def _aitken(x0, x1, x2):
@@ -401,11 +451,15 @@ def _chain_at(point, dps):
        "decoupled sextic equal tanh-sinh quadrature",
        provenance="formalization",
        hypotheses="sextic (K; a_1, a_2, a_3) = (3/10; 1, -1/2, 1/5), b = 2; a* from m_2k(theta) by Gauss-Hermite "
-                  "Nystrom (numerics.nystrom) projected by quadrature + findroot (numerics.singlesite); dps <= 20",
+                  "Nystrom (numerics.nystrom) projected by quadrature + findroot (numerics.singlesite); dps <= 20; "
+                  "proved rows: the flow's limit and the second route's a* inside the proof of a* (docs/theory.md "
+                  "5.15)",
        section="3.3",
        routes={"projected flow (transfer operator)": ["numerics.general"],
                "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom",
-                                                              "numerics.singlesite"]})
+                                                              "numerics.singlesite"],
+               "proof of a* (Krawczyk on proved targets)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_theorem_r_sextic(ctx):
     dps = min(ctx.dps, 20)
     fpt = general.fixed_point(SEXTIC, dps=dps, method="flow")
@@ -418,10 +472,16 @@ def check_theorem_r_sextic(ctx):
         quad = moments_quad([to_mpf(x) for x in SEXTIC.a], dps)
     rows += [(f"decoupled sextic m_{2 * k}", q, _est(x, e, dps))
              for k, (x, q, e) in enumerate(zip(mo.m, quad, mo.details["err_m"]), 1)]
+    pf = proved.fixed_point(SEXTIC, fpt.a, fpt.error, "decimation", dps)
+    box = (pf.intervals or {"a": [None] * len(fpt.a)})["a"]
+    inside = [row for k, (x, y, e, i) in enumerate(zip(fpt.a, a_star, a_err, box), 1)
+              for row in ((f"sextic a_{k}*: the flow's limit in the proof", _est(x, fpt.error, dps), i, pf.note),
+                          (f"sextic a_{k}*: the second route in the proof", _est(y, e, dps), i, pf.note))]
     return all_of([compare(rows, dps=dps, need_error=True,
                            what="sextic: flow limit == Nystrom + quadrature projection; moments == quadrature"),
                    compare(_second_route_rows("sextic a*", a_star, a_err, dps), dps=dps, need_error=True,
-                           what="the second route's a* is resolved")])
+                           what="the second route's a* is resolved"),
+                   inside_proofs(inside, dps, what="sextic a* estimates inside the proof of a* (docs/theory.md 5.15)")])
 
 
 @claim("numerics.theorem-r-block-spin",
@@ -494,3 +554,106 @@ def check_projection_unique(ctx):
         rows += [(f"{name} a_{k}", ak, _est(x, pt.error, dps)) for k, (ak, x) in enumerate(zip(ch.a, pt.a), 1)]
     parts.append(compare(rows, dps=dps, need_error=True, what="chi(moments(theta)) == theta"))
     return all_of(parts)
+
+
+# -- proved enclosures (docs/theory.md 5.15) ------------------------------------------------------------
+
+PROOF_GUARD = 5         # a proof must carry at least dps - PROOF_GUARD digits to count
+
+
+def inside_proofs(rows, dps, *, what, weak_ok=False):
+    """Evidence that every value lies in its proved interval, and that every proof is strong.
+
+    ``rows``: (point, value, interval, note): ``value`` exact (sympy, rational), an mpf or an ``Estimate``
+    (then it must lie within its own error of the interval); ``interval`` the [lo, hi] decimal strings of
+    a proof, or None when the proof declined (the row fails with the proof's note). An interval wider
+    than 10^-(dps - 5) max(1, |value|) fails too (a weak bound proves little), unless ``weak_ok``.
+    """
+    bad, n, worst = [], 0, None
+    with mp.workdps(dps + 40):
+        for point, value, interval, note in rows:
+            n += 1
+            if interval is None:
+                bad.append({"point": str(point), "reason": f"no proof: {note}"})
+                continue
+            v, err = to_mp(value, dps + 40)
+            err = err or mpmath.mpf(0)
+            lo, hi = mpmath.mpf(interval[0]), mpmath.mpf(interval[1])
+            scale = max(mpmath.mpf(1), abs(v))
+            width = hi - lo
+            digits = mpmath.mpf(dps + 15) if width == 0 else -mpmath.log10(width / scale)
+            worst = digits if worst is None else min(worst, digits)
+            outside = max(lo - v, v - hi, mpmath.mpf(0))
+            if outside > err:
+                bad.append({"point": str(point), "value": mpmath.nstr(v, dps), "interval": list(interval),
+                            "reason": f"outside the proved interval by {mpmath.nstr(outside, 3)} "
+                                      f"(error {mpmath.nstr(err, 3)})"})
+            elif not weak_ok and width > mpmath.mpf(10) ** -(dps - PROOF_GUARD) * scale:
+                bad.append({"point": str(point), "interval": list(interval),
+                            "reason": f"the proof is weak: width {mpmath.nstr(width, 3)}"})
+        if n == 0:
+            raise ValueError("inside_proofs() got no rows: a check over nothing cannot fail")
+        worst_txt = "-" if worst is None else mpmath.nstr(worst, 3)
+    details = {"what": what, "dps": dps, "rows": n, "min_proved_digits": worst_txt, "failures": bad}
+    if not bad:
+        return Evidence(True, f"{what}: {n} values inside their proofs, each proof >= {worst_txt} digits", details)
+    return Evidence(False, f"{len(bad)} of {n} fail; first at {bad[0]['point']}: {bad[0]['reason']}", details)
+
+
+def random_chains(seed=0, quartic=3, sextic=1):
+    """Admissible chains drawn from a fixed seed: quartics with a_1 in [-2, 2], a_2 in [1/16, 2], |K| <= 1 and
+    sextics with a_1 in [-1, 2], a_2 in [-1/2, 1], a_3 in [1/8, 1], |K| <= 1/2 (denominators <= 16)."""
+    import random
+    from fractions import Fraction
+    rnd = random.Random(seed)
+
+    def q(lo, hi):
+        den = rnd.randint(1, 16)
+        return Fraction(rnd.randint(math.ceil(lo * den), math.floor(hi * den)), den)
+
+    out = [Chain.polynomial(q(-1, 1), [q(-2, 2), max(q(0, 2), Fraction(1, 16))]) for _ in range(quartic)]
+    out += [Chain.polynomial(q(-0.5, 0.5), [q(-1, 2), q(-0.5, 1), max(q(0, 1), Fraction(1, 8))]) for _ in range(sextic)]
+    return out
+
+
+@claim("numerics.estimates-inside-proofs",
+       "The transfer-operator estimates (docs/theory.md 5.3-5.5) lie within their error estimates of the proved "
+       "enclosures of A, m_2k, C(1..4) (docs/theory.md 5.15), and Theorem R's a* within its error of the proof of a*",
+       provenance="standard",
+       hypotheses="chains drawn with a fixed seed (paper_checks.claims.numerics.random_chains: 3 quartics with "
+                  "|K| <= 1, a_1 in [-2, 2], a_2 in [1/16, 2], 1 sextic), plus the docs/theory.md 6 single well; "
+                  "estimates numerics.general at dps; a proof that declines or has fewer than dps - 5 digits fails; "
+                  "and the two wells proved at a deliberately short truncation R = 24, where the tail bounds set the "
+                  "width (those intervals are only required to contain the estimates)",
+       section="5.5, 5.15",
+       routes={"estimates (transfer operator)": ["numerics.general"],
+               "proved enclosures (Gram matrix, certified integration)": ["numerics.proved", "numerics.gram"]},
+       shared=PROOF_SHARED)
+def check_estimates_inside_proofs(ctx):
+    dps = ctx.dps
+    rows = []
+    for ch in random_chains(0) + [SINGLE_WELL]:
+        mo = general.moments(ch, dps=dps, lags=4)
+        pr = proved.moments(ch, dps, 4)
+        iv = pr.intervals or {"A": None, "m": [None] * ch.n, "corr": [None] * 4}
+        name = repr(ch)
+        rows.append((f"{name}: A", _est(mo.A, mo.details["err_A"], dps), iv["A"], pr.note))
+        rows += [(f"{name}: m_{2 * k}", _est(x, e, dps), i, pr.note)
+                 for k, (x, e, i) in enumerate(zip(mo.m, mo.details["err_m"], iv["m"]), 1)]
+        rows += [(f"{name}: C({r})", _est(x, e, dps), i, pr.note)
+                 for r, (x, e, i) in enumerate(zip(mo.corr, mo.details["err_C"], iv["corr"]), 1)]
+    fp = general.fixed_point(SINGLE_WELL, dps=dps)
+    pf = proved.fixed_point(SINGLE_WELL, fp.a, fp.error, "decimation", dps)
+    box = (pf.intervals or {"a": [None] * len(fp.a)})["a"]
+    rows += [(f"single well a_{k}*", _est(x, fp.error, dps), i, pf.note) for k, (x, i) in enumerate(zip(fp.a, box), 1)]
+    short = []
+    for name, ch in WELLS:
+        mo = general.moments(ch, dps=dps, lags=2)
+        enc = gram.enclose(ch.K, ch.a, kmax=ch.n, lags=2, digits=dps, R=24)
+        balls = [enc.A, *enc.m, *enc.corr]
+        d = mo.details
+        ests = [(mo.A, d["err_A"])] + list(zip(mo.m, d["err_m"])) + list(zip(mo.corr, d["err_C"]))
+        short += [(f"{name}, R = 24: value {i}", _est(x, e, dps), proved.outward(b, dps), "short truncation")
+                  for i, (b, (x, e)) in enumerate(zip(balls, ests))]
+    return all_of([inside_proofs(rows, dps, what="estimates inside the proofs"),
+                   inside_proofs(short, dps, what="estimates inside proofs at a short truncation", weak_ok=True)])

@@ -178,6 +178,44 @@ def num_error(err):
     return None if err is None else num(err, 3)
 
 
+def proved_digits(interval):
+    """The leading digits every number in a proved [lo, hi] (decimal strings) shares, then an ellipsis.
+
+    Truncation toward zero is monotone, so if lo and hi truncate to the same digits, every x between
+    them does too. An interval that straddles 0 proves no digit (None); an exact one is shown in full.
+
+    >>> proved_digits(["0.12345", "0.12349"]), proved_digits(["-0.5", "-0.5"]), proved_digits(["-1e-9", "1e-9"])
+    ('0.1234…', '-0.5', None)
+    >>> proved_digits(["0.1999999", "0.2000001"])      # no common digit: nothing is proved digit by digit
+    >>> proved_digits(["23.781", "23.789"]), proved_digits(["23.7", "24.1"])
+    ('23.78…', None)
+    """
+    from decimal import ROUND_DOWN, Decimal, localcontext
+    with localcontext() as ctx:
+        ctx.prec = 4000                 # exact: the endpoints have at most about dps + 15 digits
+        return _common_digits(interval, ROUND_DOWN, Decimal)
+
+
+def _common_digits(interval, ROUND_DOWN, Decimal):
+    lo, hi = (Decimal(x) for x in interval)
+    if lo == hi:
+        return interval[0]
+    if lo <= 0 <= hi:
+        return None
+    e = max(abs(lo), abs(hi)).adjusted()
+    best = None
+    for sig in range(max(1, e + 1), 400):          # the integer part is shown whole, never as "20…" for 23
+        q = Decimal(1).scaleb(e - sig + 1)
+        a, b = lo.quantize(q, rounding=ROUND_DOWN), hi.quantize(q, rounding=ROUND_DOWN)
+        if a != b:
+            break
+        best = a
+    if best is None:
+        return None
+    text = f"{best:e}" if abs(best) < Decimal("1e-5") else f"{best:f}"
+    return text + "…"
+
+
 @contextmanager
 def working(desc):
     """On a terminal, an elapsed-time line on stderr while one long computation runs (no-op otherwise)."""
