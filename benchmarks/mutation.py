@@ -60,6 +60,8 @@ TESTS = {
     "proofs/laplace.py": ["tests/test_laplace.py", "tests/test_derivations.py"],
     "proofs/blockspin.py": ["tests/test_numerics_claims.py"],
     "proofs/optimal_weights.py": ["tests/test_optimal_weights.py"],
+    "numerics/nystrom.py": ["tests/test_nystrom.py", "tests/test_network_metropolis.py"],
+    "numerics/network/metropolis.py": ["tests/test_network_metropolis.py"],
 }
 
 
@@ -83,6 +85,8 @@ CLAIMS_FIRST = {
     "proofs/laplace.py": ["numerics.symbolic-equals-transfer", "foundation.laplace-decimation"],
     "proofs/blockspin.py": ["numerics.block-spin-gaussian-map", "numerics.block-spin-limit"],
     "proofs/optimal_weights.py": ["network.infomax-optimum", "network.decimate-optimum", "network.autoencoder-optimum"],
+    "numerics/nystrom.py": ["numerics.symbolic-equals-transfer", "network.kl-rate-routes", "numerics.theorem-r-sextic"],
+    "numerics/network/metropolis.py": [],
 }
 
 
@@ -229,6 +233,32 @@ MUTANTS = [
     Mutant("W1", "proofs/optimal_weights.py", "return theta_of(sp.simplify(C1 / C0), sp.simplify(1 / (2 * C0)))",
            "return theta_of(sp.simplify(C1 / C0), sp.simplify(1 / C0))",
            "chi of an output covariance: a = 1/C0 (factor 2)"),
+    # -- numerics/nystrom.py, numerics/network/metropolis.py: the second routes -----------------------
+    Mutant("N1", "numerics/nystrom.py", "logg = [((s.log() + lw + x * x - _potential(aa, y)) / 2).mid()",
+           "logg = [((s.log() + lw - _potential(aa, y)) / 2).mid()",
+           "Gauss-Hermite Nystrom: total weights without e^(x^2) (the rule's weight function left in)"),
+    Mutant("N2", "numerics/nystrom.py", "            w = ((O * w) * (1 / lam)).mid()",
+           "            w = ((E * w) * (1 / lam)).mid()", "Nystrom C(r) with the even block for the odd one"),
+    Mutant("N3", "numerics/nystrom.py", "err = [d + w + rnd * max(1, abs(f)) for d, w, f",
+           "err = [rnd * max(1, abs(f)) for d, w, f", "Nystrom error estimate without the doubling and widening",
+           "equivalent in practice on the claims' chains: the value accepted at n nodes is far more accurate than its "
+           "difference from n/2 nodes (doubling roughly squares the error), so the rounding unit left in the estimate "
+           "still covers the true error there; tests/test_nystrom.py sees it on a rule limited by its range, where "
+           "the true error is of the size of the estimate"),
+    Mutant("N4", "numerics/nystrom.py", 'np.einsum("lk,l,k->", X2, r ** (N - lag), r ** lag)',
+           'np.einsum("lk,l,k->", X2, r ** (N - lag - 1), r ** lag)', "Nystrom ring C_N(r) with M^(N - r - 1)",
+           "check --quick: the ring moments serve only network.exact-decimator-equivalent, a slow (sampling) claim; "
+           "tests/test_nystrom.py and tests/test_network_metropolis.py compare them with the Gaussian ring and with "
+           "both samplers"),
+    Mutant("H1", "numerics/network/metropolis.py",
+           "dH = self.potential(new) - self.potential(old) - self.K * (new - old) * nb",
+           "dH = self.potential(new) - self.potential(old)", "Metropolis acceptance without the coupling (K = 0 chain)",
+           "check --quick: the Metropolis sampler serves only network.exact-decimator-equivalent (slow); "
+           "tests/test_network_metropolis.py compares its ring moments with the Nystrom ring"),
+    Mutant("H2", "numerics/network/metropolis.py", "se = float(chain_means.std(ddof=1) / math.sqrt(v.shape[0]))",
+           "se = float(v.std(ddof=1) / math.sqrt(v.size))", "batch means replaced by the i.i.d. standard error",
+           "check --quick: used by a slow claim only; tests/test_network_metropolis.py holds the s.e. of AR(1) "
+           "chains to its known value"),
 ]
 
 

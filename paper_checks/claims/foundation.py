@@ -45,7 +45,8 @@ def _quad(f, points, dps):
        "the Gaussian L(s), the quartic normalizer's Bessel forms and the coarse Hamiltonian's cumulant expansion "
        "agree with quadrature",
        provenance="standard", hypotheses="mu = exp(-V_a) dx with V even; sample points from docs/theory.md 6",
-       section="2, 3.1")
+       section="2, 3.1",
+       routes={"closed forms (sympy)": ["proofs.laplace"], "quadrature (mpmath)": ["mpmath.quad"]})
 def check_laplace_decimation(ctx):
     dps = ctx.dps
     parts = []
@@ -115,7 +116,9 @@ def _cumulant_expansion_vs_quadrature(dps):
 @claim("foundation.gaussian-closure",
        "Decimation maps the Gaussian chain to a Gaussian chain: the coarse bond Hamiltonian is exactly quadratic, "
        "K' = K^2/(2a), a' = a - K^2/(2a), and rho = sqrt(a^2 - K^2) is invariant",
-       provenance="standard", hypotheses="a > |K|, b = 2, (a, K) = (1, 1/2)", section="3.1")
+       provenance="standard", hypotheses="a > |K|, b = 2, (a, K) = (1, 1/2)", section="3.1",
+       routes={"quadrature of the bond integral (mpmath)": ["mpmath.quad"],
+               "closed-form flow (numerics.api)": ["numerics.api"]})
 def check_gaussian_closure(ctx):
     dps = ctx.dps
     chain = GAUSSIAN
@@ -149,7 +152,9 @@ def check_gaussian_closure(ctx):
 @claim("foundation.u-power-b",
        "In u = K/(a + rho), decimation by b is u' = u^b, so the orbit is the inverse map at u^(b^m)",
        provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}, m <= 4, (a, K) = (1, 1/2) and (1, -0.9)",
-       section="3.1")
+       section="3.1",
+       routes={"closed-form orbit (numerics.api)": ["numerics.api"],
+               "iterated rational recursion (sympy)": ["proofs.gaussian.iterate_recursion"]})
 def check_u_power_b(ctx):
     dps = ctx.dps
     rows = []
@@ -169,7 +174,9 @@ def check_u_power_b(ctx):
        "in r = K/a the critical r = 1 has eigenvalue 4 = b^2; in u the critical u = 1 has eigenvalue b",
        provenance="standard", hypotheses="a > |K|; (0, rho) against the exact rational recursion iterated 9 times; "
        "the Jacobian by central differences of the exact rational recursion and of the closed-form orbit",
-       section="3.1")
+       section="3.1",
+       routes={"closed-form flow and fixed point (numerics.api)": ["numerics.api"],
+               "exact rational recursion (sympy)": ["proofs.gaussian.iterate_recursion"]})
 def check_gaussian_fixed_points(ctx):
     dps = ctx.dps
     parts = []
@@ -243,7 +250,10 @@ def check_gaussian_fixed_points(ctx):
 @claim("foundation.free-energy-rg",
        "Free-energy RG relation A(theta) = A(theta')/b + g(theta) with g = [(b-1) log 2 pi - log D_(b-1)]/(2b) "
        "(Gaussian) and g = log(2^(b-1) sqrt(cosh^(2b) K - sinh^(2b) K))/b (Ising)",
-       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}; Ising K = 0.8", section="2, 3.1")
+       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}; Ising K = 0.8", section="2, 3.1",
+       routes={"closed forms (numerics.api)": ["numerics.api"],
+               "circulant quadrature and 2 x 2 eigenvalues (mpmath)": ["mpmath.quad", "mpmath.eigsy",
+                                                                       "proofs.gaussian.determinant"]})
 def check_free_energy_rg(ctx):
     dps = ctx.dps
     rows = []
@@ -297,7 +307,10 @@ def _ising_brute_step(Kf, b):
 @claim("foundation.ising-recursion",
        "Ising decimation by b: tanh K' = (tanh K)^b, fixed point K* = 0 stable (dK'/dK = 0)",
        provenance="standard", hypotheses="K in {0.8, -0.8, 5, -5}, b in {2, 3, 4}; K* and dK'/dK at K* against the "
-       "brute-force recursion (iterated from 0.8; central difference at 0)", section="3.1")
+       "brute-force recursion (iterated from 0.8; central difference at 0)", section="3.1",
+       routes={"closed-form recursion (numerics.api)": ["numerics.api"],
+               "brute-force sums over the decimated spins (mpmath)":
+                   ["paper_checks.claims.foundation._ising_brute_step"]})
 def check_ising_recursion(ctx):
     dps = ctx.dps
     rows = []

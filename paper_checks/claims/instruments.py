@@ -65,7 +65,11 @@ RING = 16
                   "chain's within 1e-12), Ising K = 0.8 (transfer-matrix sampler, spin readout); false failure "
                   "per run: 6 components at 6.8e-6 and 9 diagnostics at 5.7e-7, below 5e-5 in all (normal "
                   "approximation of the delta method); seeds fixed, so every run sees the same draws",
-       section="5.11, 5.12")
+       section="5.11, 5.12",
+       routes={"exact samples (FFT, grid chain, Ising transfer matrix)": ["numerics.network.sampler",
+                                                                          "numerics.network.ising_ring"],
+               "the theta the samplers were given (inline)": ["inline"]},
+       statement_code=["numerics.network.estimator.chi_hat", "numerics.network.spin_estimator.spin_chi_hat"])
 def check_estimator_exact_samples(ctx):
     import torch
 
@@ -111,7 +115,12 @@ def _enumerate(K, N):
        provenance="standard",
        hypotheses="K in {0.8, -0.7, 1.5}, N in {5, 8, 12}, every lag r = 1..N-1; b in {2, 3}, L in {1, 2}; "
                   "enumeration in float64 (tolerance 1e-12), traces and decimation in mpmath at 30 digits",
-       section="2, 4.4")
+       section="2, 4.4",
+       routes={"closed forms (ising_ring, spin_estimator, ising_references)":
+                   ["numerics.network.ising_ring", "numerics.network.spin_estimator.ring_lag",
+                    "numerics.network.ising_references.decimated_K"],
+               "enumeration, 2 x 2 traces, brute-force decimation (numpy, mpmath)":
+                   ["paper_checks.claims.instruments._enumerate", "mpmath.matrix"]})
 def check_ising_ring_closed_forms(ctx):
     from numerics.network.ising_references import decimated_K
     from numerics.network.ising_ring import ring_correlation, ring_entropy_per_site
@@ -192,7 +201,11 @@ def _golden_max(f, lo, hi, iterations=60):
        hypotheses="Gaussian rings (a, K) = (1, 1/2) of 16 and 64 sites (C_N(r) of numerics.network.sampler), blocks "
                   "b = 2 and 4, buffer 0 and 1, window 1 and 2, eight seeded directions w each; routes to 1e-10; "
                   "scan: b = 2, 20000 angles, then a golden-section refinement, to 1e-9",
-       section="4.4")
+       section="4.4",
+       routes={"Gaussian conditioning and the generalized eigenproblem (block_mi)": ["numerics.network.block_mi"],
+               "log-determinants, a scan, explicit block covariances (numpy, in the claim)":
+                   ["paper_checks.claims.instruments._mi_logdet", "paper_checks.claims.instruments._golden_max"]},
+       statement_code=["numerics.network.sampler.gaussian_ring_covariance"])
 def check_block_mi_routes(ctx):
     from numerics.network.block_mi import greedy_max_block_mi, linear_block_mi, max_linear_block_mi
     from numerics.network.sampler import gaussian_ring_covariance
@@ -270,7 +283,11 @@ def _chi2_cdf_closed(p, x):
                   "[[4e-5, 1e-5], [1e-5, 9e-5]] against theta* = (0, sqrt(3)/2) and against (0.06, 0.9), outside the "
                   "region: 20000 boundary points, the extremes refined by golden section in the angle, relative "
                   "agreement 1e-6",
-       section="4.4")
+       section="4.4",
+       routes={"the region and its bounds (numerics.network.effect)": ["numerics.network.effect"],
+               "closed-form chi^2 CDFs and a boundary scan (mpmath, numpy)":
+                   ["paper_checks.claims.instruments._chi2_cdf_closed", "paper_checks.claims.instruments._golden_max"]},
+       statement_code=["numerics.klrate.kl_rate"])
 def check_equivalence_region(ctx):
     from numerics.klrate import kl_rate
     from numerics.network.effect import chi2_quantile, equivalence
@@ -362,7 +379,12 @@ def protocol_points(runs):
        hypotheses="inputs constructed to land in each branch (numerics.network.effect.equivalence on Gaussian "
                   "chi-hat against theta* = (0, sqrt(3)/2) at the margin 1e-3; numerics.network.compare; "
                   "paper_checks.protocol.summarize on six runs); the straddling case's bounds are finite",
-       section="4.4, 5.1")
+       section="4.4, 5.1",
+       routes={"the rules (effect, compare, protocol)": ["numerics.network.effect", "numerics.network.compare",
+                                                          "paper_checks.protocol"],
+               "the outcomes docs/theory.md states (inline)": ["paper_checks.claims.instruments.verdict_cases",
+                                                               "paper_checks.claims.instruments.z_cases",
+                                                               "paper_checks.claims.instruments.protocol_cases"]})
 def check_verdict_rules(ctx):
     from numerics.network.compare import compare
     from numerics.network.effect import equivalence
@@ -401,7 +423,15 @@ def check_verdict_rules(ctx):
                   "side: numerics.api.moments and numerics.projection.chi (Arb Newton on the transfer operator, not "
                   "numerics.marginal) at 20 digits; tolerance 1e-9 (float64 grid route). The double well's theta* is "
                   "numerics.api's fixed point, checked against quadrature by numerics.theorem-r-decimation",
-       section="3.2, 3.3, 4.4")
+       section="3.2, 3.3, 4.4",
+       routes={"the references as the runs use them (numerics.network.targets)": ["numerics.network.targets"],
+               "high-precision projections (numerics.api, numerics.projection)": ["numerics.api",
+                                                                                 "numerics.projection"]},
+       shared={"*": "both sides project moments of one discretization: targets' theta* solves Theorem R on the "
+                    "transfer operator's m_2k and its R^L projects the float64 grid chain (the trapezoid kernel), "
+                    "this side projects the Arb transfer operator's moments; the claim checks the solvers and the "
+                    "float64 route against the high-precision one. The moments themselves are checked against "
+                    "Gauss-Hermite Nystrom by numerics.symbolic-equals-transfer and numerics.theorem-r-decimation"})
 def check_quartic_references(ctx):
     from numerics import api
     from numerics.network.config import TrainConfig
@@ -438,7 +468,11 @@ def check_quartic_references(ctx):
                   "rsmi defaults); the maximizer of numerics.network.block_mi (checked against a scan by "
                   "network.block-mi-routes); chi on the 16-ring by numerics.network.estimator.project_ring; the KL "
                   "rate by the Gaussian closed form (numerics.klrate)",
-       section="4.4")
+       section="4.4",
+       routes={"the exact linear rsmi optimum (block_mi)": ["numerics.network.block_mi"],
+               "theta* = (0, sqrt(a^2 - K^2)) (inline)": ["inline", "math.sqrt"]},
+       statement_code=["numerics.network.sampler.gaussian_ring_covariance", "numerics.network.estimator.project_ring",
+                       "numerics.klrate.kl_rate", "numerics.network.effect.relative_margin"])
 def check_rsmi_linear_optimum(ctx):
     from numerics.klrate import kl_rate
     from numerics.network.block_mi import coarse_covariance, greedy_max_block_mi

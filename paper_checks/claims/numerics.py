@@ -2,21 +2,25 @@
 
 Each check compares the transfer-operator solver (``numerics.general``, never the closed-form
 backend) with an independent route: sympy closed forms from ``proofs`` (Gaussian, Ising),
-mpmath tanh-sinh quadrature plus findroot for the single-site projection a*, finite
-differences of high-precision gradients for the Hessian. Tolerances: 10^-(dps - 5)
-(``paper_checks.compare``), and the numeric side must claim that accuracy itself.
+the Gauss-Hermite Nystrom discretization (``numerics.nystrom``, docs/theory.md 5.16) for the
+moments of non-Gaussian chains at K != 0, mpmath tanh-sinh quadrature plus findroot for the
+single-site projection a*, finite differences of high-precision gradients for the Hessian.
+Tolerances: 10^-(dps - 5) (``paper_checks.compare``), and the numeric side must claim that
+accuracy itself; a second route's value must carry an error below the same tolerance. Each
+claim declares its routes (``routes=``; docs/checks.md, "Routes").
 """
 from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy as sp
 from mpmath import mp
 
-from numerics import api, general, gram, proved
+from numerics import api, general, gram, nystrom, proved
 from numerics import fixedpoint as fpm
 from numerics.precision import Estimate, to_mpf
 from numerics.projection import chi
@@ -36,10 +40,53 @@ DOUBLE_WELL = EX.DOUBLE_WELL.chain
 GAUSSIAN = EX.GAUSSIAN.chain
 SEXTIC = Chain.polynomial("0.3", ["1", "-0.5", "0.2"])        # n = 3: a sextic with a negative a_2
 WELLS = (("single well", SINGLE_WELL), ("double well", DOUBLE_WELL))
+PROOF_SHARED = {m: "the proofs (numerics.proved, numerics.gram) refine their eigenvector with "
+                   "numerics.transfer.top_eigenpair (float64 eigh, residual steps), whose output their Temple and "
+                   "Davis-Kahan bounds then prove; no transfer-operator value enters a proof (docs/theory.md 5.15)"
+                for m in ("numerics.transfer", "numerics.kernel", "numerics.arbtools")}
+PROOF_SHARED["numerics.certify"] = ("the proof of a* runs its Krawczyk test; the transfer route names the module "
+                                    "only for fixed_point(certify=True), which these claims do not ask for")
+NYSTROM_MAX_DPS = 40        # the second route's precision: min(dps, 40) digits (seconds per chain; docs/theory.md 5.16)
 
 
 def _est(value, error, dps):
     return Estimate(value, error, dps)
+
+
+@functools.cache
+def _moments_nystrom(chain, dps, lags=3):
+    """A, m_2k, C(1..lags) of the infinite chain by Gauss-Hermite Nystrom (numerics.nystrom): no transfer code."""
+    return nystrom.moments(chain, dps=dps, lags=lags)
+
+
+@functools.cache
+def _a_star_nystrom(chain, dps, start):
+    """Theorem R's a* by a route that shares no code with the transfer operator, and its error.
+
+    m_2k(theta) of the coupled chain by Gauss-Hermite Nystrom (numerics.nystrom), the single-site projection
+    by tanh-sinh quadrature + findroot (numerics.singlesite). The error carries the moments' errors through
+    the inverse Jacobian dm_2k/da_l = -(m_2(k+l) - m_2k m_2l) (quadrature at a*, 15 digits), plus the findroot
+    residual.
+    """
+    mo = _moments_nystrom(chain, dps)
+    a, resid = projection_quad(mo.m, dps, list(start))
+    n = len(a)
+    with mp.workdps(dps + 10):
+        # m_0 .. m_4n of the decoupled chain at a*, at 15 digits: the Jacobian only scales the error
+        mm = [mpmath.mpf(1)] + moments_quad(a, 15, 2 * n)
+        J = mpmath.matrix(n, n)
+        for k in range(n):
+            for j in range(n):
+                J[k, j] = -(mm[k + j + 2] - mm[k + 1] * mm[j + 1])
+        Ji = J ** -1
+        err = [sum(abs(Ji[k, j]) * (mo.err_m[j] + resid) for j in range(n)) for k in range(n)]
+    return tuple(a), tuple(err)
+
+
+def _second_route_rows(label, values, errors, dps):
+    """Rows that fail unless a second route's own error estimate is below the tolerance (compare's numeric side)."""
+    return [(f"{label}[{i}]: the second route's own error", v, _est(v, e, dps))
+            for i, (v, e) in enumerate(zip(values, errors))]
 
 
 @claim("numerics.symbolic-equals-transfer",
@@ -53,7 +100,15 @@ def _est(value, error, dps):
        "forms lie inside the Gram-matrix proofs of the Gaussian chains (a, K) = (1, 1/2), (3/4, 1/4) and the "
        "certified integrals of the "
        "decoupled wells, and the transfer estimate of each Ising chain within its error of the closed forms' "
-       "Arb enclosure; every proof at least dps - 5 digits", section="2, 5")
+       "Arb enclosure; every proof at least dps - 5 digits; where no closed form exists (the quartic single and "
+       "double well and the sextic of docs/theory.md 6, K != 0) A, m_2k and C(1..3) against the Gauss-Hermite "
+       "Nystrom discretization (numerics.nystrom) at min(dps, 40) digits", section="2, 5",
+       routes={"transfer operator": ["numerics.general"],
+               "closed forms (sympy)": ["proofs.gaussian", "proofs.ising", "proofs.laplace"],
+               "closed-form backend": ["numerics.exact"],
+               "Gauss-Hermite Nystrom": ["paper_checks.claims.numerics._moments_nystrom"],
+               "proved enclosures (Gram matrix, certified integration)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_symbolic_equals_transfer(ctx):
     dps = ctx.dps
     rows = []
@@ -112,15 +167,51 @@ def check_symbolic_equals_transfer(ctx):
     return all_of([compare(rows, dps=dps, need_error=True,
                            what="closed form (proofs) == transfer operator (numerics.general)"),
                    inside_proofs(inside, dps,
-                                 what="closed forms and estimates inside the proofs of docs/theory.md 5.15")])
+                                 what="closed forms and estimates inside the proofs of docs/theory.md 5.15"),
+                   compare(_transfer_vs_nystrom_rows(min(dps, NYSTROM_MAX_DPS)), dps=min(dps, NYSTROM_MAX_DPS),
+                           need_error=True, what="Gauss-Hermite Nystrom == transfer operator, K != 0"),
+                   _nystrom_error_covers_closed_forms()])
 
 
-@functools.cache
-def _a_star_quad(chain, dps, start):
-    """a* by quadrature + findroot on the chain's moments (cached: two claims use it)."""
-    mo = general.moments(chain, dps=dps, lags=1)
-    a, resid = projection_quad(mo.m, dps, list(start))
-    return tuple(a)
+def _nystrom_error_covers_closed_forms():
+    """The Nystrom route's own error estimate must cover its true error: Gaussian chains at K != 0 against
+    proofs' closed forms, at 12 digits (where the discretization error, not the rounding, dominates)."""
+    worst, rows = mpmath.mpf(0), []
+    for a_, K_ in (("1", "0.5"), ("2", "-1.5")):
+        ch = Chain.gaussian(K_, a_)
+        v = _moments_nystrom(ch, 12, 3)
+        env = {G.a: ch.a[0], G.K: ch.K}
+        rho, u = G.RHO.subs(env), G.U.subs(env)
+        exact = [G.FREE_ENERGY.subs(G.rho, rho).subs(env)] + [G.COVARIANCE.subs({G.u: u, G.rho: rho, G.r: r})
+                                                              for r in range(4)]
+        with mp.workdps(40):
+            for what, x, e, y in zip(["A", "m_2", "C(1)", "C(2)", "C(3)"], [v.A, *v.m, *v.C],
+                                     [v.err_A, *v.err_m, *v.err_C], exact):
+                ratio = abs(x - mpmath.mpf(sp.N(y, 40))) / e
+                worst = max(worst, ratio)
+                rows.append({"point": f"Gaussian a={a_}, K={K_}: {what}", "true_over_estimate": mpmath.nstr(ratio, 3)})
+    return Evidence(bool(worst <= 1), f"the Nystrom error estimate covers its true error at 12 digits (closed forms, "
+                    f"K != 0): worst true/estimate {mpmath.nstr(worst, 2)}", {"rows": rows})
+
+
+def _transfer_vs_nystrom_rows(dps):
+    """A, m_2k, C(1..3) at K != 0 of chains with no closed form: transfer operator vs Gauss-Hermite Nystrom.
+
+    Both sides carry their own errors: the Nystrom value enters as the reference, and a second row per value
+    asks its own error to be below the tolerance too (docs/theory.md 5.16)."""
+    rows = []
+    for name, ch in WELLS + (("sextic", SEXTIC),):
+        mo = general.moments(ch, dps=dps, lags=3)
+        ny = _moments_nystrom(ch, dps, 3)
+        pairs = [("A", mo.A, mo.details["err_A"], ny.A, ny.err_A)]
+        pairs += [(f"m_{2 * k}", x, e, y, f) for k, (x, e, y, f) in
+                  enumerate(zip(mo.m, mo.details["err_m"], ny.m, ny.err_m), 1)]
+        pairs += [(f"C({r})", x, e, y, f) for r, (x, e, y, f) in
+                  enumerate(zip(mo.corr, mo.details["err_C"], ny.C, ny.err_C), 1)]
+        for what, x, e, y, f in pairs:
+            rows.append((f"{name} K={ch.K}: {what} (Nystrom vs transfer)", _est(y, f, dps), _est(x, e, dps)))
+            rows.append((f"{name} K={ch.K}: {what}, Nystrom's own error", y, _est(y, f, dps)))
+    return rows
 
 
 @functools.cache
@@ -133,15 +224,22 @@ def _decimation_fixed_point(chain, dps):
        "Theorem R: the projected decimation flow converges to (0; a*), a* the M-projection of the chain's "
        "single-site marginal; for n = 1, a* = sqrt(a^2 - K^2)",
        provenance="formalization",
-       hypotheses="docs/theory.md 6 examples (Gaussian, quartic single and double well), b = 2; a* by tanh-sinh "
-                  "quadrature + findroot (independent of the transfer code); 25 digits at dps 30; proved rows: the "
-                  "flow's limit, the default method's a* and the quadrature a* inside the proof of a* "
-                  "(docs/theory.md 5.15), every proof at least dps - 5 digits",
-       section="3.3")
+       hypotheses="docs/theory.md 6 examples (Gaussian, quartic single and double well), b = 2; the flow on the "
+                  "transfer operator (numerics.general, method flow) vs a* from the marginal's moments m_2k(theta) "
+                  "at K != 0 by Gauss-Hermite Nystrom (numerics.nystrom) projected by tanh-sinh quadrature + "
+                  "findroot (numerics.singlesite): no transfer-operator code; second route at min(dps, 40) digits; "
+                  "25 digits at dps 30; proved rows: the flow's limit, the default method's a* and the second "
+                  "route's a* inside the proof of a* (docs/theory.md 5.15), every proof at least dps - 5 digits",
+       section="3.3",
+       routes={"projected flow (transfer operator)": ["paper_checks.claims.numerics._decimation_fixed_point",
+                                                     "numerics.fixedpoint", "numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom"],
+               "closed form (n = 1)": ["sympy.sqrt"],
+               "proof of a* (Krawczyk on proved targets)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_theorem_r(ctx):
-    dps = ctx.dps
-    rows = []
-    inside = []
+    dps = min(ctx.dps, NYSTROM_MAX_DPS)
+    rows, own, inside = [], [], []
     # Gaussian through the general (projected, transfer-operator) path, not the closed-form backend
     fp, err = fpm.decimation_fixed_point(Params.from_chain(GAUSSIAN), 2, dps, method="flow")[:2]
     rows.append(("Gaussian K*", 0, _est(fp.K, err, dps)))
@@ -152,7 +250,8 @@ def check_theorem_r(ctx):
                    pg.intervals and pg.intervals["a"][0], pg.note))
     for name, ch in WELLS:
         fpt = _decimation_fixed_point(ch, dps)
-        a_star = _a_star_quad(ch, dps, tuple(float(x) for x in fpt.a))
+        a_star, a_err = _a_star_nystrom(ch, dps, tuple(float(x) for x in fpt.a))
+        own += _second_route_rows(f"{name} a*", a_star, a_err, dps)
         rows.append((f"{name} K*", 0, _est(fpt.K, fpt.error, dps)))
         for k, (x, y) in enumerate(zip(fpt.a, a_star), 1):
             rows.append((f"{name} a_{k}*", y, _est(x, fpt.error, dps)))
@@ -163,12 +262,14 @@ def check_theorem_r(ctx):
                          _est(x, fast.error + fpt.error, dps)))
         pf = proved.fixed_point(ch, fast.a, fast.error, "decimation", dps)
         box = (pf.intervals or {"a": [None] * len(fast.a)})["a"]
-        for k, (x, y, z, i) in enumerate(zip(fpt.a, fast.a, a_star, box), 1):
+        for k, (x, y, z, e, i) in enumerate(zip(fpt.a, fast.a, a_star, a_err, box), 1):
             inside.append((f"{name} a_{k}*: the flow's limit in the proof", _est(x, fpt.error, dps), i, pf.note))
             inside.append((f"{name} a_{k}*: the default method in the proof", _est(y, fast.error, dps), i, pf.note))
-            inside.append((f"{name} a_{k}*: the quadrature projection in the proof", _quad_est(z, dps), i, pf.note))
+            inside.append((f"{name} a_{k}*: the second route (Nystrom + quadrature) in the proof", _est(z, e, dps), i,
+                           pf.note))
     return all_of([compare(rows, dps=dps, need_error=True,
-                           what="decimation flow limit == single-site projection a* (quadrature)"),
+                           what="decimation flow limit == single-site projection a* (Nystrom moments, quadrature)"),
+                   compare(own, dps=dps, need_error=True, what="the second route's a* is resolved"),
                    inside_proofs(inside, dps, what="a* estimates inside the proof of a* (docs/theory.md 5.15)")])
 
 
@@ -211,7 +312,9 @@ BLOCK_LIMIT_CASES = ((2,) + WELLS[0] + (16,), (2,) + WELLS[1] + (16,), (3,) + WE
                   "flow within 0.02 of 1/b; eigenvalues to 10^-10 (finite-difference Jacobian at the solver's point). "
                   "a_1* = 1/(2 m_2) follows from K*, a_2* = 0 and the variance the step keeps "
                   "(numerics.block-spin-variance): the evidence is K*, a_2* -> 0",
-       section="3.3")
+       section="3.3",
+       routes={"block-spin flow and solver (transfer operator)": ["numerics.general", "numerics.fixedpoint"],
+               "cumulant scaling (sympy)": ["proofs.blockspin.decoupled_eigenvalues"]})
 def check_block_spin_limit(ctx):
     dps = min(ctx.dps, 20)
     parts = []
@@ -250,7 +353,9 @@ def check_block_spin_limit(ctx):
        provenance="formalization",
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2)}, b = 2, 3, two steps; transfer-operator block sums "
                   "(numerics.general) vs the exact map; dps <= 30",
-       section="3.3")
+       section="3.3",
+       routes={"transfer-operator block step": ["numerics.general"],
+               "exact map (sympy)": ["proofs.blockspin.gaussian_block_map", "proofs.gaussian"]})
 def check_block_spin_gaussian_map(ctx):
     dps = min(ctx.dps, 30)
     rows = []
@@ -285,10 +390,13 @@ def check_block_spin_gaussian_map(ctx):
        provenance="formalization",
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2)}: E[S^2] and E[S^4] = 3 E[S^2]^2 against the closed form "
                   "C(r) = u^r / (2 rho) of proofs.gaussian; docs/theory.md 6 quartic single and double well: E[S^2] "
-                  "(power series in s of <phi_0| D_s (M D_s)^(b-1) |phi_0>) against b m_2 + 2 sum (b - k) C(k) from "
-                  "the odd block's matrix powers of the same solve; b = 2, 3; m_2 of two flow points per well by a "
-                  "fresh solve; dps 20",
-       section="3.3")
+                  "(power series in s of <phi_0| D_s (M D_s)^(b-1) |phi_0>, transfer operator) against "
+                  "b m_2 + 2 sum (b - k) C(k) with m_2 and C(k) by Gauss-Hermite Nystrom (no transfer-operator code); "
+                  "b = 2, 3; m_2 of two flow points per well by a fresh solve against m_2(theta) by Nystrom; dps 20",
+       section="3.3",
+       routes={"block sums and flow points (transfer operator)": ["numerics.transfer", "numerics.general"],
+               "covariance algebra (proofs.gaussian; Gauss-Hermite Nystrom)":
+                   ["proofs.gaussian", "paper_checks.claims.numerics._moments_nystrom"]})
 def check_block_spin_variance(ctx):
     dps = min(ctx.dps, 20)
     rows, flow_rows = [], []
@@ -308,12 +416,13 @@ def check_block_spin_variance(ctx):
     for name, ch in WELLS:
         for b in (2, 3):
             v = evaluate(Params.from_chain(ch), dps, lags=2 * b - 1, block=b)
+            ny = _moments_nystrom(ch, dps, 2 * b - 1)          # m_2 and C(k) by the second discretization
             with mp.workdps(dps + 10):
-                s2 = b * v.m[0] + 2 * sum((b - k) * v.C[k - 1] for k in range(1, b))
-                err = b * v.err_m[0] + 2 * sum((b - k) * v.err_C[k - 1] for k in range(1, b))
-            rows.append((f"{name}, b={b}: E[S^2] (generating function) vs b m_2 + 2 sum (b - k) C(k)",
+                s2 = b * ny.m[0] + 2 * sum((b - k) * ny.C[k - 1] for k in range(1, b))
+                err = b * ny.err_m[0] + 2 * sum((b - k) * ny.err_C[k - 1] for k in range(1, b))
+            rows.append((f"{name}, b={b}: E[S^2] (generating function) vs b m_2 + 2 sum (b - k) C(k) (Nystrom)",
                          _est(s2, err, dps), _est(v.S[2], v.err_S[2], dps)))
-            m0 = general.moments(ch, dps=dps, lags=1)
+            m0 = ny
             pts = general.flow(ch, scheme="block", b=b, steps=2, dps=dps)
             for m, p in enumerate(pts[1:], 1):
                 q = _chain_at(p, dps)
@@ -322,7 +431,7 @@ def check_block_spin_variance(ctx):
                 _, _, S = float_covariance(Params.from_chain(q), choose_grid(Params.from_chain(q), 14))
                 with mp.workdps(dps + 10):
                     err = mo.details["err_m"][0] + p.error * mpmath.mpf(float(np.abs(S[1]).sum()))
-                flow_rows.append((f"{name}, b={b}, step {m}: m_2", _est(m0.m[0], m0.details["err_m"][0], dps),
+                flow_rows.append((f"{name}, b={b}, step {m}: m_2", _est(m0.m[0], m0.err_m[0], dps),
                                   _est(mo.m[0], err, dps)))
     return all_of([compare(rows, dps=dps, need_error=True, what="block-sum variance: generating function == "
                            "covariance algebra"),
@@ -341,14 +450,20 @@ def _chain_at(point, dps):
        "of its single-site marginal (matching m_2, m_4, m_6); and the transfer operator's single-site moments of the "
        "decoupled sextic equal tanh-sinh quadrature",
        provenance="formalization",
-       hypotheses="sextic (K; a_1, a_2, a_3) = (3/10; 1, -1/2, 1/5), b = 2; a* by quadrature + findroot "
-                  "(numerics.singlesite); dps <= 20; proved rows: the flow's limit and the quadrature a* inside the "
-                  "proof of a* (docs/theory.md 5.15)",
-       section="3.3")
+       hypotheses="sextic (K; a_1, a_2, a_3) = (3/10; 1, -1/2, 1/5), b = 2; a* from m_2k(theta) by Gauss-Hermite "
+                  "Nystrom (numerics.nystrom) projected by quadrature + findroot (numerics.singlesite); dps <= 20; "
+                  "proved rows: the flow's limit and the second route's a* inside the proof of a* (docs/theory.md "
+                  "5.15)",
+       section="3.3",
+       routes={"projected flow (transfer operator)": ["numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom",
+                                                              "numerics.singlesite"],
+               "proof of a* (Krawczyk on proved targets)": ["numerics.proved"]},
+       shared=PROOF_SHARED)
 def check_theorem_r_sextic(ctx):
     dps = min(ctx.dps, 20)
     fpt = general.fixed_point(SEXTIC, dps=dps, method="flow")
-    a_star = _a_star_quad(SEXTIC, dps, tuple(float(x) for x in fpt.a))
+    a_star, a_err = _a_star_nystrom(SEXTIC, dps, tuple(float(x) for x in fpt.a))
     rows = [("sextic K*", 0, _est(fpt.K, fpt.error, dps))]
     rows += [(f"sextic a_{k}*", y, _est(x, fpt.error, dps)) for k, (x, y) in enumerate(zip(fpt.a, a_star), 1)]
     decoupled = Chain.polynomial(0, SEXTIC.a)
@@ -359,11 +474,13 @@ def check_theorem_r_sextic(ctx):
              for k, (x, q, e) in enumerate(zip(mo.m, quad, mo.details["err_m"]), 1)]
     pf = proved.fixed_point(SEXTIC, fpt.a, fpt.error, "decimation", dps)
     box = (pf.intervals or {"a": [None] * len(fpt.a)})["a"]
-    inside = [row for k, (x, y, i) in enumerate(zip(fpt.a, a_star, box), 1)
+    inside = [row for k, (x, y, e, i) in enumerate(zip(fpt.a, a_star, a_err, box), 1)
               for row in ((f"sextic a_{k}*: the flow's limit in the proof", _est(x, fpt.error, dps), i, pf.note),
-                          (f"sextic a_{k}*: the quadrature projection in the proof", _quad_est(y, dps), i, pf.note))]
+                          (f"sextic a_{k}*: the second route in the proof", _est(y, e, dps), i, pf.note))]
     return all_of([compare(rows, dps=dps, need_error=True,
-                           what="sextic: flow limit == quadrature projection; moments == quadrature"),
+                           what="sextic: flow limit == Nystrom + quadrature projection; moments == quadrature"),
+                   compare(_second_route_rows("sextic a*", a_star, a_err, dps), dps=dps, need_error=True,
+                           what="the second route's a* is resolved"),
                    inside_proofs(inside, dps, what="sextic a* estimates inside the proof of a* (docs/theory.md 5.15)")])
 
 
@@ -376,7 +493,10 @@ def check_theorem_r_sextic(ctx):
        hypotheses="docs/theory.md 6 examples: Gaussian (n = 1) and quartic single/double well (n = 2), b = 2, "
                   "dps <= 20; both sides are claims that can fail on their own: the block-spin limit "
                   "(numerics.block-spin-limit) and a* (numerics.theorem-r-decimation)",
-       section="3.3")
+       section="3.3",
+       routes={"block-spin flow (transfer operator)": ["numerics.general"],
+               "marginal projection (Nystrom + quadrature)": ["paper_checks.claims.numerics._a_star_nystrom"],
+               "closed form (n = 1)": ["sympy.sqrt"]})
 def check_theorem_r_block(ctx):
     dps = min(ctx.dps, 20)
     rows = []
@@ -385,8 +505,9 @@ def check_theorem_r_block(ctx):
                  _est(fpg.a[0], fpg.error, dps)))
     for name, ch in WELLS:
         fp = general.fixed_point(ch, scheme="block", dps=dps)
-        # a* at the run's precision (shared with numerics.theorem-r-decimation), judged at dps <= 20
-        a_star = _a_star_quad(ch, ctx.dps, tuple(float(x) for x in _decimation_fixed_point(ch, ctx.dps).a))
+        # a* at the second route's precision (shared with numerics.theorem-r-decimation), judged at dps <= 20
+        rdps = min(ctx.dps, NYSTROM_MAX_DPS)
+        a_star, _ = _a_star_nystrom(ch, rdps, tuple(float(x) for x in _decimation_fixed_point(ch, rdps).a))
         for k, (x, y) in enumerate(zip(fp.a, a_star), 1):
             rows.append((f"{name} a_{k}* (block) vs a* (marginal projection)", y, _est(x, fp.error, dps)))
     return compare(rows, dps=dps, need_error=True, what="block-spin limit == marginal projection a*", quiet=True)
@@ -396,9 +517,12 @@ def check_theorem_r_block(ctx):
        "chi is well defined: A is strictly convex (the asymptotic covariance of the sufficient statistics, its "
        "Hessian, is positive definite) and moment matching recovers theta from its own moments",
        provenance="standard",
-       hypotheses="docs/theory.md 6 continuous examples; Hessian from the spectral sum checked against central "
-                  "differences of the dps-digit gradient; round trip chi(moments(theta)) at dps",
-       section="2, 3.2")
+       hypotheses="docs/theory.md 6 continuous examples; Hessian from the spectral sum (float64 transfer operator) "
+                  "checked against central differences (step 1e-5) of the gradient (C(1), m_2, ..) by Gauss-Hermite "
+                  "Nystrom at 15 digits; round trip chi(moments(theta)) at dps",
+       section="2, 3.2",
+       routes={"transfer operator and projection": ["numerics.transfer", "numerics.general", "numerics.projection"],
+               "finite differences of the Nystrom gradient; the exact theta": ["numerics.nystrom"]})
 def check_projection_unique(ctx):
     dps = ctx.dps
     parts, rows = [], []
@@ -407,19 +531,18 @@ def check_projection_unique(ctx):
         grid = choose_grid(p, 14)
         _, _, S = float_covariance(p, grid)
         lam = np.linalg.eigvalsh(S)
-        # central differences of the high-precision gradient (C(1), m_2, ..) in eta = (K, -a_1, ..)
+        # central differences of the gradient (C(1), m_2, ..) in eta = (K, -a_1, ..), by another discretization
         n = p.n
-        with mp.workdps(dps + 10):
-            h = mpmath.mpf(10) ** -8
-            FD = np.zeros_like(S)
-            for j in range(n + 1):
-                vals = []
-                for s in (1, -1):
-                    th = [to_mpf(ch.K)] + [to_mpf(x) for x in ch.a]
-                    th[j] += s * h * (1 if j == 0 else -1)
-                    v = evaluate(Params(th[0], tuple(th[1:])), 25, lags=1)
-                    vals.append([v.C[0]] + list(v.m))
-                FD[:, j] = [float((x - y) / (2 * h)) for x, y in zip(*vals)]
+        h = Fraction(1, 10 ** 5)
+        FD = np.zeros_like(S)
+        for j in range(n + 1):
+            vals = []
+            for sign in (1, -1):
+                th = [ch.K] + list(ch.a)
+                th[j] += sign * h * (1 if j == 0 else -1)
+                v = nystrom.moments(Chain.polynomial(th[0], th[1:]), dps=15, lags=1)
+                vals.append([v.C[0]] + list(v.m))
+            FD[:, j] = [float((x - y) / (2 * to_mpf(h))) for x, y in zip(*vals)]
         rel = float(np.max(np.abs(FD - S)) / np.max(np.abs(S)))
         ok = lam.min() > 0 and rel < 1e-6
         parts.append(Evidence(ok, f"{name}: Hessian eigenvalues {', '.join(f'{x:.4g}' for x in lam)} (min > 0: "
@@ -436,13 +559,6 @@ def check_projection_unique(ctx):
 # -- proved enclosures (docs/theory.md 5.15) ------------------------------------------------------------
 
 PROOF_GUARD = 5         # a proof must carry at least dps - PROOF_GUARD digits to count
-
-
-def _quad_est(value, dps):
-    """The quadrature route's a* (findroot to a residual below 10^-(dps+3), docs/theory.md 5.9) as an Estimate
-    good to dps digits: its own error, not the proof's, sets how closely it can be held to the interval."""
-    with mp.workdps(dps + 10):
-        return _est(value, mpmath.mpf(10) ** -dps * max(1, abs(value)), dps)
 
 
 def inside_proofs(rows, dps, *, what, weak_ok=False):
@@ -509,7 +625,10 @@ def random_chains(seed=0, quartic=3, sextic=1):
                   "estimates numerics.general at dps; a proof that declines or has fewer than dps - 5 digits fails; "
                   "and the two wells proved at a deliberately short truncation R = 24, where the tail bounds set the "
                   "width (those intervals are only required to contain the estimates)",
-       section="5.5, 5.15")
+       section="5.5, 5.15",
+       routes={"estimates (transfer operator)": ["numerics.general"],
+               "proved enclosures (Gram matrix, certified integration)": ["numerics.proved", "numerics.gram"]},
+       shared=PROOF_SHARED)
 def check_estimates_inside_proofs(ctx):
     dps = ctx.dps
     rows = []
