@@ -8,64 +8,22 @@ and block-spin RG). Both modules implement the same three functions.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from numerics.point import FixedPoint, Moments, Point
 from numerics.precision import check_dps
 from proofs.errors import MalformedInput, NotConverged, NotSupported
 
 if TYPE_CHECKING:
     from proofs.family import Chain
 
+__all__ = ["METHODS", "SCHEMES", "FixedPoint", "Moments", "Point", "fixed_point", "flow", "moments"]
+
 SCHEMES = ("decimation", "block")
 METHODS = ("projection", "flow")
-
-
-@dataclass(frozen=True)
-class Point:
-    """A numeric chain parameter theta = (K; a_1..a_n) with its absolute error estimate."""
-
-    K: Any                      # mpf (Any: mpmath publishes no types)
-    a: tuple[Any, ...]
-    error: Any
-    note: str = ""              # e.g. "on the edge a_2 = 0: ... constrained projection"
-
-
-@dataclass(frozen=True)
-class FixedPoint:
-    """The fixed point a flow reaches, in coordinates (K, a_1..a_n)."""
-
-    K: Any
-    a: tuple[Any, ...]
-    error: Any
-    eigenvalues: tuple[Any, ...]    # of the Jacobian of the (projected) RG map, in (K, a) coordinates
-    dps: int
-    scheme: str
-    b: int
-    exponents: tuple[Any, ...] = ()     # y = log|lambda| / log b
-    enclosure: Any = None       # certified interval box, or None
-    note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
-    eigenvalues_error: Any = None       # absolute error estimate of the eigenvalues (None: unknown)
-    proved: Any = None          # with certify: {"K": [lo, hi], "a": [[lo, hi], ..]} decimal strings, or None
-    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Infinite-chain A(theta), single-site moments m_2..m_2n and correlations C(1..lags)."""
-
-    A: Any
-    m: tuple[Any, ...]
-    corr: tuple[Any, ...]
-    error: Any
-    dps: int
-    details: dict[str, Any] = field(default_factory=dict)
-    proved: Any = None          # with certify: {"A": [lo, hi], "m": [[lo, hi], ..], "corr": [..]} or None
-    proof_note: str = ""        # with certify: what is proved, or why the proof does not close (one sentence)
 
 
 def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int = 30) -> None:
@@ -79,17 +37,18 @@ def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int =
 
 
 def _backend(chain: Chain, scheme: str) -> ModuleType:
+    """``numerics.exact`` for Gaussian and Ising decimation (closed forms), else ``numerics.general``.
+
+    Imported here, by name, when first needed: the closed forms load sympy, the transfer operator flint,
+    and a command that needs neither starts without them.
+    """
     if chain.is_ising and scheme == "block":
         raise NotSupported("block-spin RG is defined here for continuous spins only; use --scheme decimation for Ising")
-    exact = scheme == "decimation" and (chain.is_ising or chain.is_gaussian)
-    name = "numerics.exact" if exact else "numerics.general"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        raise NotSupported(f"{chain!r} with scheme {scheme!r} is not yet supported "
-                           f"(needs {name})") from None
+    if scheme == "decimation" and (chain.is_ising or chain.is_gaussian):
+        from numerics import exact
+        return exact
+    from numerics import general
+    return general
 
 
 def _singular_as_not_converged(what: str, chain: Chain, scheme: str, dps: int) -> AbstractContextManager[None]:
@@ -107,11 +66,17 @@ def _singular_as_not_converged(what: str, chain: Chain, scheme: str, dps: int) -
     return guard()
 
 
-def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6, dps: int = 30) -> list[Point]:
-    """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input."""
+def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6, dps: int = 30,
+         until_fixed: bool = False) -> list[Point]:
+    """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input.
+
+    ``until_fixed``: stop at the first step that repeats its point to ``dps`` digits (the flow has
+    reached its fixed point to the working precision); that point carries a note saying so, and
+    the list is shorter than steps + 1.
+    """
     _validate(scheme, b, steps, dps)
     with _singular_as_not_converged("flow", chain, scheme, dps):
-        return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+        return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps, until_fixed=until_fixed)
 
 
 def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: int = 30,

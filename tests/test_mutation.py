@@ -13,7 +13,7 @@ import pytest
 from mpmath import mp
 
 from numerics import exact
-from numerics.api import Point
+from numerics.point import Point
 
 CLAIM = "foundation.u-power-b"
 DELTA = mpmath.mpf("1e-8")
@@ -22,8 +22,8 @@ DELTA = mpmath.mpf("1e-8")
 def mutated_flow(original):
     """numerics.exact.flow with the Gaussian recursion u' = u^b replaced by u' = u^b + 1e-8."""
 
-    def flow(chain, *, scheme, b, steps, dps):
-        pts = original(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+    def flow(chain, *, scheme, b, steps, dps, **kw):
+        pts = original(chain, scheme=scheme, b=b, steps=steps, dps=dps, **kw)
         if chain.is_ising:
             return pts
         with mp.workdps(dps + 10):

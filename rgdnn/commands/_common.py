@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import threading
 from contextlib import contextmanager
 
@@ -39,14 +40,29 @@ def chain_from_args(args):
 
 
 def _creatable(path, name):
-    """The nearest existing ancestor of ``path`` must be a directory we may write into."""
+    """``path`` does not exist: its nearest existing ancestor must be a directory where folders can be made."""
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         raise MalformedInput(name, path, f"cannot be created: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise MalformedInput(name, path, f"cannot be created: {parent} is not writable")
+    _probe(parent, path, name, folder=True)
+
+
+def _probe(directory, path, name, folder=False):
+    """Make (and remove) a file, or a folder, in ``directory``: the test that answers whether ``path`` can be
+    written. Permission bits cannot: they say yes to root on a read-only file system, and on /proc or /sys,
+    where nothing can be created."""
+    try:
+        if folder:
+            os.rmdir(tempfile.mkdtemp(dir=directory, prefix=".rgdnn-probe-"))
+        else:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rgdnn-probe-")
+            os.close(fd)
+            os.remove(tmp)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise MalformedInput(name, path, f"cannot be written: nothing can be created in {directory} ({why})") from None
 
 
 def output_dir(path, name):
@@ -56,7 +72,11 @@ def output_dir(path, name):
     Traceback (most recent call last):
     ...
     proofs.errors.MalformedInput: malformed checkpoint-dir '/dev/null': exists and is not a directory
-    """
+    >>> output_dir("/proc/x", "checkpoint-dir")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed checkpoint-dir '/proc/x': cannot be written: nothing can be created in /proc (No such file or directory)
+    """  # noqa: E501 (the doctest shows an exception message, one line)
     if path is None:
         return None
     if not path.strip() or "\0" in path:
@@ -66,6 +86,7 @@ def output_dir(path, name):
             raise MalformedInput(name, path, "exists and is not a directory")
         if not os.access(path, os.W_OK | os.X_OK):
             raise MalformedInput(name, path, "is not writable")
+        _probe(path, path, name)
         return path
     _creatable(path, name)
     return path
@@ -95,8 +116,17 @@ def output_file(path, name):
     if os.path.exists(path):
         if not os.access(path, os.W_OK):
             raise MalformedInput(name, path, "is not writable")
+        try:
+            with open(path, "ab"):       # opened for appending and closed: nothing written
+                pass
+        except OSError as exc:
+            raise MalformedInput(name, path, f"cannot be written ({exc.strerror or type(exc).__name__})") from None
         return path
-    _creatable(path, name)
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(parent):
+        _probe(parent, path, name)
+    else:
+        _creatable(path, name)
     return path
 
 

@@ -102,7 +102,9 @@ def run(args):
     out = Path(args.out)
     if not args.summary:
         from paper_checks.sweep.execute import run_sweep
+        from rgdnn.commands._common import output_dir
         spec = spec_from_args(args)
+        output_dir(args.out, "out")             # before the cluster starts
         outcome = run_sweep(spec, out, scheduler=args.scheduler, workers=args.workers,
                             progress=not args.no_progress)
         print(outcome.line("rgdnn sweep"), file=sys.stderr)
