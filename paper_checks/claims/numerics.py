@@ -302,7 +302,8 @@ BLOCK_LIMIT_CASES = ((2,) + WELLS[0] + (16,), (2,) + WELLS[1] + (16,), (3,) + WE
 @claim("numerics.block-spin-limit",
        "The variance-preserving block-spin flow of a quartic chain converges, linearly with rate 1/b, to the "
        "decoupled Gaussian (0; 1/(2 m_2), 0) on the edge a_2 = 0 of the family; the Jacobian there has the "
-       "eigenvalues (1, 1/b, 1/b) of cumulant scaling kappa_2k' = b^(1-k) kappa_2k (proofs.blockspin)",
+       "eigenvalues (1, 1/b, 1/b) of cumulant scaling kappa_2k' = b^(1-k) kappa_2k (proofs.blockspin), so the "
+       "scaling exponents log|lambda| / log b are (0, -1, -1)",
        provenance="formalization",
        hypotheses="docs/theory.md 6 quartic examples at b = 2 (16 steps), the single well at b = 3 (12 steps); dps 20; "
                   "m_2 of the initial chain; the limit read off the flow itself (geometric extrapolation of its last "
@@ -334,6 +335,8 @@ def check_block_spin_limit(ctx):
         eig = BS.decoupled_eigenvalues(b, 2)
         parts.append(compare([(f"{label} eigenvalue {i}", e, fp.eigenvalues[i]) for i, e in enumerate(eig)],
                              dps=15, what=f"{label}: Jacobian eigenvalues == cumulant scaling (1, 1/b, 1/b)"))
+        parts.append(compare([(f"{label} exponent {i}", sp.log(e, b), fp.exponents[i]) for i, e in enumerate(eig)],
+                             dps=15, what=f"{label}: scaling exponents log|lambda| / log b == (0, -1, -1)"))
         tail = [float(r) for r in ratios[-5:]]
         ok = all(abs(r - 1 / b) < 0.02 for r in tail)
         parts.append(Evidence(ok, f"{label}: the flow's step length shrinks by "
