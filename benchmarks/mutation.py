@@ -535,7 +535,7 @@ def main(argv=None):
     mutants = [m for m in MUTANTS if not opts.only or m.id in opts.only]
     if opts.list:
         for m in mutants:
-            print(f"{m.id:3} {m.path:28} {m.what}")
+            print(f"{m.id:3} {m.path:36} {m.what}")
         return 0
     t0 = time.perf_counter()
     # control: the unmutated copy must pass check --quick; its claim times order the mutant runs (cheapest first)
@@ -576,9 +576,10 @@ def main(argv=None):
     kc = sum(c[0] in ("killed", "timeout") for _, _, c in results)
     ka = sum(t[0] in ("killed", "timeout") or c[0] in ("killed", "timeout") for _, t, c in results)
     print()
-    print(f"{'id':3}  {'module':26} {'tests':9} {'check':9} mutation")
+    w = max(len(m.path) for m, _, _ in results)
+    print(f"{'id':3}  {'module':{w}} {'tests':9} {'check':9} mutation")
     for m, t, c in results:
-        print(f"{m.id:3}  {m.path:26} {t[0]:9} {c[0]:9} {m.what}")
+        print(f"{m.id:3}  {m.path:{w}} {t[0]:9} {c[0]:9} {m.what}")
     if not opts.skip_tests:
         print(f"\nscore, mapped non-slow tests: {kt}/{n} killed = {100 * kt / n:.0f}% (goal >= 95%)")
     if not opts.skip_checks:
