@@ -375,8 +375,8 @@ def test_exact_route_d_is_d_of_chi_from_the_reference():
         assert got["lower"] == got["upper"] == got["d"]
 
 
-@pytest.mark.parametrize("theta, cov", [((0.5, 1.0), [[4e-4, 1e-4], [1e-4, 9e-4]]), ((-0.3, 0.7), [[1e-4, 0], [0, 4e-4]]),
-                                        ((0.8,), [[1e-3]])])
+@pytest.mark.parametrize("theta, cov", [((0.5, 1.0), [[4e-4, 1e-4], [1e-4, 9e-4]]),
+                                        ((-0.3, 0.7), [[1e-4, 0], [0, 4e-4]]), ((0.8,), [[1e-3]])])
 def test_delta_method_se_of_u_uses_the_closed_form_gradient(theta, cov):
     """se(u) of a row against the delta method with the closed-form gradient of u = K / (a + rho) (Gaussian:
     du/dK = (a + rho + K^2/rho) / (a + rho)^2, du/da = -K / (rho (a + rho))) or of u = tanh K (Ising)."""

@@ -627,9 +627,9 @@ def _u_gradient(theta):
                   f"{KURTOSIS_SE_TOLERANCE:.0%} (one sample's s.e. scatters by 0.7% and 2.4%, measured over 40 "
                   "reseeds: false failure below 1e-16, normal approximation); batch means: 100 batches of 200 i.i.d. "
                   "draws, ratio to the i.i.d. s.e. in [0.5, 2] (sqrt(chi^2_99 / 99) leaves it with probability "
-                  "3e-15 per component); translation test on 2000 i.i.d. random spins of 3-, 4- and 5-rings against the closed-form "
-                  "chi^2_2, chi^2_3, chi^2_4 tails to 1e-10 and the normal quantile of the p-value to 1e-8; depth "
-                  "se(u) of (0.5, 1) and of Ising (0.8,) to 1e-6",
+                  "3e-15 per component); translation test on 2000 i.i.d. random spins of 3-, 4- and 5-rings against "
+                  "the closed-form chi^2_2, chi^2_3, chi^2_4 tails to 1e-10 and the normal quantile of the p-value "
+                  "to 1e-8; depth se(u) of (0.5, 1) and of Ising (0.8,) to 1e-6",
        section="4.1, 4.4, 4.5, 5.11, 5.12",
        routes={"delta method and sample covariances of the estimators, on exact samples":
                    ["numerics.network.estimator.chi_hat", "numerics.network.spin_estimator",
