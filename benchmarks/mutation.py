@@ -1,22 +1,27 @@
 """Mutation score: plant one semantic bug at a time in the core formulas and count how many the checks catch.
 
-Each mutant replaces one exact snippet of `proofs/` or `numerics/` (a wrong sign, an off-by-one
-power or index, a swapped argument, an error estimate set to 0, the virial identity's sign, ...)
-in a private copy of the checkout, then runs
+Each mutant replaces one exact snippet of `proofs/`, `numerics/` (the network side included: the
+estimators, references, KL rate, block information, rsmi, rbm, the depth rules) or the protocol's
+verdict rules in `paper_checks/protocol.py` (never the claims: they are the checks) -- a wrong
+sign, an off-by-one power, index or lag, a swapped argument, a dropped factor or term, an error
+estimate set to 0, a wrong degrees of freedom, a rule loosened at its edge, ... -- in a private
+copy of the checkout, then runs
 
 1. the non-slow tests mapped to the mutated module (`pytest -x -m "not slow"` on the files in
    ``TESTS[module]`` plus the module's doctests): the mutant is *killed* if they fail;
 2. `rgdnn check --quick`, claim by claim, stopping at the first claim that fails the run
-   (FAILS, ERROR or open: error): the mutant is *killed* if one does. The same verdicts and
-   exit rule as the CLI (paper_checks.engine), only stopped early. The claims that exercise
-   the mutated module (``CLAIMS_FIRST``) run first, then the rest cheapest first (times from
-   the unmutated control run): the order changes how soon a run stops, never its verdict.
+   (FAILS, ERROR or open: error): the mutant is *killed* if one does. The same claims, verdicts
+   and exit rule as the CLI (``paper_checks.engine.select`` and ``run_claim``, in one process:
+   the command's parallel workers would run every claim), only stopped early. The claims that
+   exercise the mutated module (``CLAIMS_FIRST``) run first, then the rest cheapest first (times
+   from the unmutated control run): the order changes how soon a run stops, never its verdict.
 
 A run that exceeds its timeout counts as killed and is flagged ``timeout``. Every survivor is
 printed with the explanation recorded in ``MUTANTS`` (why no check sees it).
 
     python benchmarks/mutation.py               # all mutants, 2 workers
     python benchmarks/mutation.py --jobs 1 --only N3 P1
+    python benchmarks/mutation.py --jobs 1 --only X1 DV2 --no-control   # iterating: no control run
     python benchmarks/mutation.py --list
 
 Goals: >= 95% killed by the tests, >= 80% by `rgdnn check --quick`; the whole run fits in
@@ -177,10 +182,7 @@ MUTANTS = [
            "tests/test_fixed_point_methods.py requires the Theorem R method to be used and to match quadrature"),
     Mutant("M2", "numerics/marginal.py", "                err += max(sum(Ji[i][j] * mpmath.mpf(target_err[j])",
            "                err += 0 * max(sum(Ji[i][j] * mpmath.mpf(target_err[j])",
-           "a*'s error without the targets' error carried through J^-1",
-           "check --quick: equivalent there: the moments carry 10 digits beyond dps, so the dropped term is ~1e-10 "
-           "of the reported error, which the fine-grid correction dominates; the claims' tolerances cannot see it. "
-           "tests/test_fixed_point_methods.py feeds targets with a stated error and sees it"),
+           "a*'s error without the targets' error carried through J^-1"),
     Mutant("R1", "numerics/fixedpoint.py", "        J[i, i] = 1\n", "        J[i, i] = 2\n",
            "closed-form Jacobian at (0; a*) diag(0, 2, .., 2)",
            "check --quick: no claim prints the default method's Jacobian (the claims use the flow's "
