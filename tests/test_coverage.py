@@ -33,13 +33,18 @@ REQUIRED = {
                                                           "network.ising-ring-closed-forms", "network.block-mi-routes",
                                                           "network.equivalence-region"],
     "the decision rules (equivalence, z verdict, protocol answer)": ["network.verdict-rules"],
+    "the errors the instruments report (standard errors, p-values)": ["network.standard-errors"],
+    "the references of the Gaussian runs": ["network.gaussian-references"],
+    "the objectives' exact parts (RBM likelihood and conditionals, InfoNCE)": ["network.objective-routes"],
+    "the depth rules (scheme, rate, distinguishable layers, sign, seeds)": ["network.depth-verdict-rules"],
     "deterministic parts of the open Theorem D claims": ["network.quartic-references", "network.rsmi-linear-optimum"],
     "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
                                             "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
 }
 INSTRUMENTS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
                "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
-               "network.rsmi-linear-optimum"]
+               "network.rsmi-linear-optimum", "network.standard-errors", "network.gaussian-references",
+               "network.objective-routes", "network.depth-verdict-rules"]
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
 
 

@@ -127,3 +127,15 @@ def test_falls_back_to_the_flow_where_theorem_r_and_the_float64_flow_disagree(mo
     ref = api.fixed_point(EX.DOUBLE_WELL.chain, dps=20, method="flow")
     with mp.workdps(30):
         assert max(abs(x - y) for x, y in zip(fp.a, ref.a)) <= fp.error + ref.error
+
+
+@pytest.mark.parametrize("b", [2, 3])
+def test_spectrum_exponents_are_log_lambda_over_log_b(b):
+    """Scaling exponents y = log|lambda| / log b of a Jacobian with known eigenvalues (1, 1/b, b^-2, 0): (0, -1, -2)
+    and None for the super-stable direction; sorted by modulus, largest first."""
+    with mp.workdps(30):
+        J = mpmath.diag([mpmath.mpf(1) / b, 0, 1, mpmath.mpf(1) / b ** 2])
+        vals, exps = fpm.spectrum(J, mpmath.mpf(10) ** -25, b)
+        assert [float(v) for v in vals] == pytest.approx([1, 1 / b, 1 / b ** 2, 0], abs=1e-20)
+        assert [None if y is None else float(y) for y in exps] == [0.0, pytest.approx(-1, abs=1e-20),
+                                                                   pytest.approx(-2, abs=1e-20), None]

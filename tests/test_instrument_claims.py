@@ -13,7 +13,8 @@ load_all()
 CTX = Context(dps=20, quick=True)
 IDS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
        "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
-       "network.rsmi-linear-optimum"]
+       "network.rsmi-linear-optimum", "network.standard-errors", "network.gaussian-references",
+       "network.objective-routes", "network.depth-verdict-rules"]
 
 
 @pytest.mark.parametrize("cid", IDS)
@@ -135,3 +136,60 @@ def test_an_rsmi_optimum_that_decimates_fails(monkeypatch):
                         lambda row, layers, b, buffer, window: ([0.0] * layers, [np.array([1.0, 0.0])] * layers))
     ev = REGISTRY["network.rsmi-linear-optimum"].check(CTX)
     assert not ev.passed and "NOT different" in ev.summary
+
+
+@pytest.mark.parametrize("module, name, broken", [
+    # a delta method without a factor: every s.e. of chi-hat doubled
+    ("numerics.network.estimator", "chi_hat", lambda real: lambda y, n, **kw: _scaled_se(real(y, n, **kw), 2.0)),
+    # the translation test at M degrees of freedom
+    ("numerics.network.spin_estimator", "translation_test",
+     lambda real: lambda s: {**real(s), "p": _chi2_sf(real(s)["value"], s.shape[1])}),
+])
+def test_standard_errors_claim_fails_on_a_wrong_error(monkeypatch, module, name, broken):
+    import importlib
+    mod = importlib.import_module(module)
+    monkeypatch.setattr(mod, name, broken(getattr(mod, name)))
+    assert not REGISTRY["network.standard-errors"].check(CTX).passed
+
+
+def _scaled_se(est, f):
+    import dataclasses
+    return dataclasses.replace(est, se=tuple(f * v for v in est.se))
+
+
+def _chi2_sf(x, dof):
+    import mpmath
+    return float(mpmath.gammainc(dof / 2, x / 2, mpmath.inf, regularized=True))
+
+
+def test_gaussian_references_claim_fails_on_a_wrong_power(monkeypatch):
+    from numerics.network import targets
+    real = targets.references
+
+    def wrong(cfg):
+        out = dict(real(cfg))
+        out["infomax_targets"] = [out["m"][0]]           # the data's m_2 whatever s^2
+        return out
+    monkeypatch.setattr(targets, "references", wrong)
+    assert not REGISTRY["network.gaussian-references"].check(CTX).passed
+
+
+def test_objective_routes_claim_fails_on_a_halved_gibbs_field(monkeypatch):
+    import torch
+
+    from numerics.network.rbm import RBM
+    monkeypatch.setattr(RBM, "sample_hidden", lambda self, v, u: torch.where(
+        u < torch.sigmoid(self.hidden_field(v)), 1.0, -1.0).to(v.dtype))
+    assert not REGISTRY["network.objective-routes"].check(CTX).passed
+
+
+def test_depth_verdict_rules_claim_fails_on_a_loosened_distinguishability(monkeypatch):
+    from numerics.network import depth_verdict
+    real = depth_verdict.distinguishable
+
+    def one_way(references, *, kind, margin, signed):
+        rows = real(references, kind=kind, margin=margin, signed=signed)
+        return [{**r, "distinguishable": max(r["d_decimation_block"], r["d_block_decimation"]) > margin}
+                for r in rows]
+    monkeypatch.setattr(depth_verdict, "distinguishable", one_way)
+    assert not REGISTRY["network.depth-verdict-rules"].check(CTX).passed

@@ -213,3 +213,23 @@ def test_translation_diagnostic_catches_unordered_units_the_lag2_test_misses():
         assert e.diagnostics["translation"]["flag"] and e.diagnostics["translation"]["z"] > 10
     # for this permutation the lag-2 test stays below its flag (z = 2.8): only the translation test sees it
     assert not e.diagnostics["lag2"]["flag"]
+
+
+def test_translation_test_p_value_is_the_chi2_tail_with_M_minus_1_degrees_of_freedom():
+    """The Wald statistic of the M - 1 Helmert contrasts is chi^2_(M-1) under translation invariance: its p-value
+    against the closed-form tails P(chi^2_2 > X) = e^(-X/2) and P(chi^2_3 > X) = erfc(sqrt(X/2)) +
+    sqrt(2X/pi) e^(-X/2), and its z against the standard normal quantile of p (statistics.NormalDist)."""
+    import statistics
+
+    from numerics.network.spin_estimator import translation_test
+    tails = {3: lambda X: math.exp(-X / 2),
+             4: lambda X: math.erfc(math.sqrt(X / 2)) + math.sqrt(2 * X / math.pi) * math.exp(-X / 2)}
+    rng = np.random.default_rng(11)
+    for M, tail in tails.items():
+        for bias in (0.0, 0.05):                  # a translation-invariant law, and one with a stronger bond
+            s = np.where(rng.random((4000, M)) < 0.5, 1.0, -1.0)
+            s[:, 1] = np.where(rng.random(4000) < bias, s[:, 0], s[:, 1])
+            t = translation_test(s)
+            assert t["dof"] == M - 1 and t["value"] > 0
+            assert t["p"] == pytest.approx(tail(t["value"]), rel=1e-12, abs=1e-300)
+            assert t["z"] == pytest.approx(statistics.NormalDist().inv_cdf(1 - t["p"]), abs=1e-8)

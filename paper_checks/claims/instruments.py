@@ -346,7 +346,14 @@ def z_cases():
             ("inconclusive: 3 <= max|z| <= 5", (0.016, 0.866), (0.004, 0.003), (0.0, 0.866), "inconclusive"),
             ("inconclusive: max|z| < 3 but s.e. unresolved", (0.01, 0.87), (0.004, 0.3), (0.0, 0.866),
              "inconclusive"),
-            ("inconclusive: no chi-hat", None, None, (0.0, 0.866), "inconclusive")]
+            ("inconclusive: no chi-hat", None, None, (0.0, 0.866), "inconclusive"),
+            # the edges of the inequalities (exact in binary floating point)
+            ("inconclusive: max|z| = 3 exactly is not below 3", (3 / 64, 0.866), (1 / 64, 0.003), (0.0, 0.866),
+             "inconclusive"),
+            ("inconclusive: max|z| = 5 exactly is not above 5", (5 / 64, 0.866), (1 / 64, 0.003), (0.0, 0.866),
+             "inconclusive"),
+            ("agree: an s.e. of exactly 5% of max|reference| is resolved", (0.0, 1.0), (0.05, 0.05), (0.0, 1.0),
+             "agree")]
 
 
 def protocol_cases():
@@ -360,7 +367,19 @@ def protocol_cases():
             ("undetermined: the best third mixed", [(1e-4, E), (2e-4, D), (3e-4, E), (0.1, E), (0.2, E), (0.3, E)],
              "undetermined"),
             ("undetermined: one undetermined among the best", [(1e-4, E), (2e-4, U), (3e-4, E), (0.1, E)],
-             "undetermined")]
+             "undetermined"),
+            ("undetermined: the third smallest gap counts (at least 3 runs decide)",
+             [(1e-4, E), (2e-4, E), (3e-4, D), (0.1, E)], "undetermined")]
+
+
+def protocol_unknown_optimum_rows():
+    """Runs of an objective whose optimum is unknown (no loss gap): the gap is loss - the group's best loss
+    (docs/theory.md 4.4), so the best run has gap 0. (loss, verdict) per run."""
+    E, D = "equivalent", "different"
+    return [{"example": "e", "objective": "o", "loss": loss, "loss_gap": None, "config": {"seed": i, "init": "random"},
+             "kl_per_site": {"theta_star": 1e-5}, "equivalence": {"theta_star": {"verdict": v, "lower": 0.0,
+                                                                               "upper": 2e-5}}}
+            for i, (loss, v) in enumerate(((-1.0, D), (-1.25, E), (-1.2, E), (-1.15, E), (-0.9, D), (-0.8, D)))]
 
 
 def protocol_points(runs):
@@ -374,21 +393,27 @@ def protocol_points(runs):
        "upper KL bound is below the margin, `different` when the lower bound is above it, `undetermined` when "
        "finite bounds straddle it; the z verdict is `agree` (max|z| < 3, s.e. resolved), `disagree` (max|z| > 5), "
        "else `inconclusive`; the protocol answers `reaches theta*` / `misses theta*` when the best third of the runs "
-       "by loss gap are all `equivalent` / all `different`, else `undetermined`",
+       "by loss gap (at least 3) are all `equivalent` / all `different`, else `undetermined`, the gap measured from "
+       "the group's best loss where the optimum is unknown; at the edge of each inequality (a bound equal to the "
+       "margin, max|z| = 3 or 5, an s.e. of exactly 5% of max|reference|) the strict rule holds",
        provenance="formalization",
        hypotheses="inputs constructed to land in each branch (numerics.network.effect.equivalence on Gaussian "
-                  "chi-hat against theta* = (0, sqrt(3)/2) at the margin 1e-3; numerics.network.compare; "
-                  "paper_checks.protocol.summarize on six runs); the straddling case's bounds are finite",
+                  "chi-hat against theta* = (0, sqrt(3)/2) at the margin 1e-3, and re-judged at margins equal to "
+                  "its bounds; numerics.network.compare; paper_checks.protocol.summarize on four to six runs, and "
+                  "paper_checks.protocol.points on six runs without a known optimum); the straddling case's bounds "
+                  "are finite",
        section="4.4, 5.1",
        routes={"the rules (effect, compare, protocol)": ["numerics.network.effect", "numerics.network.compare",
                                                           "paper_checks.protocol"],
                "the outcomes docs/theory.md states (inline)": ["paper_checks.claims.instruments.verdict_cases",
                                                                "paper_checks.claims.instruments.z_cases",
-                                                               "paper_checks.claims.instruments.protocol_cases"]})
+                                                               "paper_checks.claims.instruments.protocol_cases",
+                                                               "paper_checks.claims.instruments."
+                                                               "protocol_unknown_optimum_rows"]})
 def check_verdict_rules(ctx):
     from numerics.network.compare import compare
     from numerics.network.effect import equivalence
-    from paper_checks.protocol import summarize
+    from paper_checks.protocol import points, summarize
     bad, lines = [], []
     for label, chi, cov, ref, margin, expected in verdict_cases():
         r = equivalence("continuous", chi, cov, ref, margin=margin)
@@ -404,7 +429,21 @@ def check_verdict_rules(ctx):
         got = summarize(protocol_points(runs))[0]["answer"]
         if got != expected:
             bad.append(f"{label}: got {got}")
-    n = len(verdict_cases()) + len(z_cases()) + len(protocol_cases())
+    s = summarize(points(protocol_unknown_optimum_rows()))[0]
+    gaps = [round(g, 12) for g in s["best_gaps"]]
+    if (s["answer"], gaps, s["gap_kind"]) != ("reaches theta*", [0.0, 0.05, 0.1], "best run"):
+        bad.append(f"optimum unknown: got {s['answer']} with gaps {gaps} ({s['gap_kind']})")
+    # the edges of the equivalence rule: the bounds do not depend on the margin, so re-judged at a margin equal to
+    # the lower (upper) bound they are neither above (below) it: `undetermined`
+    for label, chi, cov, ref, margin, expected in verdict_cases():
+        if expected != "undetermined":
+            continue
+        r = equivalence("continuous", chi, cov, ref, margin=margin)
+        for edge in ("lower", "upper"):
+            got = equivalence("continuous", chi, cov, ref, margin=r[edge])["verdict"]
+            if got != "undetermined":
+                bad.append(f"{label}, margin = the {edge} bound {r[edge]:.6g}: got {got}")
+    n = len(verdict_cases()) + len(z_cases()) + len(protocol_cases()) + 3
     return Evidence(not bad, f"{n - len(bad)} of {n} constructed cases land in their branch ("
                     + "; ".join(lines) + ")" + ("; WRONG: " + "; ".join(bad) if bad else ""), {"wrong": bad})
 
@@ -497,3 +536,389 @@ def check_rsmi_linear_optimum(ctx):
                     f"{d:.2e} against the margin {delta:.2e}: "
                     + ("different" if d > delta else "NOT different"),
                     {"u": u, "chi": list(map(float, chi_opt)), "d": d, "margin": delta, "maxima": maxima})
+
+
+# -- standard errors and p-values --------------------------------------------------------------------
+
+SE_SAMPLES = 20000
+# relative tolerances on a reported s.e.: over 40 reseeds one sample's s.e. scattered around the asymptotic one by
+# 0.6-0.7% (chi-hat, the lag ratio, spin K-hat) and 2.4% (the kurtosis, an 8th-moment quantity): 14 and 8.3 of
+# those standard deviations, false failure below 1e-16 (normal approximation)
+SE_TOLERANCE, KURTOSIS_SE_TOLERANCE = 0.10, 0.20
+
+
+def _ring_covariance_matrix(K, a, M):
+    """The Gaussian M-ring's covariance matrix, C_M(r) = (u^r + u^(M-r)) / (2 rho (1 - u^M)) (docs/theory.md 3.2)."""
+    rho = math.sqrt(a * a - K * K)
+    u = K / (a + rho)
+    c = [(u ** r + u ** (M - r)) / (2 * rho * (1 - u ** M)) for r in range(M)]
+    return np.array([[c[(j - i) % M] for j in range(M)] for i in range(M)])
+
+
+def _chi_hat_se_isserlis(K, a, M, S):
+    """Asymptotic s.e. of (K-hat, a-hat) on the Gaussian M-ring: Isserlis' Cov(y^T X y, y^T Y y) = 2 tr(X C Y C) of
+    the statistics (C_M(1), C_M(0)), mapped by the inverse Jacobian of theta -> (C_M(1), C_M(0)) (closed form,
+    central differences)."""
+    C = _ring_covariance_matrix(K, a, M)
+    P = np.roll(np.eye(M), 1, axis=1)
+    mats = ((P + P.T) / (2 * M), np.eye(M) / M)
+    cov_t = np.array([[2 * np.trace(X @ C @ Y @ C) for Y in mats] for X in mats])
+    h, J = 1e-6, np.empty((2, 2))
+    for j, (dK, da) in enumerate(((h, 0.0), (0.0, h))):
+        up, dn = _ring_covariance_matrix(K + dK, a + da, M), _ring_covariance_matrix(K - dK, a - da, M)
+        J[:, j] = [(up[0, 1] - dn[0, 1]) / (2 * h), (up[0, 0] - dn[0, 0]) / (2 * h)]
+    Ji = np.linalg.inv(J)
+    return np.sqrt(np.diag(Ji @ cov_t @ Ji.T) / S)
+
+
+def _spin_se_enumerated(K, M, S):
+    """Asymptotic s.e. of K-hat on the Ising M-ring: sqrt(Var c_1 / S) / (dE[c_1]/dK), both by enumerating the 2^M
+    states (c_1 = (1/M) sum s_j s_(j+1); the slope by a central difference of the enumerated expectation)."""
+    states, p = _enumerate(K, M)
+    bonds = (states * np.roll(states, -1, axis=1)).sum(1)
+    c1 = bonds / M
+
+    def mean_c1(k):
+        w = np.exp(k * bonds - abs(k) * M)
+        return float((w * c1).sum() / w.sum())
+    h = 1e-5
+    slope = (mean_c1(K + h) - mean_c1(K - h)) / (2 * h)
+    return math.sqrt(float((p * c1 * c1).sum() - (p * c1).sum() ** 2) / S) / slope
+
+
+def _scale_free_se_isserlis(K, a, M, S):
+    """Asymptotic s.e. of the rsmi readout's C(1)/C(0) and m_4/m_2^2 on the Gaussian M-ring (Isserlis):
+    per-sample s0 = |y|^2 / M, s1 = y^T P y / M, s4 = sum y^4 / M with Cov(y_j^4, y_k^4) = 72 s^4 c^2 + 24 c^4,
+    Cov(y_j^4, y_k^2) = 12 s^2 c^2, Cov(y_j^2, y_k^2) = 2 c^2 (c = C_jk, s^2 = C_jj), then the delta method of the
+    ratio (gradient (1, -r) / m_2) and of the kurtosis (gradient (1/m_2^2, -2 m_4/m_2^3))."""
+    C = _ring_covariance_matrix(K, a, M)
+    s2 = C[0, 0]
+    P = np.roll(np.eye(M), 1, axis=1)
+    A, I = (P + P.T) / (2 * M), np.eye(M) / M
+    v11, v10, v00 = (2 * np.trace(X @ C @ Y @ C) for X, Y in ((A, A), (A, I), (I, I)))
+    v44 = float((72 * s2 ** 2 * C ** 2 + 24 * C ** 4).sum()) / M ** 2
+    v40 = float((12 * s2 * C ** 2).sum()) / M ** 2
+    r = C[0, 1] / s2
+    ratio_se = math.sqrt((v11 - 2 * r * v10 + r * r * v00) / (S * s2 ** 2))
+    g = np.array([1 / s2 ** 2, -2 * 3 * s2 ** 2 / s2 ** 3])
+    kurt_se = math.sqrt(float(g @ np.array([[v44, v40], [v40, v00]]) @ g) / S)
+    return ratio_se, kurt_se
+
+
+def _u_gradient(theta):
+    """d u / d theta in closed form: u = K / (a + rho), rho = sqrt(a^2 - K^2) (Gaussian); u = tanh K (Ising)."""
+    if len(theta) == 1:
+        return np.array([1 - math.tanh(theta[0]) ** 2])
+    K, a = theta
+    rho = math.sqrt(a * a - K * K)
+    return np.array([(a + rho + K * K / rho) / (a + rho) ** 2, -K / (rho * (a + rho))])
+
+
+@claim("network.standard-errors",
+       "The standard errors and p-values the network side reports equal independent closed forms: chi-hat's "
+       "delta-method s.e. (Gaussian ring) equals the asymptotic s.e. from Isserlis' theorem on the exact ring "
+       "covariance; spin K-hat's s.e. (Ising ring) equals the asymptotic s.e. from enumeration of all 2^M states; "
+       "batch means over independent batches give the i.i.d. s.e.; the translation test's p-value is the "
+       "chi^2_(M-1) tail; the rsmi readout's s.e. of C(1)/C(0) and of the kurtosis equal Isserlis' asymptotic ones; "
+       "a depth row's se(u) is the delta method with the closed-form gradient of u",
+       provenance="standard",
+       hypotheses=f"{SE_SAMPLES} exact draws (seed 1) of the 16-ring: Gaussian (a, K) = (1, 1/2), Ising K = 0.8; "
+                  f"s.e. within {SE_TOLERANCE:.0%} of the asymptotic one, the kurtosis's within "
+                  f"{KURTOSIS_SE_TOLERANCE:.0%} (one sample's s.e. scatters by 0.7% and 2.4%, measured over 40 "
+                  "reseeds: false failure below 1e-16, normal approximation); batch means: 100 batches of 200 i.i.d. "
+                  "draws, ratio to the i.i.d. s.e. in [0.5, 2] (sqrt(chi^2_99 / 99) leaves it with probability "
+                  "3e-15 per component); translation test on 2000 i.i.d. random spins of 3-, 4- and 5-rings against "
+                  "the closed-form chi^2_2, chi^2_3, chi^2_4 tails to 1e-10 and the normal quantile of the p-value "
+                  "to 1e-8; depth se(u) of (0.5, 1) and of Ising (0.8,) to 1e-6",
+       section="4.1, 4.4, 4.5, 5.11, 5.12",
+       routes={"delta method and sample covariances of the estimators, on exact samples":
+                   ["numerics.network.estimator.chi_hat", "numerics.network.spin_estimator",
+                    "numerics.network.rsmi.scale_free", "numerics.network.depth_compare.delta_method_se",
+                    "numerics.network.sampler.GaussianRingSampler", "numerics.network.ising_ring.IsingRingSampler"],
+               "closed forms: Isserlis on the ring covariance, enumeration, chi^2 tails, the gradient of u (inline)":
+                   ["paper_checks.claims.instruments._chi_hat_se_isserlis",
+                    "paper_checks.claims.instruments._spin_se_enumerated",
+                    "paper_checks.claims.instruments._scale_free_se_isserlis",
+                    "paper_checks.claims.instruments._u_gradient", "paper_checks.claims.instruments._chi2_cdf_closed",
+                    "statistics.NormalDist", "inline"]})
+def check_standard_errors(ctx):
+    import statistics
+    from types import SimpleNamespace
+
+    import torch
+
+    from numerics.network.depth_compare import delta_method_se
+    from numerics.network.estimator import chi_hat
+    from numerics.network.ising_ring import IsingRingSampler
+    from numerics.network.rsmi import scale_free
+    from numerics.network.sampler import GaussianRingSampler
+    from numerics.network.spin_estimator import spin_chi_hat, translation_test
+    K, a, M, S = 0.5, 1.0, 16, SE_SAMPLES
+    parts, rows = [], []
+    y = GaussianRingSampler(K, a, M).sample(S, torch.Generator().manual_seed(1)).numpy()
+    est = chi_hat(y, 1)
+    rows += [(f"chi-hat se({c})", s, r, SE_TOLERANCE)
+             for c, s, r in zip(("K", "a_1"), est.se, _chi_hat_se_isserlis(K, a, M, S))]
+    sf = scale_free(y, {}, SimpleNamespace(N=M, M=M))
+    ratio_se, kurt_se = _scale_free_se_isserlis(K, a, M, S)
+    rows += [("rsmi readout se(C(1)/C(0))", sf["lag1_ratio"]["se"], ratio_se, SE_TOLERANCE),
+             ("rsmi readout se(kurtosis)", sf["kurtosis"]["se"], kurt_se, KURTOSIS_SE_TOLERANCE)]
+    s = IsingRingSampler(0.8, M).sample(S, torch.Generator().manual_seed(1)).numpy()
+    rows.append(("spin K-hat se(K)", spin_chi_hat(s).se[0], _spin_se_enumerated(0.8, M, S), SE_TOLERANCE))
+    bad = [label for label, v, ref, tol in rows if not abs(v / ref - 1) < tol]
+    parts.append(Evidence(not bad, "; ".join(f"{label} {v:.4g} vs {ref:.4g} ({v / ref - 1:+.1%}, tolerance {tol:.0%})"
+                                             for label, v, ref, tol in rows)
+                          + ("; OUTSIDE: " + ", ".join(bad) if bad else ""),
+                          {"rows": [{"what": label, "reported": v, "closed_form": ref, "tolerance": tol}
+                                    for label, v, ref, tol in rows]}))
+    batched = chi_hat(y, 1, batches=100)
+    ratio = [b / s for b, s in zip(batched.se, est.se)]
+    parts.append(Evidence(all(0.5 < q < 2 for q in ratio), "batch means (100 batches of i.i.d. draws) / i.i.d. s.e. = "
+                          + ", ".join(f"{q:.3f}" for q in ratio) + " (in [0.5, 2])", {"ratios": ratio}))
+    worst_p = worst_z = 0.0
+    rng = np.random.default_rng(3)
+    for m in (3, 4, 5):
+        t = translation_test(np.where(rng.random((2000, m)) < 0.5, 1.0, -1.0))
+        p = 1 - float(_chi2_cdf_closed(m - 1, t["value"]))
+        worst_p = max(worst_p, abs(t["p"] - p))
+        worst_z = max(worst_z, abs(t["z"] - statistics.NormalDist().inv_cdf(1 - p)))
+    parts.append(Evidence(worst_p < 1e-10 and worst_z < 1e-8, f"translation test on 3-, 4-, 5-rings: p-value vs the "
+                          f"closed-form chi^2_(M-1) tail {worst_p:.1e}, z vs the normal quantile {worst_z:.1e}",
+                          {"p": worst_p, "z": worst_z}))
+    worst_u = 0.0
+    for theta, cov in (((0.5, 1.0), [[4e-4, 1e-4], [1e-4, 9e-4]]), ((0.8,), [[1e-3]])):
+        g = _u_gradient(theta)
+        ref = math.sqrt(float(g @ np.array(cov) @ g))
+        got = delta_method_se(theta, cov, "ising" if len(theta) == 1 else "continuous")[0]
+        worst_u = max(worst_u, abs(got / ref - 1))
+    parts.append(Evidence(worst_u < 1e-6, f"depth rows' se(u) vs the closed-form gradient of u: relative difference "
+                          f"{worst_u:.1e} (tolerance 1e-6)", {"max_relative_difference": worst_u}))
+    return _summary(parts)
+
+
+# -- the Gaussian runs' references --------------------------------------------------------------------
+
+@claim("network.gaussian-references",
+       "The references the Gaussian runs are judged against equal independent routes: decimate's R^L(theta) "
+       "(the decimated ring in closed form, u_L = u^(b^L) with rho kept) equals L steps of the exact rational "
+       "recursion (K', a') = (K^b / D_(b-1), a - K^2 D_(b-2) / D_(b-1)); the linear autoencoder's optimum "
+       "(Eckart-Young) equals the sum of the N - M smallest eigenvalues of the dense ring covariance matrix, over N; "
+       "and infomax's constraint at another target variance s^2 is t_2 = s^2 with theta_constraint = "
+       "(0, 1/(2 s^2))",
+       provenance="formalization",
+       hypotheses="Gaussian (a, K) = (1, 1/2); b = 2, 3, L = 1, 2, 3 (M = 4, N = M b^L); relative agreement 1e-12 "
+                  "per component; autoencoder N = 64, M = 16 (and the runs above); s^2 = 1",
+       section="3.1, 4.3",
+       routes={"the references as the runs use them (numerics.network.targets)": ["numerics.network.targets"],
+               "exact rational recursion (sympy), dense eigenvalues and closed forms (inline)":
+                   ["proofs.gaussian.iterate_recursion", "numpy.linalg.eigvalsh", "inline"]})
+def check_gaussian_references(ctx):
+    from numerics.network.config import TrainConfig
+    from numerics.network.targets import references
+    from proofs.gaussian import iterate_recursion
+    rows = []
+    for b, L in itertools.product((2, 3), (1, 2, 3)):
+        cfg = TrainConfig(K="0.5", a=("1",), objective="decimate", N=4 * b ** L, M=4, layers=L, scale2="1")
+        refs = references(cfg)
+        KL, aL = iterate_recursion("1/2", "1", b, L)
+        rows += [(f"b = {b}, L = {L}: R^L {c}", float(x), y) for c, x, y in zip(("K", "a_1"), (KL, aL), refs["rg_L"])]
+        rows += [(f"b = {b}, L = {L}: infomax t_2 at s^2 = 1", 1.0, refs["infomax_targets"][0]),
+                 (f"b = {b}, L = {L}: theta_constraint a_1 at s^2 = 1", 0.5, refs["theta_constraint"][1])]
+        rows.append((f"b = {b}, L = {L}: Eckart-Young (N = {cfg.N}, M = 4)", _eckart_young_dense(cfg.N, 4),
+                     refs["eckart_young"]))
+    cfg = TrainConfig(K="0.5", a=("1",), objective="infomax")
+    rows.append((f"Eckart-Young (N = {cfg.N}, M = {cfg.M})", _eckart_young_dense(cfg.N, cfg.M),
+                 references(cfg)["eckart_young"]))
+    rel = lambda x, y: abs(x - y) / max(abs(x), 1e-300)     # noqa: E731
+    bad = [f"{label}: {y!r} vs {x!r}" for label, x, y in rows if not rel(x, y) < 1e-12]
+    worst = max(rel(x, y) for _, x, y in rows)
+    return Evidence(not bad, f"{len(rows)} reference values (R^L(theta) at b = 2, 3 and L = 1..3, Eckart-Young, the "
+                    f"infomax constraint at s^2 = 1) against the exact recursion, dense eigenvalues and closed forms: "
+                    f"max relative difference {worst:.1e} (tolerance 1e-12)" + ("; DIFFER: " + "; ".join(bad) if bad
+                                                                               else ""),
+                    {"rows": [{"value": label, "independent": x, "reference": y} for label, x, y in rows]})
+
+
+def _eckart_young_dense(N, M, K=0.5, a=1.0):
+    """(1/N) x the sum of the N - M smallest eigenvalues of the Gaussian N-ring's covariance matrix (dense eigh)."""
+    return float(np.sort(np.linalg.eigvalsh(_ring_covariance_matrix(K, a, N)))[: N - M].sum() / N)
+
+
+# -- the objectives' exact parts: the RBM's likelihood and conditionals, the InfoNCE bound ----------------
+
+def _rbm_brute(W, b, c, sigma=None):
+    """Every (v, h) of a spin RBM (sigma None) with its log weight -E(v, h) = v.W.h + b.v + c.h, as arrays; for
+    Gaussian visible units (sigma: per-site scales) log Z by a 2-d trapezoid over v (the Gaussian integral's
+    tails below e^-40) instead."""
+    N, M = W.shape
+    H = np.array(list(itertools.product((-1.0, 1.0), repeat=M)))
+    if sigma is None:
+        V = np.array(list(itertools.product((-1.0, 1.0), repeat=N)))
+        return V, H, V @ W @ H.T + (V @ b)[:, None] + (H @ c)[None, :]
+    x = np.arange(-12.0, 12.0 + 1e-9, 0.05)
+    V = np.stack(np.meshgrid(*([x] * N), indexing="ij"), -1).reshape(-1, N)
+    logw = (-(((V - b) / sigma) ** 2).sum(1) / 2)[:, None] + (V / sigma) @ W @ H.T + (H @ c)[None, :]
+    return V, H, logw + N * math.log(0.05)
+
+
+def _logsumexp(x, axis=None):
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.squeeze(m, axis=axis) + np.log(np.exp(x - m).sum(axis=axis))
+
+
+@claim("network.objective-routes",
+       "The exact parts of the emergent objectives equal independent routes: the RBM's log Z (a sum over one "
+       "layer, the Gaussian-visible regrouping f.h + h^T W^T W h / 2) equals brute-force enumeration of every "
+       "(v, h) (spin visible units) and a 2-d trapezoid quadrature over v (Gaussian visible units); its Gibbs "
+       "conditionals p(h_j = +1 | v) and p(v_i = +1 | h) equal the enumerated joint law's; rsmi's InfoNCE bound "
+       "log S - CE is 0 for a critic that ignores its input and log S + s - log(e^s + S - 1) for one that scores "
+       "each positive s above its S - 1 negatives",
+       provenance="standard",
+       hypotheses="seeded random RBMs (W ~ N(0, 0.7^2), biases ~ N(0, 0.3^2), log sigma ~ N(0, 0.2^2)): spins "
+                  "N x M = 5 x 4 and 3 x 6 (either layer enumerated), Gaussian visible 2 x 3 (grid step 0.05 on "
+                  "[-12, 12]^2); 16 visible and 16 hidden configurations for the conditionals (the Gibbs step "
+                  "thresholds at p -+ 1e-9); InfoNCE S = 64 (rsmi's group), s = 0 and 1.7; tolerances 1e-10",
+       section="4.2, 4.4",
+       routes={"the objectives (numerics.network.rbm, numerics.network.rsmi)":
+                   ["numerics.network.rbm", "numerics.network.rsmi.infonce"],
+               "enumeration, quadrature and closed forms (numpy, inline)":
+                   ["paper_checks.claims.instruments._rbm_brute", "paper_checks.claims.instruments._logsumexp",
+                    "inline"]})
+def check_objective_routes(ctx):
+    import torch
+
+    from numerics.network.rbm import RBM
+    from numerics.network.rsmi import NEGATIVES, infonce
+    worst, rows = 0.0, 0
+    for k, (N, M, visible) in enumerate(((5, 4, "spin"), (3, 6, "spin"), (2, 3, "gaussian"))):
+        torch.manual_seed(10 + k)
+        r = RBM(N, M, visible).double()
+        with torch.no_grad():
+            r.W.normal_(0, 0.7)
+            r.b.normal_(0, 0.3)
+            r.c.normal_(0, 0.3)
+            if visible == "gaussian":
+                r.log_sigma.normal_(0, 0.2)
+        W, b, c = (p.detach().numpy() for p in (r.W, r.b, r.c))
+        sigma = np.exp(r.log_sigma.detach().numpy()) if visible == "gaussian" else None
+        V, H, logw = _rbm_brute(W, b, c, sigma)
+        with torch.no_grad():
+            worst = max(worst, abs(float(r.log_partition()) - float(_logsumexp(logw))))
+            rows += 1
+            # p(h_j = +1 | v) of the joint law, at 16 visible configurations of the enumeration (or grid)
+            pick = V[np.random.default_rng(k).choice(len(V), min(16, len(V)), replace=False)]
+            lw = (pick / (1.0 if sigma is None else sigma)) @ W @ H.T + (H @ c)[None, :]
+            p_h = np.stack([np.exp(_logsumexp(np.where(H[:, j] > 0, lw, -np.inf), 1) - _logsumexp(lw, 1))
+                            for j in range(M)], 1)
+            v_t = torch.from_numpy(pick)
+            up = r.sample_hidden(v_t, torch.from_numpy(p_h - 1e-9)).numpy()
+            down = r.sample_hidden(v_t, torch.from_numpy(p_h + 1e-9)).numpy()
+            worst = max(worst, float(np.abs(up - 1).max()), float(np.abs(down + 1).max()))
+            rows += 2 * p_h.size
+            if visible == "spin":                   # p(v_i = +1 | h) of the joint law, at 16 hidden configurations
+                hp = H[np.random.default_rng(k).choice(len(H), min(16, len(H)), replace=False)]
+                lv = V @ W @ hp.T + (V @ b)[:, None]                        # (2^N, h)
+                p_v = np.stack([np.exp(_logsumexp(np.where(V[:, i:i + 1] > 0, lv, -np.inf), 0) - _logsumexp(lv, 0))
+                                for i in range(N)], 1)
+                h_t = torch.from_numpy(hp)
+                up = r.sample_visible(h_t, torch.from_numpy(p_v - 1e-9)).numpy()
+                down = r.sample_visible(h_t, torch.from_numpy(p_v + 1e-9)).numpy()
+                worst = max(worst, float(np.abs(up - 1).max()), float(np.abs(down + 1).max()))
+                rows += 2 * p_v.size
+    S = NEGATIVES
+    for s in (0.0, 1.7):
+        scores = torch.zeros(1, 1, S, S, dtype=torch.float64) + s * torch.eye(S, dtype=torch.float64)
+        ref = math.log(S) + s - math.log(math.exp(s) + S - 1)
+        worst = max(worst, abs(float(infonce(scores)[0, 0]) - ref))
+        rows += 1
+    return Evidence(worst < 1e-10, f"{rows} values (RBM log Z of 2 spin machines and 1 Gaussian-visible machine, Gibbs "
+                    f"thresholds p(h | v), p(v | h), InfoNCE at s = 0 and 1.7) against enumeration, quadrature and "
+                    f"closed forms: max |difference| = {worst:.1e} (tolerance 1e-10)",
+                    {"max_abs_difference": worst, "values": rows})
+
+
+# -- the depth rules (docs/theory.md 4.5) ----------------------------------------------------------------
+
+def _gaussian_kl(t, tp):
+    """d(t || tp) of two Gaussian chains from the closed forms A = (1/2) log(2 pi / (a + rho)), C(1) = u / (2 rho),
+    m_2 = 1 / (2 rho) (docs/theory.md 2, 4.4), written out here."""
+    def stats(K, a):
+        rho = math.sqrt(a * a - K * K)
+        return 0.5 * math.log(2 * math.pi / (a + rho)), K / (a + rho) / (2 * rho), 1 / (2 * rho)
+    A, C1, m2 = stats(*t)
+    Ap = stats(*tp)[0]
+    return Ap - A - C1 * (tp[0] - t[0]) + m2 * (tp[1] - t[1])
+
+
+def depth_rate_cases():
+    """(label, |u_L| for L = 0.., s.e. or None, expected rate verdict) on the Gaussian example at b = 2 (docs/theory.md
+    4.5 step 4: I = beta +- 2 se against the bands beta_s +- (1/2) log b)."""
+    return [("block sums: factor 1/2 per layer", [0.27, 0.17, 0.085, 0.042, 0.021], None, "block-spin"),
+            ("decimation: u^(2^L)", [0.27, 0.072, 0.0052, 2.7e-5, 7e-10], None, "decimation"),
+            ("slow contraction: neither band", [0.27, 0.26, 0.25, 0.24, 0.23], None, "neither"),
+            ("factor 0.35: outside the block band's half-width (1/2) log 2, inside log 2",
+             [0.27, 0.27 * 0.35, 0.27 * 0.35 ** 2], None, "neither"),
+            ("an interval beta +- 2 se across both bands", [0.27, 0.1, 0.03], [None, 0.02, 0.01], "undetermined")]
+
+
+@claim("network.depth-verdict-rules",
+       "The depth rules decide as docs/theory.md 4.5 states them, on data constructed to land in each branch: the "
+       "rate verdict (decimation, block-spin, neither, undetermined; the interval beta +- 2 se inside or outside the "
+       "bands beta_s +- (1/2) log b); a layer is resolved only at |u| > 2 se; a layer is distinguishable only when "
+       "both d(R^L || B^L) and d(B^L || R^L) exceed the margin; references are mirrored to the sign of K_chi unless "
+       "the objective fixes it; the exact route's d is d(chi || reference); seeds that disagree give `undetermined`",
+       provenance="formalization",
+       hypotheses="Gaussian example (a, K) = (1, 1/2), b = 2: references u^(2^L) and block sums; contraction "
+                  "|u| = 0.27, 0.17, 0.085, 0.04 with s.e. (-, 0.01, 0.01, 0.03); distinguishability of (0.3, 1) "
+                  "and (0.1, 0.5) at margins between, below and above their two KL rates; d of (0.3, 1) against "
+                  "(0.1, 0.8) in closed form (relative 1e-12)",
+       section="4.5",
+       routes={"the rules (numerics.network.depth_verdict, depth_compare)":
+                   ["numerics.network.depth_verdict", "numerics.network.depth_compare"],
+               "the outcomes docs/theory.md 4.5 states, closed-form d (inline)":
+                   ["paper_checks.claims.instruments.depth_rate_cases", "paper_checks.claims.instruments._gaussian_kl",
+                    "inline"]},
+       statement_code=["numerics.network.depth_references.gaussian_block_u",
+                       "numerics.network.depth_references.Reference"])
+def check_depth_verdict_rules(ctx):
+    from numerics.network.depth_compare import aligned
+    from numerics.network.depth_compare import compare as row_compare
+    from numerics.network.depth_references import Reference, gaussian_block_u
+    from numerics.network.depth_verdict import combine_seeds, contraction, distinguishable, rate_verdict
+    bad, lines = [], []
+    u = 2 - 3 ** 0.5
+    for label, us, ses, expected in depth_rate_cases():
+        refs = {"decimation": [u ** (2 ** L) for L in range(len(us))],
+                "block": [u] + [gaussian_block_u(u, 2 ** L) for L in range(1, len(us))]}
+        got = rate_verdict(contraction(us, ses or [None] * len(us), list(range(len(us))), b=2, references=refs))[0]
+        lines.append(f"{label}: {got}")
+        if got != expected:
+            bad.append(f"rate, {label}: got {got}, expected {expected}")
+    con = contraction([0.27, 0.17, 0.085, 0.04], [None, 0.01, 0.01, 0.03], [0, 1, 2, 3], b=2)
+    if con["layers"] != [0, 1, 2]:                      # |u_3| = 0.04 < 2 x 0.03: not resolved
+        bad.append(f"resolved layers {con['layers']}, expected [0, 1, 2]")
+    R, B = (0.3, 1.0), (0.1, 0.5)
+    d_rb, d_br = _gaussian_kl(R, B), _gaussian_kl(B, R)
+    lo, hi = sorted((d_rb, d_br))
+    refs = {"decimation": [Reference("decimation", 1, R, 0.0, 3.0)], "block": [Reference("block", 1, B, 0.0, 3.0)]}
+    for margin, expected in ((0.5 * (lo + hi), False), (0.5 * lo, True), (2 * hi, False)):
+        got = distinguishable(refs, kind="continuous", margin=margin, signed=True)[0]["distinguishable"]
+        if got != expected:
+            bad.append(f"distinguishable at margin {margin:.3g} (d = {d_rb:.3g}, {d_br:.3g}): got {got}")
+    lines.append(f"distinguishable: d(R || B) = {d_rb:.3g}, d(B || R) = {d_br:.3g}")
+    for ref, chi, signed, expected in (((0.3, 1.0), (-0.2, 1.0), False, (-0.3, 1.0)),
+                                       ((0.3, 1.0), (-0.2, 1.0), True, (0.3, 1.0)),
+                                       ((-0.3, 1.0), (-0.2, 1.0), False, (-0.3, 1.0)),
+                                       ((0.3, 1.0), (0.2, 1.0), False, (0.3, 1.0))):
+        if aligned(ref, chi, signed) != expected:
+            bad.append(f"aligned({ref}, chi {chi}, signed={signed}) = {aligned(ref, chi, signed)}, expected {expected}")
+    chi, ref = (0.3, 1.0), (0.1, 0.8)
+    d = row_compare("continuous", chi, None, ref, 1e-3)["d"]
+    if not abs(d / _gaussian_kl(chi, ref) - 1) < 1e-12:
+        bad.append(f"exact-route d = {d!r}, d(chi || ref) = {_gaussian_kl(chi, ref)!r}, d(ref || chi) = "
+                   f"{_gaussian_kl(ref, chi)!r}")
+    for seeds, expected in ((["decimation", "block-spin"], "undetermined"), (["neither", "neither"], "neither")):
+        if combine_seeds(seeds) != expected:
+            bad.append(f"seeds {seeds}: got {combine_seeds(seeds)}")
+    return Evidence(not bad, "constructed cases of the depth rules: " + "; ".join(lines)
+                    + ("; WRONG: " + "; ".join(bad) if bad else "; every case in its branch"), {"wrong": bad})

@@ -302,7 +302,8 @@ BLOCK_LIMIT_CASES = ((2,) + WELLS[0] + (16,), (2,) + WELLS[1] + (16,), (3,) + WE
 @claim("numerics.block-spin-limit",
        "The variance-preserving block-spin flow of a quartic chain converges, linearly with rate 1/b, to the "
        "decoupled Gaussian (0; 1/(2 m_2), 0) on the edge a_2 = 0 of the family; the Jacobian there has the "
-       "eigenvalues (1, 1/b, 1/b) of cumulant scaling kappa_2k' = b^(1-k) kappa_2k (proofs.blockspin)",
+       "eigenvalues (1, 1/b, 1/b) of cumulant scaling kappa_2k' = b^(1-k) kappa_2k (proofs.blockspin), so the "
+       "scaling exponents log|lambda| / log b are (0, -1, -1)",
        provenance="formalization",
        hypotheses="docs/theory.md 6 quartic examples at b = 2 (16 steps), the single well at b = 3 (12 steps); dps 20; "
                   "m_2 of the initial chain; the limit read off the flow itself (geometric extrapolation of its last "
@@ -334,6 +335,8 @@ def check_block_spin_limit(ctx):
         eig = BS.decoupled_eigenvalues(b, 2)
         parts.append(compare([(f"{label} eigenvalue {i}", e, fp.eigenvalues[i]) for i, e in enumerate(eig)],
                              dps=15, what=f"{label}: Jacobian eigenvalues == cumulant scaling (1, 1/b, 1/b)"))
+        parts.append(compare([(f"{label} exponent {i}", sp.log(e, b), fp.exponents[i]) for i, e in enumerate(eig)],
+                             dps=15, what=f"{label}: scaling exponents log|lambda| / log b == (0, -1, -1)"))
         tail = [float(r) for r in ratios[-5:]]
         ok = all(abs(r - 1 / b) < 0.02 for r in tail)
         parts.append(Evidence(ok, f"{label}: the flow's step length shrinks by "
@@ -349,10 +352,13 @@ def check_block_spin_limit(ctx):
 @claim("numerics.block-spin-gaussian-map",
        "On the Gaussian chain the projected block-spin step keeps rho and maps u' = u (1 + u) / 2 at b = 2 and "
        "u' = u (1 + u + u^2)^2 / (3 + 4u + 2u^2) at b = 3 (proofs.blockspin: covariance sums of two neighbouring "
-       "blocks); eigenvalue 1/b at u = 0",
+       "blocks); eigenvalue 1/b at u = 0; the block-spin fixed point is (0, rho), within the solver's error estimate, "
+       "with Jacobian eigenvalues (1, 1/b) and scaling exponents (0, -1)",
        provenance="formalization",
        hypotheses="Gaussian (a, K) in {(1, 1/2), (2, -3/2)}, b = 2, 3, two steps; transfer-operator block sums "
-                  "(numerics.general) vs the exact map; dps <= 30",
+                  "(numerics.general) vs the exact map; dps <= 30; the fixed point of (2, -3/2) at b = 3 "
+                  "(numerics.general: the flow probed, then Newton) against (0, rho), its error estimate required "
+                  "positive, the eigenvalues and exponents to 10^-10",
        section="3.3",
        routes={"transfer-operator block step": ["numerics.general"],
                "exact map (sympy)": ["proofs.blockspin.gaussian_block_map", "proofs.gaussian"]})
@@ -379,7 +385,17 @@ def check_block_spin_gaussian_map(ctx):
     slopes = [(b, BS.map_eigenvalue(b, 0)) for b in (2, 3)]
     slope_ev = Evidence(all(s == sp.Rational(1, b) for b, s in slopes),
                         "du'/du at u = 0: " + ", ".join(f"b={b}: {s}" for b, s in slopes) + " (expected 1/b)")
-    return all_of([ev, slope_ev])
+    ch, b = Chain.gaussian("-1.5", "2"), 3
+    fp = general.fixed_point(ch, scheme="block", b=b, dps=dps)
+    fp_ev = compare([("(a, K) = (2, -3/2), b=3: K*", 0, _est(fp.K, fp.error, dps)),
+                     ("(a, K) = (2, -3/2), b=3: a_1* vs rho", sp.sqrt(ch.a[0] ** 2 - ch.K ** 2),
+                      _est(fp.a[0], fp.error, dps))], dps=dps, need_error=True,
+                    what="block-spin fixed point == (0, rho) within its error")
+    spec_ev = compare([("b=3: eigenvalue 0", 1, fp.eigenvalues[0]), ("b=3: eigenvalue 1", sp.Rational(1, b),
+                                                                      fp.eigenvalues[1]),
+                       ("b=3: exponent 0", 0, fp.exponents[0]), ("b=3: exponent 1", -1, fp.exponents[1])],
+                      dps=15, what="the Jacobian there: eigenvalues (1, 1/b), exponents (0, -1)")
+    return all_of([ev, slope_ev, fp_ev, spec_ev])
 
 
 @claim("numerics.block-spin-variance",
@@ -621,7 +637,8 @@ def random_chains(seed=0, quartic=3, sextic=1):
        "enclosures of A, m_2k, C(1..4) (docs/theory.md 5.15), and Theorem R's a* within its error of the proof of a*",
        provenance="standard",
        hypotheses="chains drawn with a fixed seed (paper_checks.claims.numerics.random_chains: 3 quartics with "
-                  "|K| <= 1, a_1 in [-2, 2], a_2 in [1/16, 2], 1 sextic), plus the docs/theory.md 6 single well; "
+                  "|K| <= 1, a_1 in [-2, 2], a_2 in [1/16, 2], 1 sextic), plus the docs/theory.md 6 single well and "
+                  "its mirror image K -> -K (the proofs' sign rule C(r) -> (-1)^r C(r) for K < 0); "
                   "estimates numerics.general at dps; a proof that declines or has fewer than dps - 5 digits fails; "
                   "and the two wells proved at a deliberately short truncation R = 24, where the tail bounds set the "
                   "width (those intervals are only required to contain the estimates)",
@@ -632,7 +649,8 @@ def random_chains(seed=0, quartic=3, sextic=1):
 def check_estimates_inside_proofs(ctx):
     dps = ctx.dps
     rows = []
-    for ch in random_chains(0) + [SINGLE_WELL]:
+    mirrored = Chain.polynomial(-SINGLE_WELL.K, list(SINGLE_WELL.a))
+    for ch in random_chains(0) + [SINGLE_WELL, mirrored]:
         mo = general.moments(ch, dps=dps, lags=4)
         pr = proved.moments(ch, dps, 4)
         iv = pr.intervals or {"A": None, "m": [None] * ch.n, "corr": [None] * 4}
