@@ -141,10 +141,9 @@ def floor_seconds(example, layers=5, b=2):
         for L, _, tc in cell_configs(cfg):
             g = torch.Generator().manual_seed(L)
             if tc.ising:
-                s = IsingRingSampler(float(tc.chain.K), tc.N, bonds=tc.fast_sampler)
+                s = IsingRingSampler(float(tc.chain.K), tc.N, bonds=tc.ising_bonds)
             else:
-                s = make_sampler(float(tc.chain.K), [float(v) for v in tc.chain.a], tc.N, h=_frac(tc.grid_h),
-                                 markov=tc.fast_sampler)
+                s = make_sampler(float(tc.chain.K), [float(v) for v in tc.chain.a], tc.N, h=_frac(tc.grid_h))
             x = torch.cat([s.sample(4096, g) for _ in range(tc.eval_samples // 4096)]).double().numpy()
             y = x[:, :: tc.N // tc.M]
             spin_chi_hat(y) if tc.ising else chi_hat(y, tc.n)

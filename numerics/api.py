@@ -7,60 +7,23 @@ and block-spin RG). Both modules implement the same three functions.
 """
 from __future__ import annotations
 
-import importlib
+import dataclasses
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from numerics.point import FixedPoint, Moments, Point
 from numerics.precision import check_dps
 from proofs.errors import MalformedInput, NotConverged, NotSupported
 
 if TYPE_CHECKING:
     from proofs.family import Chain
 
+__all__ = ["METHODS", "SCHEMES", "FixedPoint", "Moments", "Point", "fixed_point", "flow", "moments"]
+
 SCHEMES = ("decimation", "block")
 METHODS = ("projection", "flow")
-
-
-@dataclass(frozen=True)
-class Point:
-    """A numeric chain parameter theta = (K; a_1..a_n) with its absolute error estimate."""
-
-    K: Any                      # mpf (Any: mpmath publishes no types)
-    a: tuple[Any, ...]
-    error: Any
-    note: str = ""              # e.g. "on the edge a_2 = 0: ... constrained projection"
-
-
-@dataclass(frozen=True)
-class FixedPoint:
-    """The fixed point a flow reaches, in coordinates (K, a_1..a_n)."""
-
-    K: Any
-    a: tuple[Any, ...]
-    error: Any
-    eigenvalues: tuple[Any, ...]    # of the Jacobian of the (projected) RG map, in (K, a) coordinates
-    dps: int
-    scheme: str
-    b: int
-    exponents: tuple[Any, ...] = ()     # y = log|lambda| / log b
-    enclosure: Any = None       # certified interval box, or None
-    note: str = ""              # e.g. "flow ends on the edge a_2 = 0", "could not certify: ..."
-    eigenvalues_error: Any = None       # absolute error estimate of the eigenvalues (None: unknown)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Infinite-chain A(theta), single-site moments m_2..m_2n and correlations C(1..lags)."""
-
-    A: Any
-    m: tuple[Any, ...]
-    corr: tuple[Any, ...]
-    error: Any
-    dps: int
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int = 30) -> None:
@@ -74,17 +37,18 @@ def _validate(scheme: str = "decimation", b: int = 2, steps: int = 0, dps: int =
 
 
 def _backend(chain: Chain, scheme: str) -> ModuleType:
+    """``numerics.exact`` for Gaussian and Ising decimation (closed forms), else ``numerics.general``.
+
+    Imported here, by name, when first needed: the closed forms load sympy, the transfer operator flint,
+    and a command that needs neither starts without them.
+    """
     if chain.is_ising and scheme == "block":
         raise NotSupported("block-spin RG is defined here for continuous spins only; use --scheme decimation for Ising")
-    exact = scheme == "decimation" and (chain.is_ising or chain.is_gaussian)
-    name = "numerics.exact" if exact else "numerics.general"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        raise NotSupported(f"{chain!r} with scheme {scheme!r} is not yet supported "
-                           f"(needs {name})") from None
+    if scheme == "decimation" and (chain.is_ising or chain.is_gaussian):
+        from numerics import exact
+        return exact
+    from numerics import general
+    return general
 
 
 def _singular_as_not_converged(what: str, chain: Chain, scheme: str, dps: int) -> AbstractContextManager[None]:
@@ -102,11 +66,17 @@ def _singular_as_not_converged(what: str, chain: Chain, scheme: str, dps: int) -
     return guard()
 
 
-def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6, dps: int = 30) -> list[Point]:
-    """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input."""
+def flow(chain: Chain, *, scheme: str = "decimation", b: int = 2, steps: int = 6, dps: int = 30,
+         until_fixed: bool = False) -> list[Point]:
+    """[theta_0, R(theta_0), ..., R^steps(theta_0)] as Points; theta_0 is the input.
+
+    ``until_fixed``: stop at the first step that repeats its point to ``dps`` digits (the flow has
+    reached its fixed point to the working precision); that point carries a note saying so, and
+    the list is shorter than steps + 1.
+    """
     _validate(scheme, b, steps, dps)
     with _singular_as_not_converged("flow", chain, scheme, dps):
-        return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+        return _backend(chain, scheme).flow(chain, scheme=scheme, b=b, steps=steps, dps=dps, until_fixed=until_fixed)
 
 
 def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: int = 30,
@@ -116,6 +86,8 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     ``method`` (transfer-operator chains, decimation): "projection" solves Theorem R's (0; a*) once
     at full precision after a float64 flow; "flow" follows the projected flow at full precision
     (the independent route, docs/theory.md 5.7). Closed-form chains ignore it.
+    ``certify``: also the Krawczyk ``enclosure`` of docs/theory.md 5.8 and the proof of
+    docs/theory.md 5.15 (``proved``, ``proof_note``).
     """
     _validate(scheme, b, 0, dps)
     if method not in METHODS:
@@ -123,13 +95,27 @@ def fixed_point(chain: Chain, *, scheme: str = "decimation", b: int = 2, dps: in
     backend = _backend(chain, scheme)
     with _singular_as_not_converged("fixed point", chain, scheme, dps):
         if backend.__name__ == "numerics.general":
-            return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
-        return backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify, method=method)
+        else:
+            fp = backend.fixed_point(chain, scheme=scheme, b=b, dps=dps, certify=certify)
+    if not certify:
+        return fp
+    from numerics import proved
+    proof = proved.fixed_point(chain, fp.a, fp.error, scheme, dps)
+    return dataclasses.replace(fp, proved=proof.intervals, proof_note=proof.note)
 
 
-def moments(chain: Chain, *, dps: int = 30, lags: int = 4) -> Moments:
-    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain."""
+def moments(chain: Chain, *, dps: int = 30, lags: int = 4, certify: bool = False) -> Moments:
+    """A(theta), m_(2k) for k = 1..n and C(r) for r = 1..lags, infinite chain.
+
+    ``certify``: also enclosures that are proofs (``proved``, ``proof_note``; docs/theory.md 5.15).
+    """
     _validate(dps=dps)
     if isinstance(lags, bool) or not isinstance(lags, int) or not 1 <= lags <= 1000:
         raise MalformedInput("lags", repr(lags), "must be an integer between 1 and 1000")
-    return _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    mo = _backend(chain, "decimation").moments(chain, dps=dps, lags=lags)
+    if not certify:
+        return mo
+    from numerics import proved
+    proof = proved.moments(chain, dps, lags)
+    return dataclasses.replace(mo, proved=proof.intervals, proof_note=proof.note)

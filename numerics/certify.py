@@ -75,13 +75,16 @@ def _F_and_jac(a_ball, m_ball, L):
     return F, J
 
 
-def krawczyk(a_mid, m_hat, m_err, dps, radius):
-    """(enclosure as [(lo, hi)] strings, width) if K(B) is inside B, else (None, reason)."""
+def krawczyk_balls(a_mid, targets, dps, radius):
+    """(K(B) as Arb balls, None) if K(B) lies inside the box B = a_mid +- radius, else (None, reason).
+
+    ``targets``: the moments m_2k as Arb balls (every target in them is covered).
+    """
     n = len(a_mid)
     bits = digits_to_bits(dps + 15)
     with arb_precision(bits):
         am = [to_arb(x) for x in a_mid]
-        mb = [to_arb(x) + arb(0, 1) * to_arb(e) for x, e in zip(m_hat, m_err)]
+        mb = list(targets)
         B = [c + arb(0, 1) * to_arb(radius) for c in am]
         top = max(k for k in range(1, n + 1) if a_mid[k - 1] != 0)
         amax = max(abs(float(x)) for x in a_mid)
@@ -107,6 +110,16 @@ def krawczyk(a_mid, m_hat, m_err, dps, radius):
         inside = all(B[i].contains_interior(K[i]) for i in range(n))
         if not inside:
             return None, f"K(B) not inside B at radius {mpmath.nstr(radius, 3)}"
+        return K, None
+
+
+def krawczyk(a_mid, m_hat, m_err, dps, radius):
+    """(enclosure as [(lo, hi)] strings, width) if K(B) is inside B, else (None, reason)."""
+    with arb_precision(digits_to_bits(dps + 15)):
+        targets = [to_arb(x) + arb(0, 1) * to_arb(e) for x, e in zip(m_hat, m_err)]
+        K, reason = krawczyk_balls(a_mid, targets, dps, radius)
+        if K is None:
+            return None, reason
         with mp.workdps(dps + 5):
             box = [(mpmath.nstr(arb_to_mpf(arb(k.lower())), dps + 10),
                     mpmath.nstr(arb_to_mpf(arb(k.upper())), dps + 10)) for k in K]

@@ -27,8 +27,8 @@ import mpmath
 import sympy as sp
 from mpmath import mp
 
-from numerics.api import FixedPoint, Moments, Point
-from numerics.precision import GUARD_DIGITS, to_mpf
+from numerics.point import FixedPoint, Moments, Point
+from numerics.precision import GUARD_DIGITS, fixed_point_note, repeats, to_mpf
 from proofs import gaussian as G
 from proofs import ising as I
 from proofs.errors import NotSupported
@@ -81,22 +81,45 @@ def _rho_u(chain):
     return rh, uu
 
 
-def _gaussian_flow(chain, b, steps, dps):
+def _flow_steps(compute, steps, dps, until_fixed, extra=0):
+    """How many steps to compute: ``steps``, or with ``until_fixed`` the first that repeats its point to ``dps``
+    digits (``compute(steps)`` returns the points as lists, one precision pass)."""
+    if not until_fixed:
+        return steps
+    with mp.workdps(dps + GUARD_DIGITS + extra):
+        pts = compute(steps, dps)
+    return len(pts) - 1
+
+
+def _gaussian_flow(chain, b, steps, dps, until_fixed=False):
     n = chain.n
     orbit = _lambdify((G.rho, G.u), (G.K_OF_U, G.A_OF_U))
 
-    def compute():
+    def points(limit, stop_dps=None):
         rh, t = _rho_u(chain)
-        out = [to_mpf(chain.K), to_mpf(chain.a[0])]
-        for _ in range(steps):
+        out = [[to_mpf(chain.K), to_mpf(chain.a[0])]]
+        for _ in range(limit):
             t = t ** b                       # t = u^(b^m)
-            out.extend(orbit(rh, t))
+            out.append(list(orbit(rh, t)))
+            if stop_dps is not None and repeats(out[-2], out[-1], stop_dps):
+                break
         return out
 
-    vals, errs = _twice(compute, dps, _extra_digits(chain))
+    extra = _extra_digits(chain)
+    m_last = _flow_steps(points, steps, dps, until_fixed, extra)
+    vals, errs = _twice(lambda: [v for p in points(m_last) for v in p], dps, extra)
     zeros = tuple(mpmath.mpf(0) for _ in range(n - 1))     # a_2 .. a_n stay exactly 0
-    return [Point(K=vals[2 * m], a=(vals[2 * m + 1],) + zeros, error=max(errs[2 * m], errs[2 * m + 1]))
-            for m in range(steps + 1)]
+    pts = [Point(K=vals[2 * m], a=(vals[2 * m + 1],) + zeros, error=max(errs[2 * m], errs[2 * m + 1]))
+           for m in range(m_last + 1)]
+    return _mark_stop(pts, steps, dps)
+
+
+def _mark_stop(pts, steps, dps):
+    """The last point carries the note when the flow stopped before ``steps``."""
+    if len(pts) - 1 < steps:
+        last = pts[-1]
+        pts[-1] = Point(K=last.K, a=last.a, error=last.error, note=fixed_point_note(len(pts) - 1, steps, dps))
+    return pts
 
 
 def _outward(lo, hi, dps):
@@ -172,15 +195,18 @@ def _ising_step(Kc, b):
     return sign * (-mpmath.log(qq) / 2)
 
 
-def _ising_flow(chain, b, steps, dps):
-    def compute():
-        out = [to_mpf(chain.K)]
-        for _ in range(steps):
-            out.append(_ising_step(out[-1], b))
+def _ising_flow(chain, b, steps, dps, until_fixed=False):
+    def points(limit, stop_dps=None):
+        out = [[to_mpf(chain.K)]]
+        for _ in range(limit):
+            out.append([_ising_step(out[-1][0], b)])
+            if stop_dps is not None and repeats(out[-2], out[-1], stop_dps):
+                break
         return out
 
-    vals, errs = _twice(compute, dps)
-    return [Point(K=v, a=(), error=e) for v, e in zip(vals, errs)]
+    m_last = _flow_steps(points, steps, dps, until_fixed)
+    vals, errs = _twice(lambda: [p[0] for p in points(m_last)], dps)
+    return _mark_stop([Point(K=v, a=(), error=e) for v, e in zip(vals, errs)], steps, dps)
 
 
 def _ising_fixed_point(chain, b, dps, certify=False):
@@ -215,13 +241,13 @@ def _ising_moments(chain, dps, lags):
 
 # -- the numerics.api contract ---------------------------------------------
 
-def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
-    """[theta_0, ..., theta_steps] under exact decimation by b."""
+def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30, until_fixed=False):
+    """[theta_0, ..., theta_steps] under exact decimation by b (``until_fixed``: see ``numerics.api.flow``)."""
     _check_scheme(scheme)
     if chain.is_ising:
-        return _ising_flow(chain, b, steps, dps)
+        return _ising_flow(chain, b, steps, dps, until_fixed)
     _check_gaussian(chain)
-    return _gaussian_flow(chain, b, steps, dps)
+    return _gaussian_flow(chain, b, steps, dps, until_fixed)
 
 
 def fixed_point(chain, *, scheme="decimation", b=2, dps=30, certify=False):

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from numerics import blockspin, decimation, marginal
 from numerics.arbtools import arb_to_mpf, digits_to_bits
-from numerics.precision import to_mpf
+from numerics.precision import fixed_point_note, repeats, to_mpf
 from numerics.projection import EDGE_RATIO, float_newton, project
 from numerics.transfer import Params, choose_grid, evaluate, float_solve, solve
 from proofs.errors import NotConverged
@@ -55,17 +55,27 @@ def pad(p, zeros):
     return Params(p.K, tuple(p.a) + (mpmath.mpf(0),) * zeros, p.ising)
 
 
-def flow(p, scheme, b, steps, dps):
-    """[(theta_0, 0, note), (R theta_0, err_1, note), ...]: Params, accumulated error estimates, edge notes."""
+def flow(p, scheme, b, steps, dps, until_fixed=False):
+    """[(theta_0, 0, note), (R theta_0, err_1, note), ...]: Params, accumulated error estimates, edge notes.
+
+    ``until_fixed``: stop at the first step that repeats its point to ``dps`` digits (its note says so).
+    """
     q, zeros = subfamily(p)
     with mp.workdps(dps + 10):      # the start as mpf too: every point of the flow is one numeric type
         out = [(p.mpf(), mpmath.mpf(0), "")]
     err = mpmath.mpf(0)
     step = STEPS[scheme]
-    for _ in _progress(range(steps), f"{scheme} flow"):
+    for m in _progress(range(1, steps + 1), f"{scheme} flow"):
+        prev = q
         q, e, details = step(q, b, dps)
         err = err + e        # the projected maps are contractions or marginal here: errors add
-        out.append((pad(q, zeros), err, details.get("edge", "")))
+        note = details.get("edge", "")
+        stop = until_fixed and m < steps and repeats([prev.K, *prev.a], [q.K, *q.a], dps)
+        if stop:
+            note = "; ".join(x for x in (note, fixed_point_note(m, steps, dps)) if x)
+        out.append((pad(q, zeros), err, note))
+        if stop:
+            break
     return out, zeros
 
 

@@ -14,7 +14,7 @@ import mpmath
 from mpmath import mp
 
 from numerics import fixedpoint as fpmod
-from numerics.api import FixedPoint, Moments, Point
+from numerics.point import FixedPoint, Moments, Point
 from numerics.precision import to_mpf
 from numerics.transfer import Params, evaluate
 from proofs.errors import NotConverged
@@ -46,9 +46,10 @@ def _point(p, err, dps, note=""):
         return Point(K=+to_mpf(p.K), a=tuple(+to_mpf(x) for x in p.a), error=+err, note=note)
 
 
-def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30):
-    """[theta_0, R(theta_0), .., R^steps(theta_0)]: the projected RG flow (decimation or block-spin)."""
-    pts, _ = fpmod.flow(Params.from_chain(chain), scheme, b, steps, dps)
+def flow(chain, *, scheme="decimation", b=2, steps=6, dps=30, until_fixed=False):
+    """[theta_0, R(theta_0), .., R^steps(theta_0)]: the projected RG flow (decimation or block-spin);
+    ``until_fixed``: see ``numerics.api.flow``."""
+    pts, _ = fpmod.flow(Params.from_chain(chain), scheme, b, steps, dps, until_fixed=until_fixed)
     return [_point(p, e, dps, note) for p, e, note in pts]
 
 

@@ -19,6 +19,28 @@ def check_dps(dps):
     return dps
 
 
+def repeats(prev, new, dps):
+    """True when every coordinate of ``new`` equals ``prev`` to ``dps`` digits: |new - prev| <= 10^-dps max(1, |prev|).
+
+    A flow step that repeats its point is at the fixed point to the working precision.
+
+    >>> repeats([mpmath.mpf(1), mpmath.mpf("1e-40")], [mpmath.mpf(1), mpmath.mpf(0)], 30)
+    True
+    >>> repeats([mpmath.mpf("0.5")], [mpmath.mpf("0.5000001")], 30)
+    False
+    """
+    with mp.workdps(dps + GUARD_DIGITS):
+        tol = mpmath.mpf(10) ** -dps
+        return all(abs(y - x) <= tol * max(1, abs(x)) for x, y in zip(prev, new))
+
+
+def fixed_point_note(step, steps, dps):
+    """The note on the point where a flow stopped: it repeats the one before to ``dps`` digits."""
+    left = steps - step
+    return (f"fixed point reached to the working precision: step {step} repeats step {step - 1} to {dps} digits, "
+            f"so the flow stops here ({left} more step{'s' if left != 1 else ''} would repeat it)")
+
+
 def to_mpf(q):
     """q as an mpf at the current precision: an exact rational (Fraction, sympy) as p/q rounded once,
     anything mpmath reads (int, mpf, decimal string) as mpmath.mpf(q)."""

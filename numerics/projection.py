@@ -27,8 +27,8 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics.api import Point
 from numerics.arbtools import arb_to_mpf, digits_to_bits
+from numerics.point import Point
 from numerics.precision import check_dps, to_mpf
 from numerics.transfer import Params, choose_grid, evaluate, float_covariance, solve
 from proofs.errors import InadmissibleParameter, MalformedInput, NotConverged

@@ -49,6 +49,7 @@ from proofs.family import ALL_ZERO, TOP_NOT_POSITIVE, admissibility_violation
 
 FINE_RATIO = fractions.Fraction(3, 2)   # node density of the check grid relative to the coarse one
 EXTRA_DIGITS_FINE = 10                  # the fine grid also runs at higher precision
+MIN_NODES = 8                           # fewer nodes per half-range: the grid estimates were not trustworthy
 MAX_NODES = 2500                        # half-grid size limit (float eigh ~ seconds)
 MARGIN_DIGITS = 3                       # trapezoid digits asked beyond the target
 VIRIAL_FACTOR = 10                      # virial residual allowed, in units of its propagated error estimate
@@ -173,15 +174,23 @@ def choose_grid(p, digits, max_nodes=None):
             raise InadmissibleParameter("theta", (K, tuple(a)), "the chain is too close to the edge of the "
                                         "family for the transfer-operator grid (range > 10^4)")
     m = 2
-    lz = _log_z(a)
     # Safety margin: the coupling shifts the integrand; the margin is calibrated on the standard
     # examples (docs/theory.md 6) (tests/test_transfer.py checks the achieved accuracy against closed forms).
-    while trapezoid_digits(a, 1.0 / m, lz) < digits + MARGIN_DIGITS:
-        m += 1
-        if m > 400:
-            raise InadmissibleParameter("theta", (K, tuple(a)), "the potential is too stiff for the grid (h < 1/400)")
+    # Extreme coefficient ranges overflow these float64 estimates; the node-count check below catches them.
+    with np.errstate(all="ignore"):
+        lz = _log_z(a)
+        while trapezoid_digits(a, 1.0 / m, lz) < digits + MARGIN_DIGITS:
+            m += 1
+            if m > 400:
+                raise InadmissibleParameter("theta", (K, tuple(a)), "the potential is too stiff for the grid "
+                                            "(h < 1/400)")
     h = fractions.Fraction(1, m)
     J = math.ceil(half_width / h)
+    if J < MIN_NODES:
+        # a range of a few steps means the float64 estimates above were fooled by the potential's dynamic
+        # range (e.g. a = (1e90, 1e-90)): no resolved chain needs so few nodes, so refuse rather than guess
+        raise InadmissibleParameter("theta", (K, tuple(a)), f"the potential's scale is beyond the grid's float64 "
+                                    f"estimates ({J} nodes per half-range); rescale x so that m_2 is of order 1")
     max_nodes = max_nodes or MAX_NODES
     if J > max_nodes:
         raise InadmissibleParameter("theta", (K, tuple(a)), f"too close to the edge of the family: resolving it "

@@ -5,4 +5,5 @@ A claim is a declared row (``paper_checks.registry.claim``); the modules in
 runs them and returns verdicts with evidence.
 """
 
-__all__ = ["claims", "compare", "engine", "figures", "protocol", "registry", "report", "sweep"]
+__all__ = ["claims", "compare", "engine", "figures", "protocol", "registry", "report", "routes", "sweep",
+           "trained"]

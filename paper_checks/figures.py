@@ -234,13 +234,17 @@ def fig_chi_vs_theta(outdir, rows):
                   + (f" Runs whose output lies outside the family: {'; '.join(missing)}." if missing else ""))
 
 
-def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png"):
+def fig_optimum_vs_optimizer(outdir, pts, margins, name="optimum_vs_optimizer.png", absolute=None):
     """KL rate to theta* against the loss gap, one panel per objective (docs/theory.md 4.4).
 
     Error bars: the equivalence test's bounds on d over the 95% confidence region of chi-hat.
     Colour: example; marker: initialization. d and gap are drawn on log axes with floors
     (1e-9 for d, 1e-12 for the gap), so a run at a floor has d or gap at or below it.
+    ``margins``: one number (one dashed line), or {example: {"relative": delta, ...}} (the relative rule:
+    a dashed line per example in its colour); ``absolute``: an absolute margin drawn dotted beside them.
     """
+    if not isinstance(margins, dict):
+        absolute, margins = margins, {}
     pts = [p for p in pts if p["d"] is not None and p["gap"] is not None]
     if not pts:
         raise NotSupported("no runs with both a KL rate and a loss gap")
@@ -260,7 +264,11 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
             hi = max(p["upper"] if p["upper"] is not None else y, floor) - y
             ax.errorbar([x], [y], yerr=[[max(lo, 0)], [max(hi, 0)]], fmt=markers.get(p["init"], "D"),
                         color=f"C{examples.index(p['example'])}", ms=5, capsize=2, alpha=0.85)
-        ax.axhline(margin, color="0.4", ls="--", lw=0.8)
+        for ex, m in margins.items():
+            if ex in examples:
+                ax.axhline(m["relative"], color=f"C{examples.index(ex)}", ls="--", lw=0.8)
+        if absolute is not None:
+            ax.axhline(absolute, color="0.4", ls=":", lw=0.9)
         kinds = {p["gap_kind"] for p in pts if p["objective"] == obj}
         ax.set(xscale="log", yscale="log", title=obj, ylabel="KL rate to theta* (nats/site)",
                xlabel="loss gap" + (" (to the best run)" if kinds == {"best run"} else ""))
@@ -269,14 +277,20 @@ def fig_optimum_vs_optimizer(outdir, pts, margin, name="optimum_vs_optimizer.png
         ax.axis("off")
     handles = [plt.Line2D([], [], color=f"C{i}", marker="o", ls="", label=e) for i, e in enumerate(examples)]
     handles += [plt.Line2D([], [], color="0.3", marker=m, ls="", label=f"init {i}") for i, m in markers.items()]
-    handles.append(plt.Line2D([], [], color="0.4", ls="--", label=f"margin {margin:g}"))
+    if margins:
+        handles.append(plt.Line2D([], [], color="0.4", ls="--", label="margin 0.01 d(theta || theta*)"))
+    if absolute is not None:
+        handles.append(plt.Line2D([], [], color="0.4", ls=":", label=f"margin {absolute:g}"))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=7)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(os.path.join(outdir, name), dpi=110)
     plt.close(fig)
     return name, ("Optimum vs optimizer: the KL rate per site from each trained network's fitted output chain to "
-                  "p_theta* against its loss gap, per objective; colour = example, marker = initialization, "
-                  f"dashed = equivalence margin {margin:g}. The gap is drawn as |gap|: a negative gap is the estimated "
+                  "p_theta* against its loss gap, per objective; colour = example, marker = initialization; "
+                  + ("dashed = the equivalence margin 0.01 d(theta || theta*) of each example (its colour), "
+                     if margins else "")
+                  + (f"dotted = the absolute margin {absolute:g} nats per site. " if absolute is not None else "")
+                  + "The gap is drawn as |gap|: a negative gap is the estimated "
                   "loss falling below the optimum by sampling noise. If d falls below the margin as the gap goes "
                   "to 0, the optimum satisfies Theorem D and a miss is the optimizer's; if d stays above it, the "
                   "optimum "

@@ -81,6 +81,62 @@ def points(rows):
     return out
 
 
+def example_margins(rows, absolute):
+    """{example: {"relative": 0.01 d(theta || theta*), "d_theta_star": d, "absolute": absolute}} from the rows'
+    configurations and theta* (``numerics.network.effect.data_margin``); an example whose data chain is its own
+    fixed point (K = 0) has no relative margin and is left out."""
+    from numerics.network.effect import data_margin
+    out = {}
+    for r in rows:
+        if r["example"] in out or r.get("theta_star") is None:
+            continue
+        m = data_margin(r["config"], r["theta_star"])
+        if m is not None:
+            out[r["example"]] = {"relative": m[0], "d_theta_star": m[1], "absolute": absolute}
+    return out
+
+
+def at_margin(pts, margin_of):
+    """The points with each verdict re-judged from its stored KL bounds at ``margin_of(example)``
+    (``effect.verdict_at``: the bounds do not depend on the margin); a point without bounds, or an example
+    without a margin (None), keeps its verdict."""
+    from numerics.network.effect import verdict_at
+    out = []
+    for p in pts:
+        m = margin_of(p["example"])
+        v = verdict_at(p, m) if m is not None and p.get("lower") is not None else None
+        out.append({**p, "verdict": v or p["verdict"]})
+    return out
+
+
+def absolute_margin(margin):
+    """The absolute margin shown beside the relative rule: the study's own (a number), else 1e-3."""
+    from numerics.network.effect import MARGIN
+    return margin if isinstance(margin, (int, float)) and not isinstance(margin, bool) else MARGIN
+
+
+def summarize_both(rows, margin):
+    """Answers at the relative rule and at the absolute margin, from one study's rows (no retraining).
+
+    ``margin``: the study's margin as configured ("relative" or a number). Returns {"summary": one entry per
+    (example, objective) at the relative rule, each with "answer_absolute", "best_verdicts_absolute",
+    "by_init_absolute", "margin", "margin_absolute"; "margins": ``example_margins``; "absolute": the
+    absolute margin; "points": the points at the relative rule; "changed": the entries whose answer differs}.
+    """
+    absolute = absolute_margin(margin)
+    margins = example_margins(rows, absolute)
+    pts = points(rows)
+    rel = at_margin(pts, lambda ex: (margins.get(ex) or {}).get("relative"))
+    ab = summarize(at_margin(pts, lambda ex: absolute))
+    summary = summarize(rel)
+    for s, t in zip(summary, ab):
+        s.update(answer_absolute=t["answer"], best_verdicts_absolute=t["best_verdicts"],
+                 by_init_absolute=t["by_init"], margin=(margins.get(s["example"]) or {}).get("relative"),
+                 margin_absolute=absolute)
+    changed = [s for s in summary if s["answer"] != s["answer_absolute"]]
+    return {"summary": summary, "margins": margins, "absolute": absolute, "points": rel, "changed": changed}
+
+
 def _spearman(x, y):
     def ranks(v):
         order = sorted(range(len(v)), key=v.__getitem__)
@@ -122,14 +178,23 @@ def summarize(pts):
     return out
 
 
-def markdown(summary, *, margin, command="", figure=None, heading=True):
-    """The protocol's Markdown: the question, the rule, one row per (example, objective)."""
+def markdown(both, *, command="", figure=None, heading=True):
+    """The protocol's Markdown: the question, the rule, one row per (example, objective) at both margins.
+
+    ``both``: ``summarize_both``'s result.
+    """
+    summary, margins, absolute = both["summary"], both["margins"], both["absolute"]
+    a = f"{absolute:g}"
+    per_example = "; ".join(f"{ex} {m['relative']:.2g}" for ex, m in margins.items()) or "-"
     L = ["# Optimum vs optimizer (docs/theory.md 4.4)", ""] if heading else []
     L += [f"Produced by `{command}`." if command else "", "",
          "Each (example, objective) is trained from three starts (torch's random init; near the decimation map; "
          "near the block-spin map, each plus N(0, 0.01^2) noise) with three seeds. d is the KL rate per site from "
-         "the fitted output chain to p_theta*; the verdict is the equivalence test at margin "
-         f"{margin:g} nats per site over the 95% confidence region of chi-hat. gap = loss - optimum where the "
+         "the fitted output chain to p_theta*; the verdict is the equivalence test over the 95% confidence region "
+         "of chi-hat, at two margins: **0.01 d**, the default rule delta = 0.01 d(theta || theta*) of docs/theory.md "
+         f"4.4 (per example: {per_example} nats per "
+         f"site), and **{a}**, an absolute margin in nats per site. The bounds on d do not depend on the margin, "
+         "so both verdicts come from the same stored bounds, without retraining. gap = loss - optimum where the "
          "optimum is known (or a lower bound), otherwise loss - the best loss of the group ('best run'); the loss is "
          "estimated on the estimation set, so a gap can be slightly negative by sampling noise.", "",
          "Answer: `reaches theta*` when the best third of the runs by gap (at least 3) are all equivalent; "
@@ -137,18 +202,24 @@ def markdown(summary, *, margin, command="", figure=None, heading=True):
          "trend over all runs (positive: closer to the optimum, closer to theta*).", "",
          "The kind column says what reaching theta* would mean: only `emergent` rows test the paper; "
          "`definitional` and `teacher` rows test the optimizer (docs/theory.md 4.4).", "",
-         "| example | objective | kind | runs | answer | smallest gaps | their d | their verdicts | gap kind | "
-         "rho(gap, d) | verdicts by init (random / decimation / block) |",
-         "|---|---|---|---:|---|---|---|---|---|---:|---|"]
+         f"| example | objective | kind | runs | answer at 0.01 d | answer at {a} | smallest gaps | their d | "
+         f"their verdicts at 0.01 d / {a} | gap kind | rho(gap, d) | verdicts by init at 0.01 d (random / "
+         "decimation / block) |",
+         "|---|---|---|---:|---|---|---|---|---|---|---:|---|"]
     fmt = lambda v: "-" if v is None else f"{v:.2g}"  # noqa: E731
     for s in summary:
         byi = " / ".join(",".join(_short(v) for v in s["by_init"].get(i, [])) or "-" for i in INITS)
         L.append(f"| {s['example']} | {s['objective']} | {s['kind'] or '-'} | {s['runs']} | **{s['answer']}** | "
-                 f"{', '.join(fmt(g) for g in s['best_gaps'])} | {', '.join(fmt(d) for d in s['best_d'])} | "
-                 f"{', '.join(_short(v) for v in s['best_verdicts'])} | {s['gap_kind']} | "
+                 f"{s['answer_absolute']} | {', '.join(fmt(g) for g in s['best_gaps'])} | "
+                 f"{', '.join(fmt(d) for d in s['best_d'])} | {', '.join(_short(v) for v in s['best_verdicts'])} / "
+                 f"{', '.join(_short(v) for v in s['best_verdicts_absolute'])} | {s['gap_kind']} | "
                  f"{fmt(s['spearman_gap_d'])} | {byi} |")
     L.append("")
     L.append("Verdict letters: E equivalent, D different, U undetermined, - no chi-hat (outputs outside the family).")
+    ch = both["changed"]
+    L += ["", f"Answers that differ between the two margins ({len(ch)} of {len(summary)}): "
+          + ("; ".join(f"{s['example']}, {s['objective']}: {s['answer']} at 0.01 d, {s['answer_absolute']} at {a}"
+                       for s in ch) + "." if ch else "none.")]
     if figure:
         L += ["", f"![distance to theta* against the loss gap]({figure})", ""]
     return "\n".join(L) + "\n"

@@ -44,9 +44,10 @@ def _figure_jobs(results, artifacts, quick, progress=False):
     def optimum_vs_optimizer(d):
         from paper_checks import protocol
         rows, margin, command = protocol.load_stored()
-        pts = protocol.points(rows)
-        name, caption = figures.fig_optimum_vs_optimizer(d, pts, margin)
-        table = protocol.markdown(protocol.summarize(pts), margin=margin, heading=False)
+        both = protocol.summarize_both(rows, margin)
+        name, caption = figures.fig_optimum_vs_optimizer(d, both["points"], both["margins"],
+                                                         absolute=both["absolute"])
+        table = protocol.markdown(both, heading=False)
         return name, (caption + f"\n\nDrawn from the stored study `{command}` ({len(rows)} runs, shipped with the "
                       "package; rerun it with that command to reproduce).\n" + table)
 

@@ -43,8 +43,10 @@ MAX_DIGITS = 100
 # The projection cost grows steeply with n (n = 10: ~13 s for a 6-step flow at 30 digits; n = 20 ran
 # for minutes and did not reach its tolerance).
 MAX_COEFFICIENTS = 10
-_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-_RATIO = re.compile(r"([+-]?)(\d+)\s*/\s*(\d+)")
+# ASCII only: Python's \d (and int(), float()) also read the Arabic-Indic, full-width and other decimal digits
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+_RATIO = re.compile(r"([+-]?)([0-9]+)[ \t]*/[ \t]*([0-9]+)")
+ASCII_RULE = "only the ASCII digits 0-9 are read"
 NUMBER_RULE = (f"expected a decimal or rational number such as 0.5, -1, 1/10 or 2.5e-3 "
                f"(at most {MAX_DIGITS} digits, |exponent| <= {MAX_EXPONENT})")
 
@@ -52,8 +54,8 @@ NUMBER_RULE = (f"expected a decimal or rational number such as 0.5, -1, 1/10 or 
 def read_rational(text: str, name: str = "value") -> fractions.Fraction:
     """Exact Fraction of a decimal ('-2.5e-3') or ratio ('-1/4') literal, bounded before it is built.
 
-    Only decimal digits are read (no 0x/0o/0b, no underscores, no inf/nan); the exponent and
-    the digit count are checked on the text, so no huge integer is ever formed.
+    Only the ASCII decimal digits 0-9 are read (no other script's digits, no 0x/0o/0b, no underscores, no
+    inf/nan); the exponent and the digit count are checked on the text, so no huge integer is ever formed.
 
     >>> read_rational("-2.5e-3"), read_rational(" 3/6 ")
     (Fraction(-1, 400), Fraction(1, 2))
@@ -61,10 +63,17 @@ def read_rational(text: str, name: str = "value") -> fractions.Fraction:
     Traceback (most recent call last):
     ...
     proofs.errors.MalformedInput: malformed K '1e999999999': exponent 999999999 out of range: |exponent| <= 100
+    >>> read_rational("\u0663", "K")           # the Arabic-Indic digit three
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed K '\u0663': only the ASCII digits 0-9 are read
     """
     if len(text) > _MAX_NUMBER_TEXT:
         raise MalformedInput(name, text[:20] + "...", f"longer than {_MAX_NUMBER_TEXT} characters")
-    t = text.strip()
+    t = text.strip(" \t\n\r")
+    if not t.isascii():
+        raise MalformedInput(name, _brief(t), ASCII_RULE if any(not ch.isascii() and ch.isdigit() for ch in t)
+                             else NUMBER_RULE)
     m = _RATIO.fullmatch(t)
     if m:
         sign, p, q = m.groups()

@@ -38,6 +38,10 @@ def parse_potential(text):
         raise MalformedInput("potential", repr(text), "expected a string such as '0.5*x**2 + 0.1*x**4'")
     if len(text) > MAX_LENGTH:
         raise MalformedInput("potential", text[:30] + "...", f"longer than {MAX_LENGTH} characters")
+    if not text.isascii():        # Python would read a full-width x as x (NFKC) and name other digits' errors
+        bad = next(ch for ch in text if not ch.isascii())
+        raise MalformedInput("potential", text, f"only ASCII text is read: x, the digits 0-9, + - * / ** ( ) and "
+                             f"spaces (not {bad!r}, U+{ord(bad):04X})")
     if "^" in text:
         raise MalformedInput("potential", text, "use ** for powers (x**4), not ^")
     try:

@@ -7,7 +7,6 @@ print: they log, and the CLI shows their records as bare lines on stderr.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import re
@@ -61,6 +60,10 @@ def show_library_logs():
 
 # What an option looks like: -x, --name, --name=value.  Anything else that starts with '-' is a value.
 _OPTION = re.compile(r"--?[A-Za-z][\w-]*(=.*)?", re.S)
+# What an integer or a decimal option value may be: ASCII digits only (int() and float() also read other
+# scripts' digits, underscores, 'inf' and 'nan')
+_NUMBER_TEXT = {int: re.compile(r"[+-]?[0-9]+"),
+                float: re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +81,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}\n")
 
+    def _get_value(self, action, arg_string):
+        pattern = _NUMBER_TEXT.get(action.type)
+        if pattern is not None and not pattern.fullmatch(arg_string.strip(" ")):
+            name = "/".join(action.option_strings) or action.dest
+            kind = "an integer" if action.type is int else "a decimal number"
+            self.error(f"argument {name}: invalid value {arg_string!r}: expected {kind} in the ASCII digits 0-9")
+        return super()._get_value(action, arg_string)
+
     def _parse_optional(self, arg_string):
         if len(arg_string) > 1 and arg_string[0] == "-" and not _OPTION.fullmatch(arg_string):
             return None
@@ -87,11 +98,24 @@ class _Parser(argparse.ArgumentParser):
 def build_parser():
     parser = _Parser(prog="rgdnn",
                      description="Symbolic-numeric proof companion: RG on exponential-family chains vs trained FCDNNs.")
-    from rgdnn import __version__
+    from rgdnn import __version__, commands
     parser.add_argument("--version", action="version", version=f"rgdnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # by name, so that the route from a command to its numbers can be read from the imports (tests/test_layers.py)
+    from rgdnn.commands import (  # noqa: F401
+        check,
+        depth,
+        derive,
+        fixed_point,
+        flow,
+        moments,
+        protocol,
+        results,
+        sweep,
+        train,
+    )
     for name, module in COMMANDS.items():
-        mod = importlib.import_module(f"rgdnn.commands.{module}")
+        mod = getattr(commands, module)
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)

@@ -133,3 +133,26 @@ def test_compare_refuses_wide_error_bars_and_floats():
 def test_zscore_needs_a_standard_error():
     assert not zscore("1", "0", "1").passed
     assert zscore("1.02", "0.01", "1").passed and not zscore("1.05", "0.01", "1").passed
+
+
+def test_claims_that_train_the_same_network_share_it(monkeypatch, tmp_path):
+    """One training per configuration and run: in a process, and across worker processes through the run's
+    directory (the second worker reads the first one's result); each caller gets its own copy."""
+    from paper_checks import trained
+    calls = []
+    monkeypatch.setattr(trained, "_train", lambda cfg: calls.append(cfg) or {"chi": {"K": 0.1}, "history": []})
+    cfg = {"K": "0.5", "a": ["1"], "objective": "decimate"}
+    trained.clear()
+    monkeypatch.delenv(trained.RUN_DIR_ENV, raising=False)
+    a = trained.train(cfg)
+    a["chi"]["K"] = 99                                        # a caller's copy is its own
+    assert trained.train({**cfg, "K": "1/2", "N": 64})["chi"]["K"] == 0.1 and len(calls) == 1
+    monkeypatch.setenv(trained.RUN_DIR_ENV, str(tmp_path))    # as in a worker of a parallel run
+    trained.clear()
+    trained.train(cfg)
+    trained.clear()                                           # another worker: nothing in its memory
+    assert trained.train(cfg)["chi"]["K"] == 0.1 and len(calls) == 2
+    assert not list(tmp_path.glob("*.lock"))
+    trained.train({**cfg, "seed": 1})
+    assert len(calls) == 3
+    trained.clear()

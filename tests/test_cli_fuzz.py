@@ -96,6 +96,7 @@ def numbers(draw):
         st.builds(lambda p, q: f"{p} / {q}", DIGITS, DIGITS),
         st.sampled_from(["0x10", "0b11", "0o7", "0X1F", "1_000", "inf", "nan", "Infinity", "1e", ".", "e5",
                          "1..2", "1/0", "0/0", "1/2/3", "٣", "½", "1j", "", " ", "0.5 ", "1e+05", "9" * 150,
+                         "\uff13", "0.\uff15", "\u0661/\u0662", "1e\u0663", "\u0966.5", "1\u00a0/2",
                          "0." + "0" * 120 + "1", "1" * 201, "--1", "+-1", "(1)", "1,5"]),
         st.text(max_size=6)))
     return draw(st.sampled_from(["", "", "-", "+"])) + body
@@ -124,7 +125,8 @@ POTENTIALS = st.one_of(
                      "-x**2 + x**4/4", "0.5*x**2 + 0.1*x**4", "x**2*1e999999999", "((10**20)**20)**20*x**2",
                      "x" + "*x" * 50, "x**20 + x**2", "x**22 + x**2", "1e-999999999*x**2 + x**4", ""]))
 
-INTS = st.one_of(st.integers(-3, 3).map(str), st.sampled_from(["x", "1.5", "1e3", "99999999999999999999", "", "-0"]))
+INTS = st.one_of(st.integers(-3, 3).map(str), st.sampled_from(["x", "1.5", "1e3", "99999999999999999999", "", "-0",
+                                                                "\u0663", "\uff12", "1_0"]))
 
 
 def _chain_flags():
@@ -151,15 +153,19 @@ def numeric_argv(draw):
     argv += draw(_chain_flags())
     # mostly valid settings, so that a good share of the calls really compute
     bad = lambda: draw(st.integers(0, 5)) == 0      # noqa: E731
-    argv += ["--dps", draw(st.sampled_from(["4", "1001", "-1", "x", "1e3", "10.0", "99999999999"]) if bad()
+    argv += ["--dps", draw(st.sampled_from(["4", "1001", "-1", "x", "1e3", "10.0", "99999999999", "\u0661\u0665",
+                                            "\uff11\uff15", "1_5"]) if bad()
                            else st.sampled_from(["5", "10", "15", "20"]))]
     if cmd != "moments" and draw(st.booleans()):
         argv += ["--scheme", draw(st.sampled_from(["Block", "", "-1"]) if bad() else
                                   st.sampled_from(["decimation", "decimation", "block"]))]
     if cmd != "moments" and draw(st.booleans()):
         argv += ["--b", draw(st.one_of(INTS, st.just("65")) if bad() else st.sampled_from(["2", "3"]))]
-    if cmd == "flow":
-        argv += ["--steps", draw(st.sampled_from(["-1", "10001", "x"]) if bad() else st.sampled_from(["0", "1", "2"]))]
+    if cmd == "flow":     # many steps: the flow stops at its fixed point, or the bound refuses them
+        argv += ["--steps", draw(st.sampled_from(["-1", "10001", "x", "201", "\uff13", "1_0"]) if bad() else
+                                 st.sampled_from(["0", "1", "2", "2", "200"]))]
+    if cmd != "flow" and draw(st.integers(0, 2)) == 0:
+        argv.append("--certify")                 # the proofs of docs/theory.md 5.15 on every chain drawn
     if draw(st.booleans()):
         argv.append("--json")
     if draw(st.integers(0, 5)) == 0:
@@ -174,36 +180,43 @@ def _paths(tmp):
     """Path texts: fresh, inside tmp; and the kinds that must be refused."""
     return {"fresh_dir": os.path.join(tmp, "new", "dir"), "fresh_file": os.path.join(tmp, "new", "out.md"),
             "file": os.path.join(tmp, "a_file"), "dir": tmp, "binary": os.path.join(tmp, "binary.toml"),
-            "under_file": os.path.join(tmp, "a_file", "x"), "dev_null": "/dev/null", "empty": ""}
+            "under_file": os.path.join(tmp, "a_file", "x"), "dev_null": "/dev/null", "empty": "",
+            "proc": "/proc/x" if os.path.isdir("/proc/self") else "/dev/null"}   # nothing can be created there
 
 
 # (flag, value or path kind) known to be invalid for each command: must be refused before work
 POISON = {
     "train": [("--N", "2"), ("--checkpoint-dir", "file"), ("--K", "1e999999999"), ("--scale2", "1e400"),
-              ("--steps", "0"), ("--batch", "1"), ("--M", "0"), ("--threads", "0"), ("--a", "-1")],
-    "sweep": [("--spec", "binary"), ("--set", "M=0"), ("--set", "nonsense"), ("--workers", "0"), ("--out", "file"),
-              ("--K", "1e-999999999"), ("--L", "0")],
+              ("--steps", "0"), ("--batch", "1"), ("--M", "0"), ("--threads", "0"), ("--a", "-1"),
+              ("--checkpoint-dir", "proc"), ("--K", "\u0663"), ("--seed", "\uff10"), ("--lr", "nan"),
+              ("--margin", "absolute"), ("--margin", "11")],
+    "sweep": [("--margin", "-1e-3"), ("--spec", "binary"), ("--set", "M=0"), ("--set", "nonsense"),
+              ("--workers", "0"), ("--out", "file"),
+              ("--K", "1e-999999999"), ("--L", "0"), ("--out", "proc"), ("--L", "\u0661")],
     "results": [("--workers", "0"), ("--steps", "0"), ("--out", "dir"), ("--json-out", "under_file"),
-                ("--eval-samples", "1")],
-    "protocol": [("--margin", "0"), ("--N", "2"), ("--figure", "dir"), ("--workers", "0"), ("--steps", "-1")],
-    "check": [("--dps", "4"), ("--report", "file"), ("--only", "no.such"), ("--only", "a b")],
-    "derive": [("--only", "nonexistent"), ("--out", "file"), ("--out", "dev_null")],
+                ("--eval-samples", "1"), ("--margin", "0x1"), ("--out", "proc")],
+    "protocol": [("--margin", "0"), ("--N", "2"), ("--figure", "dir"), ("--workers", "0"), ("--steps", "-1"),
+                 ("--json-out", "proc")],
+    "check": [("--dps", "4"), ("--report", "file"), ("--only", "no.such"), ("--only", "a b"), ("--report", "proc"),
+              ("--workers", "0"), ("--workers", "\u0662"), ("--dps", "\uff13\uff10")],
+    "derive": [("--only", "nonexistent"), ("--out", "file"), ("--out", "dev_null"), ("--out", "proc")],
 }
 FLAGS = {   # other flags, valid or not, drawn around the poison
     "train": [("--K", None), ("--a", None), ("--objective", "decimate"), ("--objective", "nope"), ("--N", "16"),
               ("--M", "4"), ("--layers", "2"), ("--steps", "5"), ("--lr", "1e400"), ("--lr", "0.01"),
               ("--eval-samples", "64"), ("--scale2", None), ("--checkpoint-dir", "fresh_dir"), ("--init", "rg"),
-              ("--dtype", "float16"), ("--seed", "-1"), ("--json", ""), ("--hidden", "8")],
+              ("--dtype", "float16"), ("--seed", "-1"), ("--json", ""), ("--hidden", "8"), ("--margin", "relative"),
+              ("--margin", "1e-3")],
     "sweep": [("--K", None), ("--a", None), ("--objective", "decimate"), ("--objective", "x"), ("--L", "1"),
               ("--seeds", "0"), ("--set", "steps=5"), ("--set", "lr=1e999"), ("--b", "2"), ("--b", "1"),
               ("--scheme", "block"), ("--summary", ""), ("--json", ""), ("--spec", "fresh_file")],
     "results": [("--seeds", "0"), ("--seeds", "-1"), ("--objectives", "decimate"), ("--examples", "gaussian"),
                 ("--from-json", "binary"), ("--from-json", "fresh_file"), ("--figure", "fresh_file"),
-                ("--steps", "5"), ("--no-demos", "")],
+                ("--steps", "5"), ("--no-demos", ""), ("--margin", "relative"), ("--margin", "2e-3")],
     "protocol": [("--seeds", "0"), ("--inits", "random"), ("--M", "4"), ("--N", "16"), ("--margin", "nan"),
                  ("--from-json", "binary"), ("--json-out", "fresh_file"), ("--eval-samples", "64")],
     "check": [("--quick", ""), ("--only", "gaussian.fixed_point"), ("--dps", "20"), ("--json", ""),
-              ("--report", "fresh_dir"), ("--no-progress", "")],
+              ("--report", "fresh_dir"), ("--no-progress", ""), ("--workers", "1"), ("--workers", "2")],
     "derive": [("--only", "ising"), ("--out", "fresh_dir"), ("--list", "")],
 }
 
@@ -250,6 +263,7 @@ def _guard(monkeypatch):
         monkeypatch.setattr(network_pkg if pkg == "numerics.network" else paper_checks, attr, fake, raising=False)
     monkeypatch.setattr(execute, "local_cluster", work)
     monkeypatch.setattr(engine, "run_claim", work)
+    monkeypatch.setattr(engine, "start_pool", work)
     monkeypatch.setattr(derive, "build", work)
 
 
@@ -446,6 +460,11 @@ def test_degree_limit_is_the_same_for_a_and_potential():
     (["fixed-point", "--K", "5.00", "--a", "5/100", "84/100", "4.32", "--dps", "5", "--scheme", "block"],
      "numerically singular"),
     (["check", "--report", "/dev/null"], "not a directory"),
+    # the round after: a path where nothing can be created, digits of other scripts, a flow of 10^4 steps
+    (["train", "--K", "0.5", "--a", "1", "--objective", "rsmi", "--checkpoint-dir", "/proc/x"], "cannot be written"),
+    (["flow", "--K", "\u0663", "--a", "1"], "only the ASCII digits 0-9 are read"),
+    (["flow", "--K", "\uff13", "--a", "1"], "only the ASCII digits 0-9 are read"),
+    (["flow", "--K", "0.5", "--a", "1", "--steps", "10000", "--dps", "15"], "between 0 and 200"),
 ])
 def test_reported_inputs_are_refused_in_one_line(argv, needle, capsys, monkeypatch):
     """The invocations of the original report: each is refused at once, naming the rule."""
@@ -455,6 +474,35 @@ def test_reported_inputs_are_refused_in_one_line(argv, needle, capsys, monkeypat
     check_contract(argv, outcome, times, out, err)
     assert outcome == 2 and needle in err, err
     assert len(err) < 300, "the message echoes a huge number"
+
+
+@pytest.mark.parametrize("argv", [
+    ["moments", "--K", "1", "--a", "-3", "1/64", "--dps", "15", "--certify"],             # strong coupling, deep well
+    ["moments", "--K", "0.999", "--a", "1", "0.001", "--dps", "10", "--certify"],          # near the Gaussian edge
+    ["moments", "--K", "0.4", "--a", "0.5", "0.1", "0", "--dps", "10", "--certify", "--json"],   # a trailing zero
+    ["moments", "--K", "0", "--a", "0", "0", "0", "1e-3", "--dps", "10", "--certify"],     # x^8 only, K = 0
+    ["moments", "--K", "5", "--a", "0.01", "0.01", "--dps", "10", "--certify", "--json"],
+    ["moments", "--K", "2", "--a", "0", "1e-2", "--dps", "10", "--certify"],              # 742 Taylor terms
+    ["moments", "--K", "0.5", "--a", "-15", "1/16", "--dps", "10", "--certify"],          # e^900: beyond float64
+    ["moments", "--K", "1e-3", "--a", "1000", "1", "--dps", "10", "--certify", "--json"],  # stiff, tiny C(r)
+    ["moments", "--K", "0.3", "--potential", "x**20 + x**2", "--dps", "10", "--certify"],
+    ["moments", "--K", "0.5", "--a", "1", "--dps", "1001", "--certify"],                  # bad dps: refused
+    ["moments", "--K", "0.5", "--a", "0.5", "--certify"],                                  # critical: refused
+    ["fixed-point", "--K", "0.3", "--a", "1", "-0.5", "0.2", "--dps", "10", "--certify", "--json"],
+    ["fixed-point", "--K", "0.9", "--a", "0.01", "1", "--dps", "10", "--certify"],
+    ["fixed-point", "--K", "0.999", "--a", "1", "--dps", "10", "--certify", "--method", "flow"],
+    ["fixed-point", "--K", "-1", "--a", "-2", "1/16", "--dps", "10", "--certify", "--b", "3"],
+    ["fixed-point", "--K", "0.5", "--ising", "--dps", "4", "--certify"],                  # bad dps: refused
+])
+def test_certify_inputs_run_or_refuse_in_one_line(argv, capsys):
+    """--certify on odd, strongly coupled and near-critical chains: a proof, a stated decline, or exit 2."""
+    outcome, times, out, err = call(argv, capsys)
+    check_contract(argv, outcome, times, out, err)
+    if outcome == 0 and "--json" in argv:
+        doc = json.loads(out)
+        assert "proved" in doc and doc["proof_note"]
+    elif outcome == 0:
+        assert "proved" in out
 
 
 @pytest.mark.parametrize("argv, want", [

@@ -50,6 +50,36 @@ def test_ctrl_c_in_a_sweep(tmp_path, after_s):
     assert rc == 130 and err.strip().splitlines() == ["rgdnn sweep: interrupted"], err
 
 
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("after_s", [1.5, 12])
+def test_ctrl_c_in_a_parallel_check(after_s):
+    """While the worker processes start (1.5 s), and while they run claims: one line, exit 130, and no process of
+    the command left behind (its process group is empty once it has exited)."""
+    proc = subprocess.Popen([sys.executable, "-m", "rgdnn", "check", "--workers", "2", "--no-progress"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(after_s)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("still running 60 s after Ctrl-C")
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("rgdnn check [")]   # per-claim lines
+    assert proc.returncode == 130 and lines == ["rgdnn check: interrupted"], err
+    deadline = time.time() + 10
+    while _group_alive(proc.pid) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not _group_alive(proc.pid), "worker processes outlived the command"
+
+
 def test_fixed_point_prints_the_digits_its_error_supports(capsys):
     """--dps 40 on a quartic chain, the flow's finite-difference Jacobian: known to ~1e-29, so the
     eigenvalues carry about 29 digits, not 40, and the JSON says how accurate they are."""

@@ -26,10 +26,26 @@ REQUIRED = {
     "optimal weights, autoencoder": ["network.autoencoder-optimum"],
     "Theorem D measured, Gaussian": ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian"],
     "Theorem D measured, quartic": ["network.theorem-d-quartic"],
+    "second routes without the trapezoid kernel (Nystrom, Metropolis)": ["network.kl-rate-routes",
+                                                                          "network.metropolis-exact",
+                                                                          "network.exact-decimator-equivalent"],
+    "the instruments a trained network is read through": ["network.estimator-exact-samples",
+                                                          "network.ising-ring-closed-forms", "network.block-mi-routes",
+                                                          "network.equivalence-region"],
+    "the decision rules (equivalence, z verdict, protocol answer)": ["network.verdict-rules"],
+    "the errors the instruments report (standard errors, p-values)": ["network.standard-errors"],
+    "the references of the Gaussian runs": ["network.gaussian-references"],
+    "the objectives' exact parts (RBM likelihood and conditionals, InfoNCE)": ["network.objective-routes"],
+    "the depth rules (scheme, rate, distinguishable layers, sign, seeds)": ["network.depth-verdict-rules"],
+    "deterministic parts of the open Theorem D claims": ["network.quartic-references", "network.rsmi-linear-optimum"],
     "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
                                             "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
     "Which RG: trained depth runs": ["network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"],
 }
+INSTRUMENTS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
+               "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
+               "network.rsmi-linear-optimum", "network.standard-errors", "network.gaussian-references",
+               "network.objective-routes", "network.depth-verdict-rules"]
 TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic",
            "network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"]
 
@@ -49,3 +65,17 @@ def test_measured_theorem_d_claims_train_and_are_skipped_by_quick():
 def test_every_claim_is_fully_declared():
     for c in load_registry().values():
         assert c.statement and c.hypotheses and c.section, f"{c.id}: statement, hypotheses and section are required"
+
+
+def test_instrument_claims_run_under_quick_and_can_fail_the_run():
+    reg = load_registry()
+    assert all(not reg[cid].slow and reg[cid].expected == "holds" for cid in INSTRUMENTS)
+
+
+def test_every_open_claim_says_what_decides_it():
+    """An open claim cannot fail the run, so its statement must say what result makes it hold and what makes it
+    fail; its deterministic parts are claims of their own that can fail (docs/checks.md)."""
+    for c in load_registry().values():
+        if c.expected == "open":
+            text = c.statement.lower()
+            assert "holds when" in text and "fails when" in text, c.id

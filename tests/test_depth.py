@@ -347,6 +347,51 @@ def test_rate_verdict_lands_on_each_outcome(us, ses, want):
     assert rate_verdict(con)[0] == want, (con, rate_verdict(con))
 
 
+def test_a_layer_is_distinguishable_only_when_both_directions_exceed_the_margin():
+    """d(R || B) and d(B || R) differ (KL is not symmetric): with the margin between them the layer does not vote."""
+    from numerics.klrate import kl_rate
+    from numerics.network.depth_references import Reference
+    from numerics.network.depth_verdict import distinguishable
+    R, B = (0.3, 1.0), (0.1, 0.5)
+    d_rb, d_br = kl_rate(R, B), kl_rate(B, R)
+    assert abs(d_rb - d_br) > 0.2 * min(d_rb, d_br)
+    refs = {"decimation": [Reference("decimation", 1, R, 0.0, 3.0)], "block": [Reference("block", 1, B, 0.0, 3.0)]}
+    for margin, want in ((0.5 * (d_rb + d_br), False), (0.5 * min(d_rb, d_br), True), (2 * max(d_rb, d_br), False)):
+        row = distinguishable(refs, kind="continuous", margin=margin, signed=True)[0]
+        assert row["distinguishable"] is want, (margin, row)
+        assert row["d_decimation_block"] == pytest.approx(d_rb, rel=1e-12)
+        assert row["d_block_decimation"] == pytest.approx(d_br, rel=1e-12)
+
+
+def test_exact_route_d_is_d_of_chi_from_the_reference():
+    """On the exact route a row's d is d(chi || reference) (numerics.klrate.kl_rate), not the reverse."""
+    from numerics.klrate import kl_rate
+    from numerics.network.depth_compare import compare
+    chi, ref = (0.3, 1.0), (0.1, 0.8)
+    assert abs(kl_rate(chi, ref) - kl_rate(ref, chi)) > 1e-3
+    for kind, c, r in (("continuous", chi, ref), ("ising", (0.8,), (0.2,))):
+        got = compare(kind, c, None, r, 1e-3)
+        assert got["d"] == pytest.approx(kl_rate(c, r, kind=kind), rel=1e-12)
+        assert got["lower"] == got["upper"] == got["d"]
+
+
+@pytest.mark.parametrize("theta, cov", [((0.5, 1.0), [[4e-4, 1e-4], [1e-4, 9e-4]]),
+                                        ((-0.3, 0.7), [[1e-4, 0], [0, 4e-4]]), ((0.8,), [[1e-3]])])
+def test_delta_method_se_of_u_uses_the_closed_form_gradient(theta, cov):
+    """se(u) of a row against the delta method with the closed-form gradient of u = K / (a + rho) (Gaussian:
+    du/dK = (a + rho + K^2/rho) / (a + rho)^2, du/da = -K / (rho (a + rho))) or of u = tanh K (Ising)."""
+    from numerics.network.depth_compare import delta_method_se
+    if len(theta) == 1:
+        g = np.array([1 - math.tanh(theta[0]) ** 2])
+    else:
+        K, a = theta
+        rho = math.sqrt(a * a - K * K)
+        g = np.array([(a + rho + K * K / rho) / (a + rho) ** 2, -K / (rho * (a + rho))])
+    se_u, se_shape = delta_method_se(theta, cov, "ising" if len(theta) == 1 else "continuous")
+    assert se_u == pytest.approx(math.sqrt(g @ np.array(cov) @ g), rel=1e-6)
+    assert se_shape == (None if len(theta) == 1 else 0.0)          # Gaussian chains: the shape is 3 throughout
+
+
 def test_contraction_with_standard_errors():
     con = contraction([0.27, 0.17, 0.085, 0.04], [None, 0.01, 0.01, 0.03], [0, 1, 2, 3], b=2)
     assert con["layers"] == [0, 1, 2]                           # 0.04 < 2 x 0.03: not resolved

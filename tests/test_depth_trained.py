@@ -186,46 +186,6 @@ def test_trained_linear_rsmi_follows_its_exact_optimum():
     assert abs(laws[0].u) > abs(laws[1].u) > abs(laws[2].u) - 2 * laws[2].u_se
 
 
-def test_markov_bulk_sampler_keeps_the_ring_law():
-    """Same law as the exact ring sampler: the ring's moments (grid chain, exact) within 4.5 s.e.; the Markov
-    kernel takes the bulk of a wide ring but not the sites next to the closure, and none of a short ring."""
-    from numerics.network.sampler import MARKOV_TV, GridRingSampler
-    for K, a, N in ((0.4, (0.5, 0.1), 96), (0.5, (-1.0, 0.25), 160)):
-        s = GridRingSampler(K, a, N, 1 / 8, markov=True)
-        assert 1 < s.markov_from < N - 8, s.markov_from          # the bulk is used, the closure is exact
-        x = torch.cat([s.sample(500, torch.Generator().manual_seed(i)) for i in range(8)]).numpy()
-        c1, m2, m4 = s.grid.ring_moments(N, 2)
-        for stat, exact in (((x * np.roll(x, -1, 1)).mean(1), c1), ((x * x).mean(1), m2), ((x ** 4).mean(1), m4)):
-            assert abs(stat.mean() - exact) < 4.5 * stat.std() / math.sqrt(len(stat)), (K, stat.mean(), exact)
-    exact = GridRingSampler(0.4, (0.5, 0.1), 24, 1 / 8)
-    assert exact.markov_from == 24 and MARKOV_TV == 1e-12
-
-
-def test_trained_claims_can_fail(monkeypatch):
-    """The trained depth claims read the document's verdicts: planted documents make each fail, and hold."""
-    from paper_checks.claims import depth_trained as claims
-    from paper_checks.registry import Context
-    row = lambda L, dv, bv: {"L": L, "u": 0.1, "u_se": 0.01, "details": {"loss_gap": 0.0},  # noqa: E731
-                             "kl": {"decimation": {"verdict": dv}, "block": {"verdict": bv}}}
-    refs = {"decimation": [{"u": 0.07}, {"u": 0.005}], "block": [{"u": 0.17}, {"u": 0.08}]}
-    good = {"layers": [row(1, "equivalent", "different"), row(2, "equivalent", "different")], "references": refs,
-            "scheme": "decimation", "fixed_point": "flows to the decimation fixed point", "contraction": {},
-            "scheme_evidence": {"distinguishable": [{"L": 1, "distinguishable": True},
-                                                    {"L": 2, "distinguishable": True}]}}
-    docs = {}
-    monkeypatch.setattr(claims, "_document", lambda objective, steps: docs[objective])
-    docs["decimate"] = good
-    assert claims.check_depth_trained_decimate(Context()).passed
-    docs["decimate"] = {**good, "layers": [row(1, "equivalent", "different"), row(2, "equivalent", "undetermined")]}
-    assert not claims.check_depth_trained_decimate(Context()).passed
-    docs["decimate"] = {**good, "scheme": "neither"}
-    assert not claims.check_depth_trained_decimate(Context()).passed
-    docs["rsmi"] = {**good, "scheme": "block-spin"}
-    assert claims.check_depth_trained_rsmi_gaussian(Context()).passed
-    docs["rsmi"] = {**good, "scheme": "decimation"}
-    assert not claims.check_depth_trained_rsmi_gaussian(Context()).passed
-
-
 @pytest.mark.parametrize("K, N", [(0.8, 5), (-0.7, 5), (0.3, 4)])
 def test_ising_bond_sampler_is_the_ring_law(K, N):
     """Every configuration's frequency against exp(K sum s_j s_(j+1)) / Z by enumeration (chi-square, 2^N - 1

@@ -12,7 +12,9 @@ from hypothesis import example, given
 from mpmath import mp
 
 from numerics import api, exact
+from numerics import fixedpoint as fpm
 from numerics.precision import to_mpf
+from numerics.transfer import Params
 from proofs import examples as EX
 from proofs import gaussian as G
 from proofs.errors import NotSupported
@@ -49,7 +51,14 @@ def test_gaussian_edge_of_larger_family_keeps_its_zeros():
     pts = api.flow(chain, steps=2, dps=20)
     assert all(len(p.a) == 3 and p.a[1] == 0 and p.a[2] == 0 for p in pts)
     fp = api.fixed_point(chain, dps=20)
-    assert fp.eigenvalues == (0, 1, 1, 1) and len(fp.a) == 3     # (K, a_1, a_2, a_3)
+    assert len(fp.eigenvalues) == 4 and len(fp.a) == 3     # (K, a_1, a_2, a_3)
+    # the reported eigenvalues against the transfer operator's finite-difference Jacobian at (0; rho, 0, 0)
+    # (numerics.fixedpoint.jacobian: one-sided differences on the edges a_2 = a_3 = 0)
+    J, err = fpm.jacobian(Params(mpmath.mpf(0), tuple(fp.a)), "decimation", 2, 20)
+    with mp.workdps(30):
+        diag = sorted(J[i, i] for i in range(4))
+        assert max(abs(x - y) for x, y in zip(diag, sorted(fp.eigenvalues))) <= 10 * err
+        assert max(abs(J[i, j]) for i in range(4) for j in range(4) if i != j) <= 10 * err
     assert len(api.moments(chain, dps=20).m) == 3
 
 
@@ -110,12 +119,38 @@ def test_ising_moments_against_transfer_matrix(chain):
 
 
 def test_fixed_points():
+    """The closed-form fixed points against independent routes: (0, rho) against the exact rational recursion
+    iterated to u^(3^6) ~ 1e-417; the reported Jacobian against central differences of that recursion (exact
+    rationals, truncation h^2 = 1e-60); Ising K* = 0 against 8 steps of 2 x 2 transfer-matrix powers from
+    K = 0.8 (tanh K_8 ~ 1e-46) and dK'/dK against their central difference at K = 0."""
+    import sympy as sp
     fp = api.fixed_point(EX.GAUSSIAN.chain, b=3, dps=30)
-    with mp.workdps(40):
-        assert abs(fp.a[0] - mpmath.sqrt(3) / 2) <= fp.error
-    assert fp.K == 0 and fp.eigenvalues == (0, 1) and fp.exponents == (None, 0)
+    K6, a6 = G.iterate_recursion(EX.GAUSSIAN.chain.K, EX.GAUSSIAN.chain.a[0], 3, 6)
+    assert _close(fp.K, K6, fp.error, 30) and _close(fp.a[0], a6, fp.error, 30)
+    h, a0 = sp.Rational(1, 10 ** 30), sp.Rational(7, 8)
+
+    def rec(K, a):
+        return G.iterate_recursion(K, a, 3, 1)
+
+    jac = [[(rec(h, a0)[i] - rec(-h, a0)[i]) / (2 * h) for i in (0, 1)],
+           [(rec(0, a0 + h)[i] - rec(0, a0 - h)[i]) / (2 * h) for i in (0, 1)]]      # columns d/dK, d/da
+    assert _close(fp.eigenvalues[0], jac[0][0], fp.eigenvalues_error, 30)
+    assert _close(fp.eigenvalues[1], jac[1][1], fp.eigenvalues_error, 30)
+    assert abs(jac[0][1]) < sp.Rational(1, 10 ** 59) and abs(jac[1][0]) < sp.Rational(1, 10 ** 59)
+    assert fp.exponents == tuple(None if e == 0 else mpmath.log(abs(e)) / mpmath.log(3) for e in fp.eigenvalues)
     ifp = api.fixed_point(EX.ISING.chain, b=2, dps=30)
-    assert ifp.K == 0 and ifp.eigenvalues == (0,)
+    with mp.workdps(80):
+        def step(Kc):
+            Tb = _ising_transfer_power(Kc, 2)
+            return mpmath.log(Tb[0, 0] / Tb[0, 1]) / 2
+
+        Kc = to_mpf(EX.ISING.chain.K)
+        for _ in range(8):
+            Kc = step(Kc)
+        hh = mpmath.mpf(10) ** -20
+        slope = (step(hh) - step(-hh)) / (2 * hh)
+    assert _close(ifp.K, Kc, ifp.error + mpmath.mpf(10) ** -35, 30)
+    assert _close(ifp.eigenvalues[0], slope, ifp.eigenvalues_error + mpmath.mpf(10) ** -35, 30)
 
 
 @given(quartic_chains().filter(lambda c: not c.is_gaussian))

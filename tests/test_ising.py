@@ -3,7 +3,7 @@
 References come from routes independent of the code under test: brute-force enumeration of
 all 2^N ring states, the closed forms E[s0 s_r] = (t^r + t^(N-r))/(1 + t^N) and numerics.api
 (the exact decimation flow of numerics.exact). Statistics are means over i.i.d. ring draws with z-scores,
-|z| < 4.5 per statistic (false alarm 7e-6 each); each check is paired with a perturbation
+|z| < 4.5 per statistic (false alarm 6.8e-6 each); each check is paired with a perturbation
 that the same statistic rejects, so the checks can fail.
 """
 import itertools
@@ -121,13 +121,35 @@ def test_spin_chi_hat_ring_correction_matters_on_a_short_ring():
     assert abs((naive - K) / e.se[0]) > 20
 
 
-def test_spin_chi_hat_se_matches_replicate_spread():
-    """Delta-method s.e. against the spread of 8 independent replicates (99% band of the ratio)."""
+def test_spin_chi_hat_se_matches_the_exact_asymptotic_se():
+    """The delta-method s.e. of K-hat against the exact asymptotic s.e., from enumeration of all 2^16 ring
+    states (Var of the per-sample c_1 = (1/M) sum s_j s_(j+1), and dE[c_1]/dK by central differences of
+    the enumerated expectation), and the spread of R = 40 independent replicates against it.
+
+    Spread: (s / sigma)^2 ~ chi^2_39 / 39 (K-hat is normal to O(1/S) at S = 4000), band the [0.5%, 99.5%]
+    quantile range of sqrt(chi^2_39 / 39) = [0.716, 1.296]: false failure 1% per run. (The former test
+    compared 8 replicates with their own mean s.e. in [0.35, 1.65], which holds with probability 98.9%
+    and accepts an s.e. from 0.61x to 2.86x the true one; this one fails an s.e. off by 1.4x.)
+    Mean s.e.: within 5% of the exact one, a band of more than 8 of its standard deviations (measured
+    from the replicates): false failure below 1e-15.
+    """
+    from tests.bands import ratio_band
+    K, M, S, R = 0.8, 16, 4000, 40
+    states, p = _enumerate(K, M)
+    c1 = (states * np.roll(states, -1, axis=1)).mean(1)
+    var_c1 = float((p * c1 ** 2).sum() - (p * c1).sum() ** 2)
+    h = 1e-5
+    slope = (float((_enumerate(K + h, M)[1] * c1).sum()) - float((_enumerate(K - h, M)[1] * c1).sum())) / (2 * h)
+    true_se = math.sqrt(var_c1 / S) / slope
     g = torch.Generator().manual_seed(6)
-    s = IsingRingSampler(0.8, 16)
-    est = [spin_chi_hat(s.sample(4000, g).numpy()) for _ in range(8)]
-    spread = np.std([e.theta[0] for e in est], ddof=1)
-    assert 0.35 < spread / np.mean([e.se[0] for e in est]) < 1.65
+    s = IsingRingSampler(K, M)
+    est = [spin_chi_hat(s.sample(S, g).numpy()) for _ in range(R)]
+    ses = np.array([e.se[0] for e in est])
+    assert 0.05 * true_se > 8 * ses.std(ddof=1) / math.sqrt(R)
+    assert abs(ses.mean() / true_se - 1) < 0.05, (ses.mean(), true_se)
+    lo, hi = ratio_band(R, 0.01)
+    ratio = np.std([e.theta[0] for e in est], ddof=1) / true_se
+    assert lo < ratio < hi, (ratio, lo, hi)
 
 
 def test_spin_readout_and_diagnostics_flag_unordered_units():
@@ -191,3 +213,23 @@ def test_translation_diagnostic_catches_unordered_units_the_lag2_test_misses():
         assert e.diagnostics["translation"]["flag"] and e.diagnostics["translation"]["z"] > 10
     # for this permutation the lag-2 test stays below its flag (z = 2.8): only the translation test sees it
     assert not e.diagnostics["lag2"]["flag"]
+
+
+def test_translation_test_p_value_is_the_chi2_tail_with_M_minus_1_degrees_of_freedom():
+    """The Wald statistic of the M - 1 Helmert contrasts is chi^2_(M-1) under translation invariance: its p-value
+    against the closed-form tails P(chi^2_2 > X) = e^(-X/2) and P(chi^2_3 > X) = erfc(sqrt(X/2)) +
+    sqrt(2X/pi) e^(-X/2), and its z against the standard normal quantile of p (statistics.NormalDist)."""
+    import statistics
+
+    from numerics.network.spin_estimator import translation_test
+    tails = {3: lambda X: math.exp(-X / 2),
+             4: lambda X: math.erfc(math.sqrt(X / 2)) + math.sqrt(2 * X / math.pi) * math.exp(-X / 2)}
+    rng = np.random.default_rng(11)
+    for M, tail in tails.items():
+        for bias in (0.0, 0.05):                  # a translation-invariant law, and one with a stronger bond
+            s = np.where(rng.random((4000, M)) < 0.5, 1.0, -1.0)
+            s[:, 1] = np.where(rng.random(4000) < bias, s[:, 0], s[:, 1])
+            t = translation_test(s)
+            assert t["dof"] == M - 1 and t["value"] > 0
+            assert t["p"] == pytest.approx(tail(t["value"]), rel=1e-12, abs=1e-300)
+            assert t["z"] == pytest.approx(statistics.NormalDist().inv_cdf(1 - t["p"]), abs=1e-8)

@@ -149,6 +149,10 @@ def test_derive_json(capsys, tmp_path):
     ["fixed-point", "--K", "0.8", "--ising", "--dps", "15", "--json"],
     ["moments", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--json"],
     ["moments", "--K", "0.8", "--ising", "--dps", "15", "--json"],
+    ["moments", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--json"],
+    ["moments", "--K", "0.8", "--ising", "--dps", "15", "--certify", "--json"],
+    ["fixed-point", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--json"],
+    ["fixed-point", "--K", "0.4", "--a", "0.5", "0.1", "--dps", "15", "--certify", "--scheme", "block", "--json"],
 ])
 def test_precision_commands_json(argv, capsys):
     doc = _valid(argv[0], _document(capsys, argv))
@@ -172,7 +176,13 @@ def test_results_json_from_the_stored_rows(capsys, tmp_path):
     assert doc["runs"] == len(doc["rows"]) == sum(doc["verdicts"].values())
     written = _strict_loads(js.read_text())
     assert set(written) == {"rows", "demonstrations", "command", "notes"}
-    _valid("results", {**written, "out": str(out), "runs": doc["runs"], "verdicts": doc["verdicts"]})
+    _valid("results", {**written, "out": str(out), "runs": doc["runs"], "verdicts": doc["verdicts"],
+                       "equivalence_by_margin": doc["equivalence_by_margin"]})
+    # the stored runs were judged at 1e-3; the relative margins are those of docs/theory.md 4.4
+    by = doc["equivalence_by_margin"]
+    assert by["absolute"] == 1e-3 and by["compared"] == len(doc["rows"]) + 12        # + decimate vs R^L
+    assert by["margins"]["Gaussian (a, K) = (1, 0.5)"]["relative"] == pytest.approx(3.725e-4, rel=1e-3)
+    assert by["margins"]["Ising K = 0.8"]["relative"] == pytest.approx(2.405e-3, rel=1e-3)
     # the stored file's unbounded upper bounds are null now, and the table renders the same from either file
     again = tmp_path / "again.md"
     assert main(["results", "--from-json", str(js), "--out", str(again)]) == 0

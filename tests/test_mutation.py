@@ -13,7 +13,7 @@ import pytest
 from mpmath import mp
 
 from numerics import exact
-from numerics.api import Point
+from numerics.point import Point
 
 CLAIM = "foundation.u-power-b"
 DELTA = mpmath.mpf("1e-8")
@@ -22,8 +22,8 @@ DELTA = mpmath.mpf("1e-8")
 def mutated_flow(original):
     """numerics.exact.flow with the Gaussian recursion u' = u^b replaced by u' = u^b + 1e-8."""
 
-    def flow(chain, *, scheme, b, steps, dps):
-        pts = original(chain, scheme=scheme, b=b, steps=steps, dps=dps)
+    def flow(chain, *, scheme, b, steps, dps, **kw):
+        pts = original(chain, scheme=scheme, b=b, steps=steps, dps=dps, **kw)
         if chain.is_ising:
             return pts
         with mp.workdps(dps + 10):
@@ -88,12 +88,15 @@ def _mutation_module():
 
 
 def test_mutant_catalogue_is_well_formed():
-    """>= 20 mutants of proofs/ and numerics/, each snippet found exactly once, each module mapped to tests."""
+    """>= 20 mutants of proofs/, numerics/ and the verdict rules of paper_checks/ (never the claims, which are the
+    checks), each snippet found exactly once, each module mapped to tests and to the claims that run first."""
     import os
     M = _mutation_module()
     assert len(M.MUTANTS) >= 20 and len({m.id for m in M.MUTANTS}) == len(M.MUTANTS)
+    assert sum(m.path.startswith(("numerics/network/", "paper_checks/")) for m in M.MUTANTS) >= 20
     for m in M.MUTANTS:
-        assert m.path.startswith(("proofs/", "numerics/")) and m.path in M.TESTS, m
+        assert m.path.startswith(("proofs/", "numerics/", "paper_checks/")), m
+        assert not m.path.startswith("paper_checks/claims/") and m.path in M.TESTS and m.path in M.CLAIMS_FIRST, m
         with open(os.path.join(M.ROOT, m.path)) as fh:
             assert fh.read().count(m.old) == 1, f"{m.id}: snippet not found exactly once in {m.path}"
         assert m.old != m.new

@@ -78,3 +78,36 @@ def test_grid_chain_matches_numerics_api_transfer_operator(K, a):
     corr, ms = g.infinite_moments(2, lags=2)
     assert np.allclose(ms, [float(v) for v in mo.m], rtol=1e-11)
     assert np.allclose(corr, [float(v) for v in mo.corr], rtol=1e-11)
+
+
+@pytest.mark.parametrize("N", [5, 8])
+def test_grid_sampler_pair_laws_are_the_grid_chains(N):
+    """Every pair of sites (i, j) of the ring, drawn by bisection, against the exact pair law of the grid chain,
+    S^d(x, y) S^(N-d)(y, x) / Tr S^N with d = j - i (matrix powers, not the sampler's tables), by chi-square.
+
+    A coarse grid (h = 1/2: 19 nodes) keeps every cell populated; the sampler's rounds (first round, stretches of
+    length 2, tabulated and formed stretches) all occur at N = 5 and 8; with table_bytes = 0 every stretch of
+    length > 2 is formed per draw, so both routes are compared."""
+    K, a = 0.4, (0.5, 0.1)
+    for table_bytes in (None, 0):
+        s = GridRingSampler(K, a, N, h=0.5, table_bytes=table_bytes)
+        x_nodes = s.grid.x
+        S = s.grid.S / s.grid.lam0
+        Z = np.trace(np.linalg.matrix_power(S, N))
+        x = s.sample(40000, torch.Generator().manual_seed(11 + N)).numpy()
+        idx = np.rint((x - x_nodes[0]) / 0.5).astype(int)
+        G = len(x_nodes)
+        worst = 0.0
+        for i in range(N):
+            for j in range(i + 1, N):
+                d = j - i
+                p = np.linalg.matrix_power(S, d) * np.linalg.matrix_power(S, N - d).T / Z
+                counts = np.bincount(idx[:, i] * G + idx[:, j], minlength=G * G).reshape(G, G)
+                expected = p * len(x)
+                keep = expected > 5                   # chi-square cells; the rest pooled into one
+                obs = np.append(counts[keep], counts[~keep].sum())
+                exp = np.append(expected[keep], expected[~keep].sum())
+                chi2 = ((obs - exp) ** 2 / exp).sum()
+                dof = len(obs) - 1
+                worst = max(worst, (chi2 - dof) / np.sqrt(2 * dof))     # ~N(0, 1) for large dof
+        assert worst < 4.5, (table_bytes, worst)

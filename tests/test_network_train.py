@@ -20,6 +20,26 @@ def test_config_rejects_bad_fields_by_name(field, value):
     assert field in str(exc.value)
 
 
+@pytest.mark.parametrize("margin", ["relative", 1e-3, "1e-3", 10])
+def test_config_reads_the_margin_rule_or_a_number(margin):
+    c = TrainConfig(**{**G, "objective": "infomax", "margin": margin})
+    assert c.margin == ("relative" if margin == "relative" else float(margin))
+    assert TrainConfig.from_dict(c.to_dict()) == c
+
+
+@pytest.mark.parametrize("margin", ["absolute", "", "nan", "inf", 0, 10.5, True, "0x1", -1e-3])
+def test_config_refuses_other_margins(margin):
+    with pytest.raises(MalformedInput, match="margin"):
+        TrainConfig(**{**G, "objective": "infomax", "margin": margin})
+
+
+def test_relative_margin_needs_a_chain_that_moves():
+    """K = 0: the chain is its own fixed point, d(theta || theta*) = 0, so no relative margin exists."""
+    with pytest.raises(MalformedInput, match="own fixed point"):
+        TrainConfig(K="0", a=("1",), objective="infomax")
+    assert TrainConfig(K="0", a=("1",), objective="infomax", margin=1e-3).margin == 1e-3
+
+
 def test_config_rejects_inadmissible_chain_and_unknown_field():
     with pytest.raises(InadmissibleParameter):
         TrainConfig(K="1", a=("0.5",), objective="decimate")
@@ -37,7 +57,12 @@ def test_decimate_short_run_reaches_the_teacher_and_R_L():
                       "kl_per_site", "equivalence"}
     assert r["agreement"] == "teacher" and r["emergent"] == [] and len(r["imposed"]) == 2
     eq = r["equivalence"]
-    assert eq["reference"] == "rg_L" and eq["margin"] == 1e-3 and eq["verdict"] == eq["rg_L"]["verdict"]
+    # the default margin is relative: 0.01 d(theta || theta*), d by the Gaussian closed form (numerics.klrate)
+    from numerics.klrate import kl_rate
+    d = kl_rate((0.5, 1.0), (0.0, 0.75 ** 0.5), route="closed")
+    assert eq["margin_rule"] == {"rule": "relative", "fraction": 0.01, "d_theta_star": pytest.approx(d, rel=1e-9)}
+    assert eq["margin"] == pytest.approx(0.01 * d, rel=1e-9) and eq["rg_L"]["margin"] == eq["margin"]
+    assert eq["reference"] == "rg_L" and eq["verdict"] == eq["rg_L"]["verdict"]
     assert eq["rg_L"]["lower"] <= r["kl_per_site"]["rg_L"] <= eq["rg_L"]["upper"]
     assert set(r["u"]) == {"hat", "se", "theta_star", "rg_L", "what"} and r["u"]["theta_star"] == 0.0
     json.dumps(r)

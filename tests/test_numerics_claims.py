@@ -74,3 +74,37 @@ def test_block_spin_claims_report():
     assert REGISTRY["numerics.block-spin-limit"].check(CTX).passed
     ev = REGISTRY["numerics.theorem-r-block-spin"].check(CTX)
     assert not ev.passed and "single well" in ev.summary
+
+
+def test_block_spin_variance_claim_sees_a_wrong_block_sum(monkeypatch):
+    """The step's own m_2 target is m_2 whatever E[S^2] is: the claim must see a wrong E[S^2] (1e-10 relative)
+    through its second route, the covariance algebra b m_2 + 2 sum (b - k) C(k)."""
+    import dataclasses
+
+    import paper_checks.claims.numerics as C
+    real = C.evaluate
+
+    def off(p, dps, lags=1, block=None, grid=None):
+        v = real(p, dps, lags, block, grid)
+        return dataclasses.replace(v, S={**v.S, 2: v.S[2] * (1 + mpmath.mpf("1e-10"))}) if block else v
+
+    monkeypatch.setattr(C, "evaluate", off)
+    monkeypatch.setattr(C, "WELLS", C.WELLS[:1])
+    ev = REGISTRY["numerics.block-spin-variance"].check(CTX)
+    assert not ev.passed and "E[S^2]" in ev.summary
+
+
+def test_block_spin_limit_is_read_off_the_flow(monkeypatch):
+    """A flow that stops short of the edge (a_2 kept 1e-5 above it) fails, although the solver is untouched."""
+    import paper_checks.claims.numerics as C
+    from numerics.transfer import Params
+    real = C.fpm.flow
+
+    def short(p, scheme, b, steps, dps):
+        pts, zeros = real(p, scheme, b, steps, dps)
+        return [(Params(q.K, (q.a[0], q.a[1] + mpmath.mpf("1e-5"))), e, n) for q, e, n in pts], zeros
+
+    monkeypatch.setattr(C.fpm, "flow", short)
+    monkeypatch.setattr(C, "BLOCK_LIMIT_CASES", C.BLOCK_LIMIT_CASES[:1])
+    ev = REGISTRY["numerics.block-spin-limit"].check(CTX)
+    assert not ev.passed and "a_2 of the flow's limit" in str(ev.details) + ev.summary

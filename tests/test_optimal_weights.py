@@ -42,10 +42,14 @@ def test_infomax_only_positive_definite_stationary_point_is_sigma2_identity(M):
     assert len(r.stationary_pd_solutions) == 1
     assert all(v == 0 for v in r.stationary_pd_solutions[0].values())
     assert r.chi_K == 0 and sp.simplify(r.chi_a - 1 / (2 * sigma2)) == 0
-    # sigma^2 = m_2 = 1/(2 rho): chi = (0, rho) = theta*, the api's fixed point (independent route)
+    # sigma^2 = m_2, the data's variance by quadrature of the spectral density (1/pi) int_0^pi dk / (2a - 2K cos k)
+    # (not the closed form 1/(2 rho)): chi = (0, 1/(2 m_2)) == theta*, the api's fixed point (independent route)
+    import mpmath
     fp = api.fixed_point(Chain.polynomial("0.5", ["1"]), dps=30)
-    a_out = r.chi_a.subs(sigma2, 1 / (2 * sp.sqrt(sp.Rational(3, 4))))
-    assert abs(float(a_out) - float(fp.a[0])) < 1e-15 and fp.K == 0
+    with mpmath.workdps(40):
+        m2 = mpmath.quad(lambda k: 1 / (2 - mpmath.cos(k)), [0, mpmath.pi]) / mpmath.pi
+        a_out = sp.lambdify(sigma2, r.chi_a, "mpmath")(m2)
+        assert abs(a_out - fp.a[0]) < mpmath.mpf(10) ** -28
     # another scale: chi = (0, 1/(2 s^2)) != theta*
     assert r.chi_a.subs(sigma2, 2) == sp.Rational(1, 4)
 

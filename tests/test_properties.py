@@ -172,19 +172,36 @@ def test_quartic_marginal_moments_symbolic_equals_transfer_operator(chain):
 
 # -- projected flow's limit == projection of the single-site marginal -------------------------
 
+def marginal_variance_quad(K, a, dps):
+    """m_2 = (1/pi) int_0^pi dk / (2a - 2K cos k), the spectral density of the infinite chain, by tanh-sinh
+    quadrature (no closed form): split near k = 0 and k = pi, where it peaks as a_1 -> |K|."""
+    with mpmath.workdps(dps + 15):
+        Kf, af = to_mpf(K), to_mpf(a)
+        w = mpmath.sqrt((af - abs(Kf)) / (abs(Kf) + 1))
+        pts = sorted({mpmath.mpf(0), mpmath.pi} | {x for c in (w / 4, w, 4 * w) if c < mpmath.pi / 2
+                                                   for x in (c, mpmath.pi - c)})
+        v, e = mpmath.quad(lambda k: 1 / (2 * af - 2 * Kf * mpmath.cos(k)), pts, error=True)
+        return Estimate(v / mpmath.pi, abs(e) / mpmath.pi + mpmath.mpf(10) ** -(dps + 10), dps)
+
+
 @budget(10, 200)
 @given(gaussian_chains(), rg_b)
 @example(EX.GAUSSIAN.chain, 2)
 def test_gaussian_decimation_limit_is_marginal_projection(chain, b):
-    """The fixed point the decimation flow reaches == (0, rho): the Gaussian projection of N(0, 1/(2 rho))."""
+    """The fixed point numerics.exact reports == (0, 1/(2 m_2)): the Gaussian projection of the single-site
+    marginal N(0, m_2), with m_2 by quadrature of the spectral density (not the closed form rho); and == the end
+    of the flow (the closed-form orbit at u^(b^m)) after m steps with |u|^(b^m) < 10^-(DPS + 5)."""
+    import math
     fp = api.fixed_point(chain, scheme="decimation", b=b, dps=DPS)
-    rho = sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)
-    _assert(compare([(f"{chain!r}: K*", 0, fp.K), (f"{chain!r}: a*", rho, fp.a[0])], dps=DPS))
-    # and the flow is already there up to u^(b^m): after 8 steps of b >= 2, |u|^256 for |u| < 0.8
-    u = abs(chain.K) / (chain.a[0] + rho)
-    if sp.N(u, 10) < sp.Rational(4, 5):
-        last = api.flow(chain, scheme="decimation", b=b, steps=8, dps=DPS)[-1]
-        _assert(compare([("K_8", 0, last.K), ("a_8", rho, last.a[0])], dps=DPS))
+    m2 = marginal_variance_quad(chain.K, chain.a[0], DPS)
+    with mpmath.workdps(DPS + 15):
+        a_star = Estimate(1 / (2 * m2.value), m2.error / (2 * m2.value ** 2), DPS)
+    u = float(abs(chain.K) / (chain.a[0] + sp.sqrt(chain.a[0] ** 2 - chain.K ** 2)))
+    steps = 1 if u == 0 else max(1, math.ceil(math.log((DPS + 5) * math.log(10) / -math.log(u), b)))
+    last = api.flow(chain, scheme="decimation", b=b, steps=steps, dps=DPS)[-1]
+    _assert(compare([(f"{chain!r}: a* vs 1/(2 m_2) by quadrature", fp.a[0], a_star),
+                     (f"{chain!r}: K* vs K_{steps} of the flow", fp.K, Estimate(last.K, last.error, DPS)),
+                     (f"{chain!r}: a_{steps} vs 1/(2 m_2) by quadrature", last.a[0], a_star)], dps=DPS))
 
 
 @budget(4, 40)

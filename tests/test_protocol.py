@@ -113,3 +113,43 @@ def test_rbm_starts_near_the_rg_maps():
     cfg = cfg.replace(init="block")
     obj, _, _ = build(cfg)
     assert torch.allclose(obj.rbm.W.detach().sum(0), torch.full((4,), 2.0))      # 4 sites x 1/2
+
+
+def _row(init, seed, lower, upper, gap=1e-4, example="Gaussian", K="0.5"):
+    return {"example": example, "objective": "infomax", "agreement": "definitional", "loss": gap, "loss_gap": gap,
+            "config": {"K": K, "a": ["1"], "seed": seed, "init": init}, "theta_star": {"K": 0.0, "a": [0.75 ** 0.5]},
+            "kl_per_site": {"theta_star": (lower + upper) / 2},
+            "equivalence": {"margin": 1e-3, "theta_star": {"lower": lower, "upper": upper, "verdict": "stored"}}}
+
+
+def test_answers_at_both_margins_are_rejudged_from_the_stored_bounds():
+    """The relative margin of the Gaussian example is 3.7e-4: bounds [0, 5e-4] are `equivalent` at 1e-3 and
+    `undetermined` at 3.7e-4; bounds [4e-4, 8e-4] `equivalent` at 1e-3 and `different` at 3.7e-4."""
+    rows = [_row("random", s, 0.0, 5e-4) for s in range(3)]
+    rows += [dict(_row("block", s, 4e-4, 8e-4), example="other") for s in range(3)]
+    both = protocol.summarize_both(rows, 1e-3)
+    assert both["margins"]["Gaussian"]["relative"] == pytest.approx(3.7252e-4, rel=1e-4)
+    by = {s["example"]: s for s in both["summary"]}
+    assert by["Gaussian"]["answer"] == "undetermined" and by["Gaussian"]["answer_absolute"] == "reaches theta*"
+    assert by["other"]["answer"] == "misses theta*" and by["other"]["answer_absolute"] == "reaches theta*"
+    assert {s["example"] for s in both["changed"]} == {"Gaussian", "other"}
+    text = protocol.markdown(both, command="x")
+    assert "Answers that differ between the two margins (2 of 2)" in text and "answer at 0.001" in text
+    # a study run at another absolute margin is shown beside the relative rule at that margin
+    assert protocol.summarize_both(rows, 1e-4)["absolute"] == 1e-4
+    assert protocol.summarize_both(rows, "relative")["absolute"] == 1e-3
+
+
+def test_results_verdicts_at_both_margins():
+    from numerics.network import results
+    rows = []
+    for lower, upper in ((0.0, 5e-4), (4e-4, 8e-4), (2e-3, 3e-3)):
+        r = _row("random", 0, lower, upper)
+        r.update(objective="autoencoder", chi={"K": 0.0, "a": [1.0]}, se={"K": 0.1, "a": [0.1]}, z=None,
+                 verdict="inconclusive", seconds=1.0, reference_source="closed form", thresholds={"rule": "-"})
+        rows.append(r)
+    by = results.verdicts_by_margin(rows)
+    assert by["counts"]["relative"] == {"undetermined": 1, "different": 2}
+    assert by["counts"]["absolute"] == {"equivalent": 2, "different": 1}
+    assert [(c["relative"], c["absolute"]) for c in by["changed"]] == [("undetermined", "equivalent"),
+                                                                       ("different", "equivalent")]

@@ -2,6 +2,7 @@
 import importlib.util
 import pathlib
 import re
+import sys
 
 import pytest
 
@@ -26,10 +27,14 @@ def test_readme_claim_registers_and_holds(tmp_path, monkeypatch):
     before = set(REGISTRY)
     spec = importlib.util.spec_from_file_location("readme_lemmas", path)
     try:
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))   # the project's own README text
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, "readme_lemmas", module)          # paper_checks.routes reads its source
+        spec.loader.exec_module(module)   # the project's own README text
         new = set(REGISTRY) - before
         assert new == {"lemma-2.xi-over-b"}
         reg = {i: REGISTRY[i] for i in new}
+        from paper_checks import routes
+        assert routes.problems(reg["lemma-2.xi-over-b"]) == []          # its routes are declared as documented
         results = engine.run(registry=reg, dps=30, progress=False)
         assert [r.verdict for r in results] == ["holds"], results[0].summary
         assert engine.exit_code(results) == 0

@@ -128,3 +128,10 @@ def test_asymptotic_covariance_is_the_hessian_of_A(example):
         # the float64 spectral sums agree to ~1e-8 (measured); a wrong weight moves entries by O(1)
         assert np.allclose(S[:, j], column, rtol=1e-6, atol=1e-10), (j, S[:, j], column)
     assert np.allclose(grad, moments_at(0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("K, a", [("1e-90", ("1e90", "1e-90")), ("0", ("1e90", "1e-90"))])
+def test_extreme_scale_refused_not_crashed(K, a):
+    """A coefficient range that fools the float64 grid estimates (one node per half-range) is refused by name."""
+    with pytest.raises(InadmissibleParameter, match="scale is beyond the grid"):
+        moments(Chain.polynomial(K, list(a)), dps=10)

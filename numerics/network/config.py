@@ -64,6 +64,46 @@ AGREEMENT_NOTE = {
     "rbm": "maximum likelihood of the visible law names no theta* or moment of the hidden units",
 }
 DTYPES = ("float32", "float64")
+
+# The equivalence margin (docs/theory.md 4.4): by default delta = MARGIN_FRACTION d(theta || theta*), spelled
+# RELATIVE in configurations, on the command line and in JSON; or an absolute margin in (0, MARGIN_MAX] nats per
+# site, such as 1e-3, the margin used before the relative rule.
+MARGIN_FRACTION = 0.01
+RELATIVE = "relative"
+RELATIVE_RULE = f"{MARGIN_FRACTION:g} d(theta || theta*)"
+MARGIN_MAX = 10.0
+
+
+def parse_margin(value):
+    """A margin as given (command line, configuration): ``"relative"`` or a number of nats per site in (0, 10].
+
+    >>> parse_margin("relative"), parse_margin("1e-3"), parse_margin(0.01)
+    ('relative', 0.001, 0.01)
+    >>> parse_margin("0")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed margin '0': give 'relative' (the default: 0.01 d(theta || theta*), \
+docs/theory.md 4.4) or an absolute margin in nats per site in (0, 10]
+    """
+    rule = (f"give '{RELATIVE}' (the default: {RELATIVE_RULE}, docs/theory.md 4.4) or an absolute margin in nats "
+            f"per site in (0, {MARGIN_MAX:g}]")
+    if value == RELATIVE:
+        return RELATIVE
+    shown = value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, bool):
+        raise MalformedInput("margin", repr(value), rule)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40 or any(c not in "0123456789.eE+-" for c in text):
+            raise MalformedInput("margin", value, rule)
+        try:
+            value = float(text)
+        except ValueError:
+            raise MalformedInput("margin", shown, rule) from None
+    if not isinstance(value, (int, float)) or not 0 < value <= MARGIN_MAX:
+        raise MalformedInput("margin", shown, rule)
+    return float(value)
+
 # Initializations of the optimum-vs-optimizer protocol (docs/theory.md 4.4): torch's default, or near an RG map.
 INITS = ("random", "decimation", "block")
 
@@ -118,8 +158,7 @@ class TrainConfig:
     dtype: str = "float32"
     threads: int = 1                     # torch threads: 1 is far steadier when cores are few
     grid_h: str = "1/16"                 # grid spacing of the non-Gaussian sampler
-    fast_sampler: bool = False           # the same law by a faster exact route (another random stream): the grid
-                                         # sampler's Markov bulk (sampler.py), the Ising ring by its bonds (ising_ring.py)
+    ising_bonds: bool = False            # Ising: the ring drawn by its bonds (exact, vectorized; another random stream)
     # infomax: weights of the mean penalty, decorrelation penalty and -(1/2) log det Corr(y) term
     mean_penalty: float = 1.0
     decorrelation: float = 1.0
@@ -139,7 +178,7 @@ class TrainConfig:
     rsmi_positions: int = 0
     z_agree: float = 3.0
     z_disagree: float = 5.0
-    margin: float = 1e-3                 # equivalence margin on the KL rate, nats per site, fixed before the run
+    margin: float | str = RELATIVE       # equivalence margin: "relative" (0.01 d(theta || theta*)) or nats per site
     checkpoint_every: int = 500
     history_every: int = 10
     ising: bool = False                  # the Ising chain Chain.ising(K): spins +-1, a = ()
@@ -154,8 +193,8 @@ class TrainConfig:
         set_("a", tuple(str(v) for v in self.a))
         if not isinstance(self.ising, bool):
             raise MalformedInput("ising", repr(self.ising), "must be true or false")
-        if not isinstance(self.fast_sampler, bool):
-            raise MalformedInput("fast_sampler", repr(self.fast_sampler), "must be true or false")
+        if not isinstance(self.ising_bonds, bool):
+            raise MalformedInput("ising_bonds", repr(self.ising_bonds), "must be true or false")
         if self.ising:
             if self.a:
                 raise MalformedInput("a", repr(list(self.a)), "the Ising chain has no a_k (spins +-1, no V): "
@@ -232,7 +271,10 @@ class TrainConfig:
                 raise MalformedInput("init", self.init, "starting near an RG map needs the default widths N / b^l")
         _float("z_agree", self.z_agree, 0, 100, lo_open=True)
         _float("z_disagree", self.z_disagree, self.z_agree, 100)
-        _float("margin", self.margin, 0, 10, lo_open=True)
+        set_("margin", parse_margin(self.margin))
+        if self.margin == RELATIVE and self.chain.K == 0:
+            raise MalformedInput("margin", RELATIVE, "the data chain (K = 0) is its own fixed point, "
+                                 "d(theta || theta*) = 0: give an absolute margin in nats per site")
         _int("checkpoint_every", self.checkpoint_every, 1, 1 << 30)
         _int("history_every", self.history_every, 1, 1 << 30)
         if self.rbm_gradient not in RBM_GRADIENTS:

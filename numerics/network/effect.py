@@ -10,7 +10,9 @@ d(. || theta_ref) is a Bregman divergence whose only critical point is its minim
 the boundary, except that the minimum is 0 when theta_ref is inside E. The boundary is searched on
 a set of directions (whitened by Sigma) and refined by a local search on the sphere.
 
-Verdict with a margin delta stated before the run (default ``MARGIN`` = 1e-3 nats per site):
+Verdict with a margin delta stated before the run (the default rule: delta = 0.01 d(theta || theta*), the
+share of the RG's own distance left over, ``relative_margin``; ``MARGIN`` = 1e-3 nats per site is the
+absolute margin used before that rule, ``--margin 1e-3``; ``resolve_margin`` turns either into delta):
 
 - ``equivalent``   if upper < delta,
 - ``different``    if lower > delta,
@@ -34,10 +36,12 @@ import math
 import numpy as np
 
 from numerics.klrate import chain_stats, check_theta, valid_theta
+from numerics.network.config import MARGIN_FRACTION, RELATIVE, parse_margin
 from proofs.errors import InadmissibleParameter, MalformedInput, NotSupported
 
 MARGIN = 1e-3             # nats per site: the absolute margin used before the relative rule (``--margin 1e-3``)
-MARGIN_FRACTION = 0.01    # the default margin is this fraction of d(theta || theta*) (docs/theory.md 4.4)
+# the default rule, delta = MARGIN_FRACTION d(theta || theta*), is spelled RELATIVE; parse_margin reads a margin as
+# given (both in numerics.network.config, which the command line imports without numpy)
 CONFIDENCE = 0.95
 _REFINE_STEPS = (0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5)   # local search on the sphere:
 # a direction error e moves d by ~e^2 (relative), so the extremes are found to ~1e-10
@@ -68,6 +72,64 @@ def relative_margin(kind, theta, theta_star, fraction=MARGIN_FRACTION):
         raise MalformedInput("margin", "relative", f"the data chain {tuple(theta)} is its own fixed point "
                              "(d(theta || theta*) = 0): give an absolute --margin in nats per site")
     return fraction * d
+
+
+def resolve_margin(spec, kind, theta, theta_star):
+    """(delta, rule) for a margin as configured: ``"relative"`` -> 0.01 d(theta || theta*), else the number.
+
+    ``rule`` is what a result records: {"rule": "relative" | "absolute", "fraction": 0.01 | None,
+    "d_theta_star": d(theta || theta*) | None}.
+
+    >>> import math
+    >>> delta, rule = resolve_margin("relative", "continuous", (0.5, 1.0), (0.0, math.sqrt(3) / 2))
+    >>> round(delta, 7), rule["rule"], round(rule["d_theta_star"], 5)
+    (0.0003725, 'relative', 0.03725)
+    >>> resolve_margin(1e-3, "continuous", (0.5, 1.0), (0.0, 0.866))
+    (0.001, {'rule': 'absolute', 'fraction': None, 'd_theta_star': None})
+    """
+    spec = parse_margin(spec)
+    if spec == RELATIVE:
+        delta = relative_margin(kind, theta, theta_star)
+        return delta, {"rule": RELATIVE, "fraction": MARGIN_FRACTION, "d_theta_star": delta / MARGIN_FRACTION}
+    return spec, {"rule": "absolute", "fraction": None, "d_theta_star": None}
+
+
+def data_margin(config, theta_star, fraction=MARGIN_FRACTION):
+    """The relative margin of a stored run: (delta, d(theta || theta*)) from its configuration and theta*.
+
+    ``config``: a TrainConfig as a dict (``K``, ``a``, ``ising``; exact decimal strings); ``theta_star``:
+    {"K": .., "a": [..]} or a sequence. None when the data chain is its own fixed point (K = 0).
+
+    >>> delta, d = data_margin({"K": "0.5", "a": ["1"]}, {"K": 0.0, "a": [0.8660254037844386]})
+    >>> round(delta, 7), round(d, 5)
+    (0.0003725, 0.03725)
+    """
+    from proofs.family import exact_rational
+    star = (theta_star["K"], *theta_star["a"]) if isinstance(theta_star, dict) else tuple(theta_star)
+    K = float(exact_rational(config["K"]))
+    ising = bool(config.get("ising"))
+    theta = (K,) if ising else (K,) + tuple(float(exact_rational(v)) for v in config["a"])
+    if K == 0:
+        return None
+    delta = relative_margin("ising" if ising else "continuous", theta, star, fraction)
+    return delta, delta / fraction
+
+
+def verdict_at(entry, margin):
+    """The verdict of a stored equivalence entry re-judged at another margin (its bounds do not depend on it).
+
+    ``entry``: one reference's dict with ``lower`` and ``upper`` (``upper`` None: unbounded, as JSON spells
+    infinity); None or no bounds (no chi-hat): None.
+
+    >>> verdict_at({"lower": 2e-4, "upper": 8e-4}, 1e-3), verdict_at({"lower": 2e-4, "upper": 8e-4}, 5e-4)
+    ('equivalent', 'undetermined')
+    >>> verdict_at({"lower": 2e-4, "upper": None}, 1e-4), verdict_at({"lower": None, "upper": None}, 1e-3)
+    ('different', None)
+    """
+    if not entry or entry.get("lower") is None:
+        return None
+    upper = math.inf if entry.get("upper") is None else entry["upper"]
+    return _verdict(entry["lower"], upper, margin)[0]
 
 
 def chi2_quantile(p, confidence=CONFIDENCE):

@@ -165,9 +165,16 @@ class RBM(nn.Module):
         if self.visible == "spin":              # -F(h) = c.h + sum_i log 2cosh(b_i + (W h)_i); -F(v) alike
             A, d, e = (self.W.T, self.c, self.b) if layer == "visible" else (self.W, self.b, self.c)
             parts = [_SpinLogSum.apply(A, d, e, states[i:i + chunk]) for i in range(0, len(states), chunk)]
+        elif layer == "hidden":
+            # -F(h) = f.h + h^T J h / 2 + sum_i (log sigma_i + log sqrt(2 pi)), J = W^T W, f = c + W^T (b / sigma):
+            # hidden_free_energy regrouped, M x M work per state instead of N x M
+            J = self.W.T @ self.W
+            f = self.c + self.W.T @ (self.b * torch.exp(-self.log_sigma))
+            const = (self.log_sigma + 0.5 * math.log(2 * math.pi)).sum()
+            parts = [torch.logsumexp(H @ f + 0.5 * ((H @ J) * H).sum(-1), 0) + const
+                     for H in (states[i:i + chunk] for i in range(0, len(states), chunk))]
         else:
-            fe = self.free_energy if layer == "visible" else self.hidden_free_energy
-            parts = [torch.logsumexp(-fe(states[i:i + chunk]), 0) for i in range(0, len(states), chunk)]
+            parts = [torch.logsumexp(-self.free_energy(states[i:i + chunk]), 0) for i in range(0, len(states), chunk)]
         return torch.logsumexp(torch.stack(parts), 0)
 
     def nll(self, v, log_z=None):

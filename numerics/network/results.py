@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from numerics.network.config import TrainConfig
+from numerics.network.effect import MARGIN, data_margin, verdict_at
 from numerics.network.estimator import chi_hat
 from numerics.network.train import _seeds, features, fit, train_and_compare
 from proofs.examples import GAUSSIAN
@@ -140,11 +141,73 @@ def _pm(q, d=3):
 
 
 def _kl(e):
-    """'d [lower, upper] verdict' of one equivalence result."""
+    """'d [lower, upper]' of one equivalence result (the bounds do not depend on the margin)."""
     if not e or e.get("d_hat") is None:
         return "-"
     upper = "inf" if e["upper"] is None else f"{e['upper']:.0e}"     # JSON files spell an unbounded upper null
-    return f"{e['d_hat']:.1e} [{e['lower']:.0e}, {upper}] **{e['verdict']}**"
+    return f"{e['d_hat']:.1e} [{e['lower']:.0e}, {upper}]"
+
+
+def second_margin(rows):
+    """The absolute margin shown beside the relative rule: the study's own absolute margin, else 1e-3."""
+    for r in rows:
+        eq = r.get("equivalence") or {}
+        if eq.get("margin") is not None and (eq.get("margin_rule") or {}).get("rule", "absolute") == "absolute":
+            return eq["margin"]
+    return MARGIN
+
+
+def judged(row, second):
+    """{"relative": (delta, d) | None, "second": margin, reference: (verdict at delta, verdict at second)}.
+
+    The verdicts are re-judged from the row's stored KL bounds (``effect.verdict_at``), which do not depend
+    on the margin: no retraining. A row without chi-hat keeps its stored verdict (None when it had none).
+    """
+    eq = row.get("equivalence") or {}
+    rel = None if row.get("theta_star") is None else data_margin(row["config"], row["theta_star"])
+    out = {"relative": rel, "second": second}
+    for ref in ("theta_star", "rg_L", "theta_constraint"):
+        e = eq.get(ref)
+        if e is None:
+            continue
+        if e.get("lower") is None:
+            out[ref] = (None, None) if row.get("chi") is None else (e.get("verdict"), e.get("verdict"))
+        else:
+            out[ref] = (None if rel is None else verdict_at(e, rel[0]), verdict_at(e, second))
+    return out
+
+
+def verdicts_by_margin(rows):
+    """Equivalence verdicts of every row at both margins, and the rows whose verdict changes between them.
+
+    Returns {"margins": {example: {"relative": delta, "d_theta_star": d, "absolute": second}},
+    "counts": {"relative" | "absolute": {verdict: n}} (against theta*, and R^L for decimate),
+    "changed": [{"example", "objective", "seed", "reference", "relative", "absolute"}, ...], "absolute": the
+    second margin, "compared": the number of comparisons judged}.
+    """
+    second = second_margin(rows)
+    margins, counts, changed, compared = {}, {"relative": {}, "absolute": {}}, [], 0
+    for r in rows:
+        j = judged(r, second)
+        if j["relative"] is not None:
+            margins.setdefault(r["example"], {"relative": j["relative"][0], "d_theta_star": j["relative"][1],
+                                              "absolute": second})
+        for ref in ("theta_star", "rg_L"):
+            if ref not in j or (ref == "rg_L" and r["objective"] != "decimate"):
+                continue
+            v_rel, v_abs = j[ref]
+            compared += 1
+            for key, v in (("relative", v_rel), ("absolute", v_abs)):
+                name = v or "no chi-hat"
+                counts[key][name] = counts[key].get(name, 0) + 1
+            if v_rel != v_abs:
+                changed.append({"example": r["example"], "objective": r["objective"], "seed": r["config"]["seed"],
+                                "reference": ref, "relative": v_rel, "absolute": v_abs})
+    return {"margins": margins, "absolute": second, "compared": compared, "counts": counts, "changed": changed}
+
+
+def _v(v):
+    return "-" if v is None else f"**{v}**"
 
 
 def markdown(rows, demos=None, command="", figure=None, notes=None):
@@ -153,7 +216,8 @@ def markdown(rows, demos=None, command="", figure=None, notes=None):
     ``notes``: {example name: Markdown} written under that example's table (readings that rest on
     other evidence, e.g. the optimum-vs-optimizer study); kept in the JSON so re-rendering keeps them.
     """
-    margin = next((r["equivalence"]["margin"] for r in rows if r.get("equivalence")), None)
+    second = second_margin(rows)
+    by_margin = verdicts_by_margin(rows)
     L = ["# Results: what each objective's trained network gives (docs/theory.md 4)", "",
          f"Produced by `{command}`" if command else "", "",
          "Each row: one training run (default configuration: N = 64, M = 16, L = 2 hidden layers, linear "
@@ -164,11 +228,15 @@ def markdown(rows, demos=None, command="", figure=None, notes=None):
          "quantities that define theta*, so agreement tests the optimizer only; `teacher` -- the loss imposes the "
          "output law (R^L(theta)); `emergent` -- nothing in the loss refers to theta or theta-derived moments: only "
          "these rows are evidence for the paper's claim.", "",
-         f"**KL -> theta*** is the KL rate per site from the fitted output chain to p_theta*, with its bounds over the "
-         f"95% confidence region of chi-hat and the equivalence verdict at the margin {margin if margin else '-'} "
-         "nats per site, stated before the runs (`equivalent`: upper bound below the margin; `different`: lower bound "
-         "above it; else `undetermined`). For decimate the primary reference is R^L(theta) (the one-shot projection "
-         "of the decimated chain), shown in its own column. **u** = lambda_1/lambda_0 of the fitted chain "
+         "**KL -> theta*** is the KL rate per site from the fitted output chain to p_theta*, with its bounds over the "
+         "95% confidence region of chi-hat; the equivalence verdict (`equivalent`: upper bound below the margin; "
+         "`different`: lower bound above it; else `undetermined`) is given at two margins: **at 0.01 d**, the default "
+         "rule delta = 0.01 d(theta || theta*) of docs/theory.md 4.4 (the features went at least 99% of the way the "
+         f"RG goes; its value per example is under the example's heading), and **at {second:g}**, an absolute margin "
+         f"in nats per site{' (the margin these runs were first judged at)' if second == MARGIN else ''}. The bounds "
+         "do not depend on the margin, so both verdicts are judged from the same stored bounds, without retraining. "
+         "For decimate the primary reference is R^L(theta) (the one-shot projection of the decimated chain), "
+         "shown in its own column with its verdicts at both margins. **u** = lambda_1/lambda_0 of the fitted chain "
          "(0 at theta*), **kurtosis** m_4/m_2^2 (its value at theta* in the header): both are scale-free, so no "
          "output-scale convention can set them. z-scores against theta* are secondary evidence "
          "(they grow with the sample); their rule: " + (rows[0]["thresholds"]["rule"] if rows else "-") + ".", "",
@@ -180,40 +248,60 @@ def markdown(rows, demos=None, command="", figure=None, notes=None):
         rs = [r for r in rows if r["example"] == ex]
         r0 = rs[0]
         shape0 = (r0.get("shape") or {}).get("theta_star")
+        m = by_margin["margins"].get(ex)
+        margin_line = (f"margin at 0.01 d: delta = 0.01 d(theta || theta*) = {m['relative']:.2g} nats per site "
+                       f"(d(theta || theta*) = {m['d_theta_star']:.3g})" if m else
+                       "no relative margin (the data chain is its own fixed point)") + \
+            f"; at {second:g}: {second:g} nats per site"
         L += [f"## {ex}", "", f"theta* = {_theta(r0['theta_star'])} ({r0['reference_source']}); u* = "
-              f"{_f((r0.get('u') or {}).get('theta_star'))}; kurtosis at theta* = {_f(shape0)}", "",
-              "| objective | kind | seed | chi-hat (K, a) | s.e. | u | kurtosis | KL -> theta* | "
-              "vs R^L(theta): KL | z vs theta* | loss gap | flags | s |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              f"{_f((r0.get('u') or {}).get('theta_star'))}; kurtosis at theta* = {_f(shape0)}; {margin_line}", "",
+              f"| objective | kind | seed | chi-hat (K, a) | s.e. | u | kurtosis | KL -> theta* | at 0.01 d | "
+              f"at {second:g} | vs R^L(theta): KL, at 0.01 d / {second:g} | z vs theta* | loss gap | flags | s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rs:
             eq = r.get("equivalence") or {}
-            rg = (f"{_theta(r['rg_L'])}, u_L {_f((r.get('u') or {}).get('rg_L'), 3)}: {_kl(eq.get('rg_L'))}"
-                  if r.get("rg_L") else "")
+            j = judged(r, second)
+            star = j.get("theta_star", (None, None))
+            rg = ""
+            if r.get("rg_L"):
+                rg = f"{_theta(r['rg_L'])}, u_L {_f((r.get('u') or {}).get('rg_L'), 3)}: {_kl(eq.get('rg_L'))}"
+                if eq.get("rg_L") and eq["rg_L"].get("d_hat") is not None:
+                    rg += f" {_v(j['rg_L'][0])} / {_v(j['rg_L'][1])}"
             gap = "-" if r["loss_gap"] is None else f"{r['loss_gap']:.2g}"
             L.append(f"| {r['objective']} | {r.get('agreement', '-')} | {r['config']['seed']} | {_theta(r['chi'])} | "
                      f"{_theta(r['se'])} | {_pm(r.get('u'))} | {_pm(r.get('shape'))} | {_kl(eq.get('theta_star'))} | "
+                     f"{_v(star[0])} | {_v(star[1])} | "
                      f"{rg} | {_zs(r['z'])} | {gap} | {_flags(r)} | {r['seconds']:.0f} |")
         if notes and notes.get(ex):
             L += ["", notes[ex]]
         L.append("")
     if rows:
         L += ["## Summary: equivalence with theta* (and with R^L(theta) for decimate)", "",
+              f"Each count is at 0.01 d / at {second:g}.", "",
               "| objective | kind | equivalent | different | undetermined | no chi-hat "
               "| z: agree / disagree / inconclusive |",
               "|---|---|---|---|---|---|---|"]
+
+        def counts(rs, ref):
+            vs = [(None, None) if r["chi"] is None else judged(r, second).get(ref, (None, None)) for r in rs]
+            return " | ".join(f"{sum(v[0] == name for v in vs)} / {sum(v[1] == name for v in vs)}"
+                              for name in ("equivalent", "different", "undetermined")) + \
+                f" | {sum(r['chi'] is None for r in rs)}"         # no chi-hat: counted apart, not as undetermined
+
         for obj in dict.fromkeys(r["objective"] for r in rows):
             rs = [r for r in rows if r["objective"] == obj]
-            vs = [None if r["chi"] is None else ((r.get("equivalence") or {}).get("theta_star") or {}).get("verdict")
-                  for r in rs]                                  # no chi-hat: counted apart, not as undetermined
             zs = [r["verdict"] for r in rs]
-            L.append(f"| {obj} | {rs[0].get('agreement', '-')} | {vs.count('equivalent')} | {vs.count('different')} | "
-                     f"{vs.count('undetermined')} | {vs.count(None)} | {zs.count('agree')} / {zs.count('disagree')} / "
-                     f"{zs.count('inconclusive')} |")
+            L.append(f"| {obj} | {rs[0].get('agreement', '-')} | {counts(rs, 'theta_star')} | {zs.count('agree')} / "
+                     f"{zs.count('disagree')} / {zs.count('inconclusive')} |")
             if obj == "decimate":
-                vr = [((r.get("equivalence") or {}).get("rg_L") or {}).get("verdict") for r in rs]
-                L.append(f"| decimate vs R^L(theta) | teacher | {vr.count('equivalent')} | {vr.count('different')} | "
-                         f"{vr.count('undetermined')} | {vr.count(None)} | |")
+                L.append(f"| decimate vs R^L(theta) | teacher | {counts(rs, 'rg_L')} | |")
         L.append("")
+        ch = by_margin["changed"]
+        L += [f"Verdicts that differ between the two margins ({len(ch)} of {by_margin['compared']} comparisons"
+              + ("): " + "; ".join(f"{c['example']}, {c['objective']} seed {c['seed']} vs "
+                                     f"{'theta*' if c['reference'] == 'theta_star' else 'R^L(theta)'}: "
+                                     f"{c['relative'] or '-'} at 0.01 d, {c['absolute'] or '-'} at {second:g}"
+                                     for c in ch) + "." if ch else "): none."), ""]
     if demos:
         L += _demo_markdown(demos)
     if figure:

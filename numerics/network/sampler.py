@@ -8,10 +8,19 @@ on the ring is circulant with eigenvalues lambda_k = 2a - 2K cos(2 pi k / N), so
 has covariance exactly C_N(r) = (u^r + u^(N-r)) / (2 rho (1 - u^N)) (the infinite-chain
 C(r) = u^|r| / (2 rho) summed over windings).
 
-Any even V: forward sampling with backward messages ("forward filtering, backward
-sampling" run in the order that suits a ring) on the trapezoid grid of ``grid_chain``.
-The sampled law is the grid chain exactly: x_0 ~ S^N(x, x) / Tr S^N, then
-x_(t+1) ~ S(x_t, y) S^(N-t-1)(y, x_0). Its moments differ from the continuum by the
+Any even V: the grid chain of ``grid_chain`` on the trapezoid nodes, sampled exactly by
+bisection of the ring. x_0 ~ S^N(x, x) / Tr S^N; then every stretch (l, r) of the ring whose
+end values are known gets its middle site c = l + (r - l) // 2 from
+
+    x_c ~ S^(c-l)(x_l, y) S^(r-c)(y, x_r)          (x_N is x_0)
+
+and splits into (l, c) and (c, r): log2(N) rounds, each drawing all middle sites of the batch at
+once. A round's law is a row of a cumulative table indexed by its end values: for stretches of
+length 2 it depends on x_l + x_r only (S(l, y) S(y, r) = h^2 e^(K (x_l + x_r) y - V(y) - ...)),
+for the first round on x_0 alone; other rounds are tabulated over (x_l, x_r) while the tables fit
+``TABLE_BYTES``, else their weights are formed per draw. A draw is a binary search of its
+uniform in the row (no normalization, no rounding of the weights beyond their float64 sums).
+The sampled law is the grid chain exactly; its moments differ from the continuum by the
 trapezoid error (``grid_chain.error_estimate``, below 1e-12 at h = 1/16 for the
 standard examples (docs/theory.md 6)); the samples sit on the nodes x_j = j h (a lattice of spacing h).
 
@@ -72,119 +81,145 @@ class GaussianRingSampler:
         return x.to(self.dtype)
 
 
-# Markov bulk (``markov=True``): the total-variation distance per site between the Markov kernel and the
-# exact ring conditional must stay below this. The exact conditionals themselves come from float64 matrix
-# powers S^m with relative errors up to ~m 1e-16 (1e-13 at m = 1024), so a tighter bound would test rounding.
-MARKOV_TV = 1e-12
-
-
 class GridRingSampler:
-    """Exact sampler of the grid chain on the N-ring (any even V; see module docstring).
+    """Exact sampler of the grid chain on the N-ring (any even V), by bisection (see module docstring)."""
 
-    ``markov=True``: far from the ring's closure the exact conditional of x_(t+1) given x_t and x_0,
-    proportional to S(x_t, y) S^m(y, x_0) with m = N - t - 1 sites left, equals the chain's Markov kernel
-    Q(x, y) = S(x, y) phi(y) / (lambda_0 phi(x)) (phi the top eigenvector, here S^N(., c) / norm) up to a total-variation distance
-    that falls like |lambda_1 / lambda_0|^m. At construction the sampler computes that distance exactly on
-    the grid for every m and every (x_t, x_0), averages it over the ring's law of (x_t, x_0), and uses Q,
-    drawn in O(1) per site from Walker alias tables, for the sites where the average is below MARKOV_TV =
-    1e-12 (``markov_from``: the smallest m from which on it stays below, so the last sites before the closure
-    keep the exact conditional). By the coupling bound (the total variation of the joint law is at most the
-    sum over sites of these averages) the sampled law differs from the exact ring's by at most N x 1e-12
-    (1e-9 at N = 1024), orders of magnitude below what any sample can resolve. Same law, another random stream: a seed
-    gives other samples than with ``markov=False``, which stays the default.
-    """
+    TABLE_BYTES = 48 << 20          # cumulative tables over (x_l, x_r) kept per sampler
+    CHUNK = 8192                    # draws formed at once where weights are built per draw
 
-    def __init__(self, K, a, N, h=1 / 16, dtype=torch.float64, markov=False):
+    def __init__(self, K, a, N, h=1 / 16, dtype=torch.float64, table_bytes=None):
         if not isinstance(N, int) or N < 3:
             raise MalformedInput("N", repr(N), "the ring needs an integer N >= 3 sites")
         self.N, self.dtype = N, dtype
         self.grid = g = GridChain(K, a, h)
-        # P[m] = S^m / lambda_0^m for m = 0..N (row-stochastic up to the Perron normalization).
-        S = g.S / g.lam0
-        P = np.empty((N + 1, len(g.x), len(g.x)))
-        P[0] = np.eye(len(g.x))
+        G = len(g.x)
+        self._plan = _bisection_plan(N)
+        need = {m for level in self._plan for (m1, m2, _), _ in level for m in (m1, m2)}
+        # P[m] = S^m / lambda_0^m (row-stochastic up to the Perron normalization), kept for the m the plan uses
+        S = np.clip(g.S / g.lam0, 0, None)
+        P, Pm = {}, np.eye(G)
         for m in range(1, N + 1):
-            P[m] = matmul(P[m - 1], S)
-        self._P = torch.from_numpy(P)
-        d = np.clip(np.diag(P[N]), 0, None)
-        self._p0 = torch.from_numpy(d / d.sum())
+            Pm = matmul(Pm, S)
+            if m in need:
+                P[m] = np.clip(Pm, 0, None)
+        self._P = P
+        d = np.clip(np.diag(Pm), 0, None)
+        self._c0 = np.cumsum(d / d.sum())
         self._x = torch.from_numpy(g.x)
-        self.markov_from = N                          # no site is drawn from the Markov kernel
-        if markov:
-            self._markov_tables(P)
+        # tables over (x_l, x_r) for the rounds with the most draws, while they fit TABLE_BYTES
+        # (symmetric stretches m1 = m2 keep the rows i_l <= i_r only)
+        self._tabulated, budget = set(), self.TABLE_BYTES if table_bytes is None else table_bytes
+        for level in sorted(self._plan, key=lambda lv: -sum(len(cs) for _, cs in lv)):
+            for key, _ in level:
+                size = (G * (G + 1) // 2 if key[0] == key[1] else G * G) * G * 8
+                if key[2] == "pair" and key not in self._tabulated and size <= budget:
+                    budget -= size
+                    self._tabulated.add(key)
+        self._tables = {}
 
-    def _markov_tables(self, P):
-        """Q, its alias tables, and markov_from: the smallest m whose conditionals are within MARKOV_TV of Q."""
-        # phi(y) proportional to S^N(y, c) (c the central node): positive products keep every entry's relative
-        # accuracy, tails included, where an eigensolver's phi has only absolute accuracy
-        col = P[self.N][:, len(self.grid.x) // 2]
-        Q = P[1] * col[None, :]
-        Q /= Q.sum(1, keepdims=True)
-        N, Z = self.N, np.trace(P[self.N])
-        m0 = N
-        for m in range(N - 1, 0, -1):
-            # the step drawing x_(t+1), t = N - 1 - m: exact conditional c(y | x, x0) = P1(x, y) P_m(y, x0) /
-            # P_(m+1)(x, x0) against Q(x, y), its total variation averaged over the ring's law of (x_t, x_0)
-            with np.errstate(divide="ignore", invalid="ignore"):     # P_(m+1)(x, x0) = 0: a pair of weight 0
-                c = P[1][:, None, :] * P[m].T[None, :, :] / P[m + 1][:, :, None]
-                tv = 0.5 * np.abs(c - Q[:, None, :]).sum(2)
-            t = N - 1 - m
-            joint = P[t].T * P[N - t] / Z                              # N - t = m + 1
-            if not np.where(joint > 0, joint * tv, 0.0).sum() < MARKOV_TV:
-                break
-            m0 = m
-        self.markov_from = m0
-        self._prob, self._alias = (torch.from_numpy(v.ravel()) for v in _alias_tables(Q))
+    def _table(self, key):
+        """The cumulative weights of one round's law, one row per end values (None: formed per draw)."""
+        if key not in self._tables:
+            m1, m2, kind = key
+            G = len(self.grid.x)
+            P1, P2 = self._P[m1], self._P[m2]
+            tab = None
+            if kind == "sum":           # stretches of length 2: a row per x_l + x_r (index sum s = i_l + i_r)
+                s = np.arange(2 * G - 1)
+                lo = np.minimum(s, G - 1)
+                tab = np.cumsum(P1[lo] * P1[s - lo], axis=1)
+            elif kind == "ring":        # the first round: both ends are x_0, a row per x_0
+                tab = np.cumsum(P1 * P2, axis=1)
+            elif key in self._tabulated and m1 == m2:     # a row per i_l <= i_r (the law is symmetric)
+                tab = np.concatenate([np.cumsum(P1[l][None, :] * P2[l:], axis=1) for l in range(G)])
+            elif key in self._tabulated:                  # a row per (i_l, i_r)
+                tab = np.concatenate([np.cumsum(P1[l][None, :] * P2, axis=1) for l in range(G)])
+            self._tables[key] = tab
+        return self._tables[key]
 
     def sample(self, batch, generator):
-        G, N, P = len(self.grid.x), self.N, self._P
-        idx = torch.empty(batch, N, dtype=torch.int64)
-        idx[:, 0] = _categorical(self._p0.expand(batch, G), generator)
-        x0 = idx[:, 0]
-        bulk = max(0, N - self.markov_from)           # x_1 .. x_bulk from the Markov kernel (m >= markov_from)
-        if bulk:                                      # numpy on a view of idx: small arrays, little overhead
-            k = torch.randint(G, (bulk, batch), generator=generator).numpy()
-            u = torch.rand(bulk, batch, generator=generator, dtype=torch.float64).numpy()
-            view, prob, alias = idx.numpy(), self._prob.numpy(), self._alias.numpy()
-            for t in range(bulk):
-                flat = view[:, t] * G + k[t]
-                view[:, t + 1] = np.where(u[t] < prob[flat], k[t], alias[flat])
-        for t in range(bulk, N - 1):
-            # S(x_t, y) S^(N-t-1)(y, x_0); S^m is symmetric, so rows serve as columns
-            w = P[1].index_select(0, idx[:, t]) * P[N - t - 1].index_select(0, x0)
-            idx[:, t + 1] = _categorical(w, generator)
-        return self._x[idx].to(self.dtype)
+        G, N = len(self.grid.x), self.N
+        u = torch.rand(batch, N, generator=generator, dtype=torch.float64).numpy()
+        idx = np.empty((batch, N + 1), dtype=np.int64)          # column N is x_0 again (the ring closes)
+        idx[:, 0] = np.minimum(np.searchsorted(self._c0, u[:, 0] * self._c0[-1]), G - 1)
+        idx[:, N] = idx[:, 0]
+        for level in self._plan:
+            for key, cols in level:
+                c, l, r = (list(v) for v in zip(*cols))
+                L, R, U = idx[:, l].ravel(), idx[:, r].ravel(), u[:, c].ravel()
+                tab = self._table(key)
+                if tab is None:
+                    out = self._formed(key[0], key[1], L, R, U)
+                else:
+                    if key[2] == "sum":
+                        row = L + R
+                    elif key[2] == "ring":
+                        row = L
+                    elif key[0] == key[1]:
+                        lo, hi = np.minimum(L, R), np.maximum(L, R)
+                        row = lo * G - lo * (lo - 1) // 2 + (hi - lo)
+                    else:
+                        row = L * G + R
+                    out = _search_rows(tab, row, U)
+                idx[:, c] = out.reshape(batch, len(cols))
+        return self._x[torch.from_numpy(idx[:, :N])].to(self.dtype)
+
+    def _formed(self, m1, m2, L, R, U):
+        """Draws whose weights S^m1(x_l, y) S^m2(y, x_r) are formed per draw, in chunks."""
+        G = len(self.grid.x)
+        out = np.empty_like(L)
+        for i in range(0, len(L), self.CHUNK):
+            sl = slice(i, i + self.CHUNK)
+            c = np.cumsum(self._P[m1][L[sl]] * self._P[m2][R[sl]], axis=1)
+            out[sl] = np.minimum((c < (U[sl] * c[:, -1])[:, None]).sum(axis=1), G - 1)
+        return out
 
 
-def _alias_tables(Q):
-    """Walker/Vose alias tables (prob, alias), one row per row of the stochastic matrix Q.
+def _bisection_plan(N):
+    """Rounds of the ring's bisection: each a list of ((m1, m2, kind), [(c, l, r), ...]), by stretch lengths.
 
-    Drawing k uniform in 0..G-1 and keeping k with probability prob[x, k], else alias[x, k], samples row x of Q.
+    kind: "ring" for the first round (both ends are x_0), "sum" for stretches of length 2, else "pair".
+
+    >>> [[(key, len(cs)) for key, cs in lv] for lv in _bisection_plan(8)]
+    [[((4, 4, 'ring'), 1)], [((2, 2, 'pair'), 2)], [((1, 1, 'sum'), 4)]]
+    >>> sorted(c for lv in _bisection_plan(7) for _, cs in lv for c, _, _ in cs)
+    [1, 2, 3, 4, 5, 6]
     """
-    G = Q.shape[1]
-    prob = np.ones(Q.shape)
-    alias = np.tile(np.arange(G), (Q.shape[0], 1))
-    for i, row in enumerate(Q):
-        scaled = row * G
-        small = [j for j in range(G) if scaled[j] < 1.0]
-        large = [j for j in range(G) if scaled[j] >= 1.0]
-        while small and large:
-            s, big = small.pop(), large.pop()
-            prob[i, s], alias[i, s] = scaled[s], big
-            scaled[big] -= 1.0 - scaled[s]
-            (small if scaled[big] < 1.0 else large).append(big)
-    return prob, alias
+    plan, todo = [], [(0, N)]
+    while todo:
+        groups, nxt = {}, []
+        for l, r in todo:
+            if r - l < 2:
+                continue
+            c = l + (r - l) // 2
+            kind = "ring" if (l, r) == (0, N) else "sum" if r - l == 2 else "pair"
+            groups.setdefault((c - l, r - c, kind), []).append((c, l, r))
+            nxt += [(l, c), (c, r)]
+        if groups:
+            plan.append(sorted(groups.items()))
+        todo = nxt
+    return plan
 
 
-def _categorical(w, generator):
-    c = torch.cumsum(w.clamp(min=0), dim=1)
-    u = torch.rand(len(c), 1, generator=generator, dtype=c.dtype) * c[:, -1:]
-    return torch.searchsorted(c, u).squeeze(1).clamp(max=c.shape[1] - 1)
+def _search_rows(tab, row, U):
+    """For each draw, the first j with tab[row, j] >= U * tab[row, -1] (searchsorted's rule), by bisection."""
+    G = tab.shape[1]
+    flat = tab.ravel()
+    base = row * G
+    t = U * flat[base + G - 1]
+    lo = np.zeros_like(row)
+    hi = np.full_like(row, G - 1)
+    for _ in range(max(1, (G - 1).bit_length())):
+        mid = (lo + hi) >> 1
+        right = flat[base + mid] < t
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(right, hi, mid)
+    return lo
 
 
-def make_sampler(K, a, N, *, h=1 / 16, dtype=torch.float64, markov=False):
-    """The exact FFT sampler when V is quadratic, else the grid-chain sampler (``markov``: its Markov bulk)."""
+def make_sampler(K, a, N, *, h=1 / 16, dtype=torch.float64):
+    """The exact FFT sampler when V is quadratic, else the grid-chain sampler."""
     a = [float(v) for v in a]
     if all(v == 0 for v in a[1:]):
         return GaussianRingSampler(K, a[0], N, dtype)
-    return GridRingSampler(K, a, N, h, dtype, markov=markov)
+    return GridRingSampler(K, a, N, h, dtype)

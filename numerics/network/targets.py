@@ -130,10 +130,21 @@ def _frac(text):
     return float(q.numerator) / float(q.denominator)
 
 
+PRIOR_POINTS = 8          # the discrete regress-theta prior for non-Gaussian chains: this many chains
+PRIOR_MAX_DRAWS = 1000    # give up after this many draws from the box (a draw is kept when admissible)
+
+
 def build_prior(cfg, dtype):
-    """The regress-theta prior: uniform box theta_0 (1 +- w); continuous for Gaussian, 8 points otherwise."""
+    """The regress-theta prior: uniform box theta_0 (1 +- w); continuous for Gaussian, 8 points otherwise.
+
+    A drawn point outside the admissible set (docs/theory.md 1) is redrawn; after ``PRIOR_MAX_DRAWS``
+    draws without ``PRIOR_POINTS`` admissible ones the box is refused with an ``InadmissibleParameter``
+    naming ``prior_width``. Any other error of the sampler propagates.
+    """
     from numerics.network.objectives import DiscretePrior, GaussianPrior
     from numerics.network.sampler import GridRingSampler
+    from proofs.errors import InadmissibleParameter
+    from proofs.family import admissible_floats
     if getattr(cfg, "ising", False):                 # K per sample, the Ising ring sampled exactly
         from numerics.network.ising_ring import IsingPrior
         return IsingPrior(float(cfg.chain.K), cfg.N, _frac(cfg.prior_width), dtype)
@@ -146,11 +157,18 @@ def build_prior(cfg, dtype):
     half = (center.abs() * w).clamp(min=1e-12)
     g = torch.Generator().manual_seed(cfg.seed + 7919)
     thetas, samplers = [], []
-    while len(thetas) < 8:
+    for _ in range(PRIOR_MAX_DRAWS):
         th = center + (torch.rand(len(center), generator=g, dtype=torch.float64) * 2 - 1) * half
+        if not admissible_floats(th[0], th[1:]):
+            continue                # a prior point outside the admissible set is redrawn
         try:
             samplers.append(GridRingSampler(float(th[0]), th[1:].tolist(), cfg.N, _frac(cfg.grid_h), dtype))
-        except Exception:           # a prior point outside the admissible set is redrawn
+        except InadmissibleParameter:   # admissible, but the float64 grid cannot confine it: redrawn too
             continue
         thetas.append(th)
-    return DiscretePrior(thetas, samplers, center, half, dtype)
+        if len(thetas) == PRIOR_POINTS:
+            return DiscretePrior(thetas, samplers, center, half, dtype)
+    raise InadmissibleParameter("prior_width", cfg.prior_width,
+                                f"{PRIOR_MAX_DRAWS} draws from the box theta_0 (1 +- w) around {tuple(chain.a)}, "
+                                f"K = {chain.K} gave {len(thetas)} admissible chains, {PRIOR_POINTS} are needed: "
+                                "narrow the prior or move theta_0 away from the edge of the family")

@@ -30,7 +30,7 @@ from numerics.klrate import chain_stats
 from numerics.network import compare as cmp
 from numerics.network.audit import audit
 from numerics.network.config import AGREEMENT, AGREEMENT_NOTE, TrainConfig
-from numerics.network.effect import CONFIDENCE, effect
+from numerics.network.effect import CONFIDENCE, MARGIN, effect, parse_margin, resolve_margin
 from numerics.network.estimator import OutsideFamily, chi_hat
 from numerics.network.objectives import OBJECTIVE_CLASSES
 from numerics.network.sampler import make_sampler
@@ -70,10 +70,9 @@ def build(cfg):
     chain = cfg.chain
     if cfg.ising:                                   # spins +-1: the exact transfer-matrix sampler
         from numerics.network.ising_ring import IsingRingSampler
-        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype, bonds=cfg.fast_sampler)
+        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype, bonds=cfg.ising_bonds)
     else:
-        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype,
-                               markov=cfg.fast_sampler)
+        sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype)
     if cfg.objective == "regress-theta":
         refs["prior"] = build_prior(cfg, dtype)
     torch.manual_seed(_seeds(cfg.seed)[0])
@@ -223,8 +222,9 @@ def effect_summary(cfg, est, refs, kind="continuous"):
 
     ``est`` is any estimate with ``theta``, ``cov``, ``u``, ``u_se``, ``shape``, ``shape_se`` (or None);
     ``kind`` "continuous" or "ising" (chi = (K,), shape None). The primary equivalence reference is
-    rg_L for decimate (its output law is R^L(theta)) and theta* otherwise; the margin is
-    ``cfg.margin`` nats per site, stated before the run.
+    rg_L for decimate (its output law is R^L(theta)) and theta* otherwise; the margin is ``cfg.margin``,
+    stated before the run: "relative" (the default, 0.01 d(theta || theta*) of the data chain, one number for
+    every reference) or nats per site; ``equivalence.margin_rule`` records which, and d(theta || theta*).
     """
     rg = refs.get("rg_L") if cfg.objective == "decimate" else None
     references = {"theta_star": refs["theta_star"], "rg_L": rg}
@@ -233,7 +233,14 @@ def effect_summary(cfg, est, refs, kind="continuous"):
     primary = "rg_L" if rg is not None else "theta_star"
     chi = None if est is None else est.theta
     cov = None if est is None else est.cov
-    eff = effect(kind, chi, cov, references, cfg.margin, primary=primary, confidence=CONFIDENCE)
+    spec = getattr(cfg, "margin", MARGIN)
+    theta = None
+    if parse_margin(spec) == "relative":
+        chain = cfg.chain
+        theta = (float(chain.K),) + tuple(float(v) for v in chain.a)
+    margin, rule = resolve_margin(spec, kind, theta, tuple(refs["theta_star"]))
+    eff = effect(kind, chi, cov, references, margin, primary=primary, confidence=CONFIDENCE)
+    eff["equivalence"]["margin_rule"] = rule
     at = {name: (None if t is None else chain_stats(tuple(t), kind=kind))
           for name, t in (("theta_star", refs["theta_star"]), ("rg_L", rg))}
     out = {}

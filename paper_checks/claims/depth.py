@@ -42,7 +42,16 @@ def _run(example, objective, layers, **kw):
        provenance="formalization",
        hypotheses="Gaussian (a, K) = (1, 1/2) and (2, -3/2), b = 2, 3, L = 1..5; single well n = 2, 3, 4 sites; Ising "
                   "K = 0.8, majority of 3, one step (64 configurations); tolerance 1e-9",
-       section="4.5")
+       section="4.5",
+       routes={"closed forms and 2 x 2 transfer matrices (depth_references)": ["numerics.network.depth_references"],
+               "grid-chain block sums, high-precision block targets (chain_blocks, blockspin)":
+                   ["numerics.network.chain_blocks", "numerics.blockspin"],
+               "double sums and enumeration (inline)": ["inline", "itertools.product"]},
+       shared={"*": "the Gaussian and Ising rows compare depth_references' closed forms with the grid chain's "
+                    "doubling, double sums and enumeration; depth_references imports chain_blocks and the "
+                    "transfer stack for its quartic references, which those rows do not run. The quartic rows "
+                    "compare the float64 grid (chain_blocks) with the Arb transfer operator (blockspin): both on "
+                    "the trapezoid kernel, one discretization at two precisions"})
 def check_depth_references(ctx):
     import numpy as np
 
@@ -98,7 +107,9 @@ def check_depth_references(ctx):
                   "the last five factors within 0.01 of 1/2; u_1 to 1e-12 (for K < 0 the optimum is the staggered "
                   "block "
                   "sum, the block spin of the mirrored chain: docs/theory.md 4.5)",
-       section="4.5")
+       section="4.5",
+       routes={"exact greedy rsmi optimum (numerics.network.depth)": ["numerics.network.depth"],
+               "the block-spin rate 1/b and the block sum u (1 + u)/2 (inline)": ["inline"]})
 def check_depth_rsmi_gaussian(ctx):
     parts, ok = [], True
     for K, a in (("0.5", "1"), ("0.9", "1"), ("1.5", "2")):
@@ -125,7 +136,10 @@ def check_depth_rsmi_gaussian(ctx):
        provenance="standard",
        hypotheses="Lenggenhager et al., PRX 10, 011037 (2020); K = 0.1, 0.7, 1.5 and the Ising example 0.8; buffers 0 "
                   "and 1, window 2; all 16 maps enumerated per layer, 8 layers; coarse t to 1e-12 relative",
-       section="4.5")
+       section="4.5",
+       routes={"greedy binary rsmi over all Boolean maps": ["numerics.network.ising_block_maps"],
+               "tanh K_L = (tanh K)^(2^L) (inline)": ["inline", "math.tanh"]},
+       statement_code=["numerics.network.depth.run_depth"])
 def check_depth_rsmi_ising(ctx):
     from numerics.network.ising_block_maps import greedy_binary_rsmi
     rows, ok = [], True
@@ -158,7 +172,9 @@ def check_depth_rsmi_ising(ctx):
        provenance="formalization",
        hypotheses="docs/theory.md 6 examples (Gaussian, single and double well, Ising K = 0.8); 8 layers; the rules of "
                   "docs/theory.md 4.5 at the relative margin",
-       section="4.3, 4.5")
+       section="4.3, 4.5",
+       routes={"exact optima and the rules of 4.5 (numerics.network.depth)": ["numerics.network.depth"],
+               "the verdicts the claim states (inline)": ["inline"]})
 def check_depth_exact_verdicts(ctx):
     rows, ok = [], True
     for name, ex in _examples().items():

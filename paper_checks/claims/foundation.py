@@ -45,7 +45,8 @@ def _quad(f, points, dps):
        "the Gaussian L(s), the quartic normalizer's Bessel forms and the coarse Hamiltonian's cumulant expansion "
        "agree with quadrature",
        provenance="standard", hypotheses="mu = exp(-V_a) dx with V even; sample points from docs/theory.md 6",
-       section="2, 3.1")
+       section="2, 3.1",
+       routes={"closed forms (sympy)": ["proofs.laplace"], "quadrature (mpmath)": ["mpmath.quad"]})
 def check_laplace_decimation(ctx):
     dps = ctx.dps
     parts = []
@@ -115,7 +116,9 @@ def _cumulant_expansion_vs_quadrature(dps):
 @claim("foundation.gaussian-closure",
        "Decimation maps the Gaussian chain to a Gaussian chain: the coarse bond Hamiltonian is exactly quadratic, "
        "K' = K^2/(2a), a' = a - K^2/(2a), and rho = sqrt(a^2 - K^2) is invariant",
-       provenance="standard", hypotheses="a > |K|, b = 2, (a, K) = (1, 1/2)", section="3.1")
+       provenance="standard", hypotheses="a > |K|, b = 2, (a, K) = (1, 1/2)", section="3.1",
+       routes={"quadrature of the bond integral (mpmath)": ["mpmath.quad"],
+               "closed-form flow (numerics.api)": ["numerics.api"]})
 def check_gaussian_closure(ctx):
     dps = ctx.dps
     chain = GAUSSIAN
@@ -149,7 +152,9 @@ def check_gaussian_closure(ctx):
 @claim("foundation.u-power-b",
        "In u = K/(a + rho), decimation by b is u' = u^b, so the orbit is the inverse map at u^(b^m)",
        provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}, m <= 4, (a, K) = (1, 1/2) and (1, -0.9)",
-       section="3.1")
+       section="3.1",
+       routes={"closed-form orbit (numerics.api)": ["numerics.api"],
+               "iterated rational recursion (sympy)": ["proofs.gaussian.iterate_recursion"]})
 def check_u_power_b(ctx):
     dps = ctx.dps
     rows = []
@@ -167,18 +172,25 @@ def check_u_power_b(ctx):
 @claim("foundation.gaussian-fixed-points",
        "Gaussian fixed points: in (K, a) the line K = 0 with Jacobian diag(0, 1), reached at (0, rho); "
        "in r = K/a the critical r = 1 has eigenvalue 4 = b^2; in u the critical u = 1 has eigenvalue b",
-       provenance="standard", hypotheses="a > |K|; finite differences of the exact one-step map", section="3.1")
+       provenance="standard", hypotheses="a > |K|; (0, rho) against the exact rational recursion iterated 9 times; "
+       "the Jacobian by central differences of the exact rational recursion and of the closed-form orbit",
+       section="3.1",
+       routes={"closed-form flow and fixed point (numerics.api)": ["numerics.api"],
+               "exact rational recursion (sympy)": ["proofs.gaussian.iterate_recursion"]})
 def check_gaussian_fixed_points(ctx):
     dps = ctx.dps
     parts = []
-    fp = api.fixed_point(GAUSSIAN, b=2, dps=dps)
-    flow = api.flow(GAUSSIAN, b=2, steps=8, dps=dps)
-    parts.append(compare([("a* = rho = sqrt(3)/2", sp.sqrt(3) / 2, Estimate(fp.a[0], fp.error, dps)),
-                          ("K_8 -> 0", 0, Estimate(flow[-1].K, flow[-1].error, dps)),
-                          ("a_8 -> rho", sp.sqrt(3) / 2, Estimate(flow[-1].a[0], flow[-1].error, dps))],
-                         dps=dps, need_error=True, what="flow lands at (0, rho)"))
-    # Jacobian at (0, a) by central differences of the one-step map (b = 2, 3); h^2 below the tolerance
-    rows = []
+    fp = api.fixed_point(GAUSSIAN, b=2, dps=dps)       # numerics.exact: the closed form (0, sqrt(a^2 - K^2))
+    # independent route: the exact rational recursion K' = K^2/(2a), a' = a - K^2/(2a) iterated 9 times
+    # (no square root, no closed form); (K_9, a_9) differs from (0, rho) by O(u^(2^9)) = 1e-293
+    K9, a9 = G.iterate_recursion(GAUSSIAN.K, GAUSSIAN.a[0], 2, 9)
+    parts.append(compare([("K* vs K_9 of the exact recursion", K9, Estimate(fp.K, fp.error, dps)),
+                          ("a* vs a_9 of the exact recursion", a9, Estimate(fp.a[0], fp.error, dps))],
+                         dps=dps, need_error=True,
+                         what="closed-form fixed point == end of the exact rational recursion"))
+    # Jacobian at (0, 7/8) by central differences of the one-step map (b = 2, 3), two routes: the exact
+    # rational recursion (differences exact, truncation O(h^2)) and numerics.api's closed-form orbit
+    rows, reported = [], []
     hq = Fraction(1, 10 ** (dps // 2 + 3))
     for b in (2, 3):
         a0 = Fraction(7, 8)
@@ -187,25 +199,36 @@ def check_gaussian_fixed_points(ctx):
             p = api.flow(Chain.gaussian(Kq, aq), b=b, steps=1, dps=dps + GUARD_DIGITS)[1]
             return p.K, p.a[0]
 
+        def rec(Kq, aq):
+            return G.iterate_recursion(sp.Rational(Kq), sp.Rational(aq), b, 1)
+
+        h_ = sp.Rational(hq.numerator, hq.denominator)
+        exact = {"dK'/dK": (rec(hq, a0)[0] - rec(-hq, a0)[0]) / (2 * h_),
+                 "da'/dK": (rec(hq, a0)[1] - rec(-hq, a0)[1]) / (2 * h_),
+                 "dK'/da": (rec(0, a0 + hq)[0] - rec(0, a0 - hq)[0]) / (2 * h_),
+                 "da'/da": (rec(0, a0 + hq)[1] - rec(0, a0 - hq)[1]) / (2 * h_)}
         with mp.workdps(dps + 2 * GUARD_DIGITS):
-            h = to_mpf(sp.Rational(hq.numerator, hq.denominator))
+            h = to_mpf(h_)
             kp, ap_ = step(hq, a0)
             km, am = step(-hq, a0)
-            jac_KK, jac_aK = (kp - km) / (2 * h), (ap_ - am) / (2 * h)
             kp2, ap2 = step(0, a0 + hq)
             km2, am2 = step(0, a0 - hq)
-            jac_Ka, jac_aa = (kp2 - km2) / (2 * h), (ap2 - am2) / (2 * h)
-        for name, val, exact in (("dK'/dK", jac_KK, 0), ("da'/dK", jac_aK, 0), ("dK'/da", jac_Ka, 0),
-                                 ("da'/da", jac_aa, 1)):
-            rows.append((f"b={b} {name} at (0, 7/8)", exact, val))
+            numeric = {"dK'/dK": (kp - km) / (2 * h), "da'/dK": (ap_ - am) / (2 * h),
+                       "dK'/da": (kp2 - km2) / (2 * h), "da'/da": (ap2 - am2) / (2 * h)}
+        rows += [(f"b={b} {name} at (0, 7/8): recursion vs closed-form orbit", exact[name], numeric[name])
+                 for name in exact]
+        # the eigenvalues numerics.exact reports (closed form) against the recursion's differences
         eig = api.fixed_point(GAUSSIAN, b=b, dps=dps).eigenvalues
-        # the reported eigenvalues must be the exact ones (full tolerance) and match the differences (below)
-        parts.append(compare([(f"b={b} reported eigenvalue {i}", e, eig[i]) for i, e in enumerate((0, 1))],
-                             dps=dps, what=f"reported Jacobian eigenvalues (b = {b})"))
-        rows += [(f"b={b} reported eigenvalue {i} vs differences", eig[i], v)
-                 for i, v in enumerate((jac_KK, jac_aa))]
-    # the differences keep about dps + guard - dps//2 - 3 digits: judged at dps//2
-    parts.append(compare(rows, dps=max(6, dps // 2), what="Jacobian diag(0, 1) on K = 0 (finite differences)"))
+        reported += [(f"b={b} reported eigenvalue {i} vs the recursion's differences", exact[name], eig[i])
+                     for i, name in enumerate(("dK'/dK", "da'/da"))]
+        with mp.workdps(dps + 2 * GUARD_DIGITS):
+            rows += [(f"b={b} off-diagonal {name} (recursion) vs 0", 0, to_mpf(exact[name]))
+                     for name in ("da'/dK", "dK'/da")]
+    # the recursion's differences are exact up to the O(h^2) = 10^-(dps + 6) truncation (b = 3): the reported
+    # eigenvalues are judged at the full tolerance; the orbit's differences carry rounding / h: dps // 2 digits
+    parts.append(compare(reported, dps=dps, what="reported eigenvalues == the exact recursion's differences"))
+    parts.append(compare(rows, dps=max(6, dps // 2),
+                         what="Jacobian diag(0, 1) on K = 0: exact recursion vs closed-form orbit"))
     # critical eigenvalues: r = 1 - eps (b = 2): (1 - r')/eps -> 4; u = 1 - eps: (1 - u')/eps -> b
     eps = Fraction(1, 10 ** (dps // 2 + 3))
     crit = []
@@ -227,7 +250,10 @@ def check_gaussian_fixed_points(ctx):
 @claim("foundation.free-energy-rg",
        "Free-energy RG relation A(theta) = A(theta')/b + g(theta) with g = [(b-1) log 2 pi - log D_(b-1)]/(2b) "
        "(Gaussian) and g = log(2^(b-1) sqrt(cosh^(2b) K - sinh^(2b) K))/b (Ising)",
-       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}; Ising K = 0.8", section="2, 3.1")
+       provenance="standard", hypotheses="a > |K|, b in {2, 3, 4}; Ising K = 0.8", section="2, 3.1",
+       routes={"closed forms (numerics.api)": ["numerics.api"],
+               "circulant quadrature and 2 x 2 eigenvalues (mpmath)": ["mpmath.quad", "mpmath.eigsy",
+                                                                       "proofs.gaussian.determinant"]})
 def check_free_energy_rg(ctx):
     dps = ctx.dps
     rows = []
@@ -266,9 +292,25 @@ def check_free_energy_rg(ctx):
     return compare(rows, dps=dps, what="free-energy RG relation")
 
 
+def _ising_brute_step(Kf, b):
+    """K' of one decimation step by brute force: sums over the b - 1 decimated spins (no closed form)."""
+    def Z(y1, y2):
+        total = mpmath.mpf(0)
+        for xs in product((-1, 1), repeat=b - 1):
+            spins = (y1,) + xs + (y2,)
+            total += mpmath.exp(Kf * sum(spins[i] * spins[i + 1] for i in range(b)))
+        return total
+
+    return mpmath.log(Z(1, 1) * Z(-1, -1) / (Z(1, -1) * Z(-1, 1))) / 4
+
+
 @claim("foundation.ising-recursion",
        "Ising decimation by b: tanh K' = (tanh K)^b, fixed point K* = 0 stable (dK'/dK = 0)",
-       provenance="standard", hypotheses="K in {0.8, -0.8, 5, -5}, b in {2, 3, 4}", section="3.1")
+       provenance="standard", hypotheses="K in {0.8, -0.8, 5, -5}, b in {2, 3, 4}; K* and dK'/dK at K* against the "
+       "brute-force recursion (iterated from 0.8; central difference at 0)", section="3.1",
+       routes={"closed-form recursion (numerics.api)": ["numerics.api"],
+               "brute-force sums over the decimated spins (mpmath)":
+                   ["paper_checks.claims.foundation._ising_brute_step"]})
 def check_ising_recursion(ctx):
     dps = ctx.dps
     rows = []
@@ -277,18 +319,19 @@ def check_ising_recursion(ctx):
         for b in (2, 3, 4):
             p = api.flow(chain, b=b, steps=1, dps=dps)[1]
             with mp.workdps(dps + GUARD_DIGITS + 10):
-                Kf = to_mpf(chain.K)
-
-                def Z(y1, y2):     # brute force: sum over the b - 1 decimated spins
-                    total = mpmath.mpf(0)
-                    for xs in product((-1, 1), repeat=b - 1):
-                        spins = (y1,) + xs + (y2,)
-                        total += mpmath.exp(Kf * sum(spins[i] * spins[i + 1] for i in range(b)))
-                    return total
-
-                Kbrute = mpmath.log(Z(1, 1) * Z(-1, -1) / (Z(1, -1) * Z(-1, 1))) / 4
+                Kbrute = _ising_brute_step(to_mpf(chain.K), b)
             rows.append((f"K={Kq} b={b}", Kbrute, Estimate(p.K, p.error, dps)))
+    # the fixed point numerics.exact reports (K* = 0, dK'/dK = 0: closed forms) against the brute-force
+    # recursion: iterated 8 times from K = 0.8 (tanh K_8 = tanh(0.8)^256 ~ 1e-46), and differenced at K = 0
     fp = api.fixed_point(ISING, b=2, dps=dps)
-    rows.append(("K* (flow from 0.8)", 0, Estimate(fp.K, fp.error, dps)))
-    rows.append(("dK'/dK at K* = 0", 0, fp.eigenvalues[0]))
-    return compare(rows, dps=dps, what="Ising recursion vs brute-force sums")
+    with mp.workdps(dps + GUARD_DIGITS + 10):
+        K = to_mpf(ISING.K)
+        for _ in range(8):
+            K = _ising_brute_step(K, 2)
+    with mp.workdps(2 * dps + 2 * GUARD_DIGITS):   # rounding / h stays below 10^-(dps + GUARD_DIGITS)
+        h = mpmath.mpf(10) ** -(dps // 2 + 3)
+        slope = (_ising_brute_step(h, 2) - _ising_brute_step(-h, 2)) / (2 * h)
+    rows.append(("K* (numerics.exact) vs K_8 of the brute-force recursion from 0.8", K, Estimate(fp.K, fp.error, dps)))
+    # K'(K) is even for b = 2: the central difference has no truncation error
+    rows.append(("dK'/dK at K* = 0: reported vs brute-force central difference", slope, fp.eigenvalues[0]))
+    return compare(rows, dps=dps, what="Ising recursion and fixed point vs brute-force sums")

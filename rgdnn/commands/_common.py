@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import threading
 from contextlib import contextmanager
 
@@ -39,14 +40,29 @@ def chain_from_args(args):
 
 
 def _creatable(path, name):
-    """The nearest existing ancestor of ``path`` must be a directory we may write into."""
+    """``path`` does not exist: its nearest existing ancestor must be a directory where folders can be made."""
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         raise MalformedInput(name, path, f"cannot be created: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise MalformedInput(name, path, f"cannot be created: {parent} is not writable")
+    _probe(parent, path, name, folder=True)
+
+
+def _probe(directory, path, name, folder=False):
+    """Make (and remove) a file, or a folder, in ``directory``: the test that answers whether ``path`` can be
+    written. Permission bits cannot: they say yes to root on a read-only file system, and on /proc or /sys,
+    where nothing can be created."""
+    try:
+        if folder:
+            os.rmdir(tempfile.mkdtemp(dir=directory, prefix=".rgdnn-probe-"))
+        else:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rgdnn-probe-")
+            os.close(fd)
+            os.remove(tmp)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise MalformedInput(name, path, f"cannot be written: nothing can be created in {directory} ({why})") from None
 
 
 def output_dir(path, name):
@@ -56,7 +72,11 @@ def output_dir(path, name):
     Traceback (most recent call last):
     ...
     proofs.errors.MalformedInput: malformed checkpoint-dir '/dev/null': exists and is not a directory
-    """
+    >>> output_dir("/proc/x", "checkpoint-dir")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MalformedInput: malformed checkpoint-dir '/proc/x': cannot be written: nothing can be created in /proc (No such file or directory)
+    """  # noqa: E501 (the doctest shows an exception message, one line)
     if path is None:
         return None
     if not path.strip() or "\0" in path:
@@ -66,6 +86,7 @@ def output_dir(path, name):
             raise MalformedInput(name, path, "exists and is not a directory")
         if not os.access(path, os.W_OK | os.X_OK):
             raise MalformedInput(name, path, "is not writable")
+        _probe(path, path, name)
         return path
     _creatable(path, name)
     return path
@@ -95,9 +116,36 @@ def output_file(path, name):
     if os.path.exists(path):
         if not os.access(path, os.W_OK):
             raise MalformedInput(name, path, "is not writable")
+        try:
+            with open(path, "ab"):       # opened for appending and closed: nothing written
+                pass
+        except OSError as exc:
+            raise MalformedInput(name, path, f"cannot be written ({exc.strerror or type(exc).__name__})") from None
         return path
-    _creatable(path, name)
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(parent):
+        _probe(parent, path, name)
+    else:
+        _creatable(path, name)
     return path
+
+
+def add_margin_argument(p):
+    """--margin: the equivalence margin rule, 'relative' (default) or nats per site (docs/theory.md 4.4).
+
+    The value is read by ``numerics.network.config.parse_margin`` (torch- and numpy-free) before any work.
+    """
+    p.add_argument("--margin", default="relative", metavar="relative|DELTA",
+                   help="equivalence margin on the KL rate d(chi || reference), fixed before the run: 'relative' "
+                        "(default: 0.01 d(theta || theta*), the share of the RG's own distance left over, "
+                        "docs/theory.md 4.4) or an absolute margin in nats per site in (0, 10], e.g. 1e-3 "
+                        "(the margin used before the relative rule)")
+
+
+def margin_from_args(args):
+    """args.margin as 'relative' or a float; MalformedInput (exit 2, one line) otherwise."""
+    from numerics.network.config import parse_margin
+    return parse_margin(args.margin)
 
 
 def add_precision_arguments(p, default_dps=30):
@@ -158,6 +206,44 @@ def num_error(err):
     ('1.23e-20', '0.0', None)
     """
     return None if err is None else num(err, 3)
+
+
+def proved_digits(interval):
+    """The leading digits every number in a proved [lo, hi] (decimal strings) shares, then an ellipsis.
+
+    Truncation toward zero is monotone, so if lo and hi truncate to the same digits, every x between
+    them does too. An interval that straddles 0 proves no digit (None); an exact one is shown in full.
+
+    >>> proved_digits(["0.12345", "0.12349"]), proved_digits(["-0.5", "-0.5"]), proved_digits(["-1e-9", "1e-9"])
+    ('0.1234…', '-0.5', None)
+    >>> proved_digits(["0.1999999", "0.2000001"])      # no common digit: nothing is proved digit by digit
+    >>> proved_digits(["23.781", "23.789"]), proved_digits(["23.7", "24.1"])
+    ('23.78…', None)
+    """
+    from decimal import ROUND_DOWN, Decimal, localcontext
+    with localcontext() as ctx:
+        ctx.prec = 4000                 # exact: the endpoints have at most about dps + 15 digits
+        return _common_digits(interval, ROUND_DOWN, Decimal)
+
+
+def _common_digits(interval, ROUND_DOWN, Decimal):
+    lo, hi = (Decimal(x) for x in interval)
+    if lo == hi:
+        return interval[0]
+    if lo <= 0 <= hi:
+        return None
+    e = max(abs(lo), abs(hi)).adjusted()
+    best = None
+    for sig in range(max(1, e + 1), 400):          # the integer part is shown whole, never as "20…" for 23
+        q = Decimal(1).scaleb(e - sig + 1)
+        a, b = lo.quantize(q, rounding=ROUND_DOWN), hi.quantize(q, rounding=ROUND_DOWN)
+        if a != b:
+            break
+        best = a
+    if best is None:
+        return None
+    text = f"{best:e}" if abs(best) < Decimal("1e-5") else f"{best:f}"
+    return text + "…"
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
+import time
 
 from paper_checks import engine
 from rgdnn.commands._common import add_json_argument, add_precision_arguments, emit_json, output_dir
@@ -21,7 +22,10 @@ def add_arguments(p):
     p.add_argument("--only", action="append", metavar="ID", help="run only this claim (repeatable)")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
     p.add_argument("--report", metavar="DIR", help="also write a Markdown report with figures into DIR")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that run claims at once, longest first (default: one per core; 1: one after "
+                        "the other in this process)")
     add_precision_arguments(p)
     add_json_argument(p, "the verdicts and their evidence (with --list: the claims)")
 
@@ -30,11 +34,15 @@ def run(args):
     from numerics.precision import check_dps
     check_dps(args.dps)
     output_dir(args.report, "report")
+    workers = engine.check_workers(args.workers)
     if args.list:
         return _list(args)
     artifacts = {}
-    results = engine.run(only=args.only, quick=args.quick, dps=args.dps, artifacts=artifacts,
+    t0 = time.perf_counter()
+    results = engine.run(only=args.only, quick=args.quick, dps=args.dps, artifacts=artifacts, workers=workers,
                          progress=False if (args.no_progress or args.json) else None)
+    args.wall_seconds = time.perf_counter() - t0
+    args.used_workers = engine.workers_used(results, workers)
     code = engine.exit_code(results)
     if args.report:
         from paper_checks.report import write_report
@@ -48,7 +56,7 @@ def run(args):
         emit_json(as_json(results, args, code))
     else:
         print(table(results))
-        print(footer(results, code))
+        print(footer(results, code, args.wall_seconds, args.used_workers))
     return code
 
 
@@ -60,9 +68,11 @@ def _claim_json(c):
 def as_json(results, args, code):
     """The run as JSON (docs/json.md): ``failure`` is the exception that stopped a check, null if none."""
     return {"dps": args.dps, "quick": args.quick, "exit": code, "counts": engine.counts(results),
+            "workers": args.used_workers, "seconds": round(args.wall_seconds, 3),
             "claims": [{**_claim_json(r.claim), "verdict": r.verdict,
                         "evidence": r.summary, "details": r.evidence.details if r.evidence else {},
-                        "failure": r.error or None, "seconds": round(r.seconds, 3)} for r in results]}
+                        "failure": r.error or None, "seconds": round(r.seconds, 3),
+                        "cpu_seconds": round(r.cpu_seconds, 3)} for r in results]}
 
 
 def table(results, width=None):
@@ -83,13 +93,17 @@ def table(results, width=None):
     return "\n".join(out)
 
 
-def footer(results, code):
+def footer(results, code, wall=None, workers=1):
+    """'N claims: counts; wall s (on w processes, CPU s). verdict (exit code).'"""
     c = engine.counts(results)
     parts = ", ".join(f"{n} {v}" for v, n in c.items())
-    total = sum(r.seconds for r in results)
+    wall = sum(r.seconds for r in results) if wall is None else wall
+    cpu = sum(r.cpu_seconds for r in results)
+    where = f"on {workers} processes, " if workers > 1 else ""
     verdict = ("no claims ran" if not results else "all claims expected to hold hold" if code == 0
                else "SOME CLAIMS EXPECTED TO HOLD DO NOT")
-    return f"{len(results)} claims: {parts}; {total:.1f} s. {verdict} (exit {code})."
+    return (f"{len(results)} claims: {parts}; {wall:.1f} s ({where}{cpu:.1f} s CPU in the checks). "
+            f"{verdict} (exit {code}).")
 
 
 def _list(args):

@@ -10,6 +10,7 @@ from rgdnn.commands._common import (
     num_within,
     working,
 )
+from rgdnn.commands.moments import proved_suffix
 
 HELP = "fixed point reached by the RG flow from theta, with Jacobian eigenvalues in (K, a) coordinates"
 
@@ -18,7 +19,10 @@ def add_arguments(p):
     add_chain_arguments(p)
     add_rg_arguments(p)
     add_precision_arguments(p)
-    p.add_argument("--certify", action="store_true", help="interval enclosure proving existence and uniqueness")
+    p.add_argument("--certify", action="store_true",
+                   help="decimation: intervals that prove Theorem R's (0; a*), the chain's moments enclosed with "
+                        "discretization and rounding (docs/theory.md 5.15), and the Krawczyk enclosure for the "
+                        "estimated moments (docs/theory.md 5.8)")
     p.add_argument("--method", choices=["projection", "flow"], default="projection",
                    help="decimation of a transfer-operator chain: 'projection' solves Theorem R's (0; a*) once at "
                         "--dps after a float64 flow (default); 'flow' follows the projected flow at --dps and "
@@ -50,21 +54,26 @@ def run(args):
            "exponents_error": [num_error(e) for e in y_err]}
     if fp.enclosure is not None:
         out["enclosure"] = fp.enclosure
+    if args.certify:
+        out["proved"], out["proof_note"] = fp.proved, fp.proof_note
     if fp.note:
         out["note"] = fp.note
     if args.json:
         emit_json(out)
         return 0
     print(f"{fp.scheme} fixed point (b = {fp.b}) reached from {chain!r}, {d} digits:")
-    print(f"  K* = {out['K']}")
+    pr = fp.proved
+    print(f"  K* = {out['K']}" + proved_suffix(pr and pr["K"]))
     for k, ak in enumerate(out["a"], 1):
-        print(f"  a_{k}* = {ak}")
+        print(f"  a_{k}* = {ak}" + proved_suffix(pr and pr["a"][k - 1]))
     print(f"  error estimate {out['error'] or 'unknown'}")
     print(f"  Jacobian eigenvalues in (K, a): {', '.join(out['eigenvalues'])}"
           + ("  (exact: closed form)" if ev_err == 0 else f"  (+- {out['eigenvalues_error']})" if ev_err is not None
              else ""))
     if fp.enclosure is not None:
-        print(f"  certified enclosure: {fp.enclosure}")
+        print(f"  Krawczyk enclosure for the estimated moments (docs/theory.md 5.8): {fp.enclosure}")
+    if args.certify:
+        print(f"  {fp.proof_note}")
     if fp.note:
         print(f"  note: {fp.note}")
     return 0

@@ -7,14 +7,20 @@ import sys
 
 from numerics.network.config import INITS, OBJECTIVES
 from proofs.errors import MalformedInput
-from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._common import (
+    add_json_argument,
+    add_margin_argument,
+    emit_json,
+    margin_from_args,
+    output_files,
+    write_json,
+)
 from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 from rgdnn.commands.results import EXAMPLE_KEYS, examples_from_keys
 
 HELP = ("optimum vs optimizer: train each objective from random and near-RG starts; "
         "does KL(theta*) -> 0 as the gap -> 0?")
 
-DEFAULT_MARGIN = 1e-3
 ANSWERS = ("reaches theta*", "misses theta*", "undetermined")      # paper_checks.protocol.summarize
 
 
@@ -27,8 +33,7 @@ def add_arguments(p):
     p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     p.add_argument("--inits", nargs="+", choices=INITS, default=list(INITS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                   help=f"equivalence margin in nats per site, fixed before the run (default {DEFAULT_MARGIN:g})")
+    add_margin_argument(p)
     p.add_argument("--N", type=int, default=32, help="input sites (default 32: small networks keep the study short)")
     p.add_argument("--M", type=int, default=8, help="feature units (default 8)")
     p.add_argument("--layers", type=int, default=2, help="hidden layers (default 2)")
@@ -43,8 +48,7 @@ def run(args):
     from paper_checks import figures, protocol
     if not 1 <= args.workers <= 64:
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
-    if not 0 < args.margin < 10:
-        raise MalformedInput("margin", str(args.margin), "the equivalence margin must lie in (0, 10) nats per site")
+    margin = margin_from_args(args)
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
     store = None if args.from_json else study_store(args)
     if args.from_json:
@@ -55,7 +59,6 @@ def run(args):
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MalformedInput("from-json", args.from_json, f"not a file written by --json-out ({exc})") from None
     else:
-        margin = args.margin
         overrides = {"N": args.N, "M": args.M, "layers": args.layers, "eval_samples": args.eval_samples,
                      "margin": margin, **({"steps": args.steps} if args.steps else {})}
         from numerics.network.config import TrainConfig
@@ -69,21 +72,26 @@ def run(args):
         command = "rgdnn protocol " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["protocol"] else "rgdnn protocol"
         if args.json_out:
             write_json(args.json_out, {"rows": rows, "margin": margin, "command": command})
-    pts = protocol.points(rows)
-    summary = protocol.summarize(pts)
+    both = protocol.summarize_both(rows, margin)
+    summary = both["summary"]
     fig_rel = None
     if args.figure:
         d, name = os.path.split(os.path.abspath(args.figure))
-        figures.fig_optimum_vs_optimizer(d, pts, margin, name=name)
+        figures.fig_optimum_vs_optimizer(d, both["points"], both["margins"], name=name, absolute=both["absolute"])
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
     with open(args.out, "w") as f:
-        f.write(protocol.markdown(summary, margin=margin, command=command, figure=fig_rel))
+        f.write(protocol.markdown(both, command=command, figure=fig_rel))
     answers = [s["answer"] for s in summary]
+    answers_abs = [s["answer_absolute"] for s in summary]
     if args.json:
         emit_json({"out": args.out, "figure": args.figure, "json_out": args.json_out, "runs": len(rows),
-                   "answers": {a: answers.count(a) for a in ANSWERS}, "summary": summary,
-                   "rows": rows, "margin": margin, "command": command})
+                   "answers": {a: answers.count(a) for a in ANSWERS},
+                   "answers_absolute": {a: answers_abs.count(a) for a in ANSWERS}, "summary": summary,
+                   "rows": rows, "margin": margin, "margins": both["margins"], "absolute_margin": both["absolute"],
+                   "command": command})
         return 0
-    print(f"wrote {args.out}: {len(rows)} runs, {len(summary)} (example, objective) groups: "
-          + ", ".join(f"{answers.count(a)} {a}" for a in ANSWERS))
+    print(f"wrote {args.out}: {len(rows)} runs, {len(summary)} (example, objective) groups; at 0.01 d(theta || "
+          "theta*): " + ", ".join(f"{answers.count(a)} {a}" for a in ANSWERS) + f"; at {both['absolute']:g}: "
+          + ", ".join(f"{answers_abs.count(a)} {a}" for a in ANSWERS)
+          + f"; {len(both['changed'])} answers differ between the margins")
     return 0

@@ -8,7 +8,14 @@ import sys
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
 from proofs.examples import BY_KEY
-from rgdnn.commands._common import add_json_argument, emit_json, output_files, write_json
+from rgdnn.commands._common import (
+    add_json_argument,
+    add_margin_argument,
+    emit_json,
+    margin_from_args,
+    output_files,
+    write_json,
+)
 from rgdnn.commands._study import add_study_arguments, study_failed, study_store
 
 HELP = ("train every objective (decimate, infomax, autoencoder, regress-theta, rsmi, rbm) on the standard examples "
@@ -31,6 +38,7 @@ def add_arguments(p):
     add_study_arguments(p)
     p.add_argument("--steps", type=int, help="training steps for every run (default: each objective's default)")
     p.add_argument("--eval-samples", type=int, help="estimation samples per run (default 16384)")
+    add_margin_argument(p)
     p.add_argument("--no-demos", action="store_true", help="skip the circularity demonstrations")
     p.add_argument("--figure", help="also draw the results figure (PNG) here")
     p.add_argument("--from-json", help="render --out (and --figure) from a --json-out file, without training")
@@ -43,10 +51,12 @@ def run(args):
         raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
     # Every flag and output path is checked before torch loads and before the first training.
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
+    margin = margin_from_args(args)
     store = None if args.from_json else study_store(args)
     if not args.from_json:
         from numerics.network.config import TrainConfig
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
+        extra["margin"] = margin
         for seed in args.seeds:
             TrainConfig.from_dict({**BY_KEY["gaussian"].fields, "objective": "decimate", "seed": seed, **extra})
     from numerics.network import results
@@ -81,12 +91,16 @@ def run(args):
     data = {"rows": rows, "demonstrations": demos, "command": command, "notes": notes}
     if args.json_out:
         write_json(args.json_out, data)
+    by_margin = results.verdicts_by_margin(rows)
     verdicts = [r["verdict"] for r in rows]
     counts = {v: verdicts.count(v) for v in dict.fromkeys(["agree", "disagree", "inconclusive", *verdicts])}
     if args.json:
         emit_json({"out": args.out, "figure": args.figure, "json_out": args.json_out, "runs": len(rows),
-                   "verdicts": counts, **data})
+                   "verdicts": counts, "equivalence_by_margin": by_margin, **data})
         return 0
+    eq = by_margin["counts"]
     print(f"wrote {args.out}: {len(rows)} runs; against theta*: {counts['agree']} agree, "
-          f"{counts['disagree']} disagree, {counts['inconclusive']} inconclusive")
+          f"{counts['disagree']} disagree, {counts['inconclusive']} inconclusive (z); equivalent "
+          f"{eq['relative'].get('equivalent', 0)} at 0.01 d(theta || theta*), {eq['absolute'].get('equivalent', 0)} at "
+          f"{by_margin['absolute']:g}; {len(by_margin['changed'])} verdicts differ between the margins")
     return 0

@@ -33,6 +33,10 @@ def add_arguments(p):
     p.add_argument("--seeds", nargs="+", type=int, metavar="S", help="seeds")
     p.add_argument("--scheme", choices=["decimation", "block"], help="RG scheme (default decimation)")
     p.add_argument("--b", type=int, help="RG block size b (default 2)")
+    p.add_argument("--margin", metavar="relative|DELTA",
+                   help="equivalence margin of every cell: 'relative' (the default of every training: 0.01 "
+                        "d(theta || theta*), docs/theory.md 4.4) or nats per site in (0, 10]; the same as "
+                        "--set margin=...")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="train_set",
                    help="a TrainConfig option for every cell, e.g. --set steps=300 --set M=4")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this existing Dask scheduler "
@@ -75,6 +79,9 @@ def spec_from_args(args):
                      ("scheme", args.scheme), ("b", args.b)):
         if val is not None:
             d[key] = val
+    if args.margin is not None:
+        from numerics.network.config import parse_margin
+        d["train"] = {**dict(d.get("train", {})), "margin": parse_margin(args.margin)}
     if args.train_set:
         train = dict(d.get("train", {}))
         for item in args.train_set:
@@ -95,7 +102,9 @@ def run(args):
     out = Path(args.out)
     if not args.summary:
         from paper_checks.sweep.execute import run_sweep
+        from rgdnn.commands._common import output_dir
         spec = spec_from_args(args)
+        output_dir(args.out, "out")             # before the cluster starts
         outcome = run_sweep(spec, out, scheduler=args.scheduler, workers=args.workers,
                             progress=not args.no_progress)
         print(outcome.line("rgdnn sweep"), file=sys.stderr)

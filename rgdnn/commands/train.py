@@ -8,7 +8,15 @@ from __future__ import annotations
 import math
 
 from numerics.network.config import ACTIVATION_NAMES, INITS, OBJECTIVES, RBM_GRADIENTS, TrainConfig
-from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json, output_dir
+from rgdnn.commands._common import (
+    add_chain_arguments,
+    add_json_argument,
+    add_margin_argument,
+    chain_from_args,
+    emit_json,
+    margin_from_args,
+    output_dir,
+)
 
 HELP = ("train a network (decimate / infomax / autoencoder / regress-theta / rsmi / rbm) on a continuous or Ising "
         "chain and compare chi(features) with theta*")
@@ -36,9 +44,7 @@ def add_arguments(p):
     p.add_argument("--init", choices=INITS, default="random",
                    help="start from torch's default init or near an RG map (docs/theory.md 4.4)")
     p.add_argument("--init-noise", type=float, default=0.01, help="s.d. of the noise added to an RG-map init")
-    p.add_argument("--margin", type=float, default=1e-3,
-                   help="equivalence margin on the KL rate d(chi || reference), nats per site (default 1e-3); "
-                        "state it before the run")
+    add_margin_argument(p)
     p.add_argument("--rsmi-buffer", type=int, help="rsmi: buffer B between block and environment, sites (default 0)")
     p.add_argument("--rsmi-window", type=int, help="rsmi: environment sites W on each side of a block (default 2)")
     p.add_argument("--rsmi-critic", type=int, help="rsmi: hidden width of the InfoNCE critic (default 32)")
@@ -63,7 +69,7 @@ def config_from_args(args):
                   eval_samples=args.eval_samples,
                   dtype=args.dtype, threads=args.threads, scale2=args.scale2,
                   decorrelation=args.decorrelation, entropy=args.entropy, init=args.init,
-                  init_noise=args.init_noise, margin=args.margin,
+                  init_noise=args.init_noise, margin=margin_from_args(args),
                   rbm_gradient=args.rbm_gradient, rbm_cd_steps=args.rbm_cd_steps)
     for name in ("rsmi_buffer", "rsmi_window", "rsmi_critic", "rsmi_hidden"):
         if getattr(args, name) is not None:          # unset: TrainConfig's default
@@ -108,6 +114,15 @@ def _bounds(e):
     return f"d = {e['d_hat']:.3g} in [{e['lower']:.3g}, {up}] -> {e['verdict']}"
 
 
+def margin_text(eq):
+    """'3.73e-04 nats/site = 0.01 d(theta || theta*), d = 0.0373' or '0.001 nats/site (absolute)'."""
+    rule = eq.get("margin_rule") or {}
+    if rule.get("rule") == "relative":
+        return (f"{eq['margin']:.3g} nats/site = {rule['fraction']:g} d(theta || theta*), "
+                f"d(theta || theta*) = {rule['d_theta_star']:.3g}")
+    return f"{eq['margin']:g} nats/site (absolute)"
+
+
 def _print(r):
     c = r["config"]
     eq = r["equivalence"]
@@ -130,7 +145,7 @@ def _print(r):
               f"R^L: {_num(q['rg_L'])}){'   ' + q['what'] if key == 'shape' else ''}")
     print(f"  KL/site     d(chi || theta*) = {_num(r['kl_per_site']['theta_star'], '.3g')}, "
           f"d(chi || R^L) = {_num(r['kl_per_site']['rg_L'], '.3g')} nats")
-    print(f"  EQUIVALENCE vs {eq['reference']}: {eq['verdict']} ({eq['reason']}; margin {eq['margin']:g} nats/site, "
+    print(f"  EQUIVALENCE vs {eq['reference']}: {eq['verdict']} ({eq['reason']}; margin {margin_text(eq)}, "
           f"{eq['confidence']:.0%} joint region)")
     for name, label in (("theta_star", "theta*"), ("rg_L", "R^L(theta)"), ("theta_constraint", "constraint")):
         if eq.get(name) is not None:
