@@ -1,4 +1,4 @@
-"""Depth runs through the experiment pipeline: the trained route of ``rgdnn depth`` and the depth study (docs/theory.md 4.5).
+"""Depth runs through the experiment pipeline: trained `rgdnn depth` runs and the depth study (docs/theory.md 4.5).
 
 A depth run (``numerics.network.depth_config.DepthConfig``, route "trained") is one network per depth L and
 seed. Here its networks are the cells of a spec (``DepthSpec``) run by ``paper_checks.sweep.execute.run_sweep``:

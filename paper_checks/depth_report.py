@@ -38,8 +38,9 @@ BUDGET_EVIDENCE = (
     "-0.088, -0.049, -0.026) and the gap to the exact maximum (InfoNCE slack included) fell from 7e-3 to 5e-4 "
     "nats; 1800 steps left u_3 on the wrong filter (+0.026, 8 s.e. off). The budget is therefore 2400 steps, with "
     "the block network f one linear map R^b -> R (rsmi_hidden = 0: the same function class as the default linear f "
-    "with a hidden layer of 8, and 0.6 to 0.9 of its time per step in a measurement under load): u_1..u_4 = 0.169, -0.089, -0.046, -0.030, within 1.4 "
-    "s.e. of the optimum, u_5 = -0.005 against -0.013 (3 s.e.), gaps <= 1.1e-3 nats. `autoencoder` (1500): the loss is at the Eckart-Young optimum at "
+    "with a hidden layer of 8, and 0.6 to 0.9 of its time per step in a measurement under load): u_1..u_4 = "
+    "0.169, -0.089, -0.046, -0.030, within 1.4 s.e. of the optimum, u_5 = -0.005 against -0.013 (3 s.e.), gaps "
+    "<= 1.1e-3 nats. `autoencoder` (1500): the loss is at the Eckart-Young optimum at "
     "both budgets (gaps within +-2e-3, the estimate's noise), yet u_L moves by 2 to 22 s.e.: the optimum does not "
     "fix u (every rotation of the top-M subspace is optimal, docs/theory.md 4.3), so these rows record where the "
     "optimizer stopped, and training longer does not settle them. `rbm` (1000): the loss, the KL rate from the "
@@ -182,7 +183,8 @@ def _run_markdown(run):
         det = r.get("details") or {}
         i = r["L"] - 1
         ru, bu = (refs[s][i]["u"] if i < len(refs[s]) else None for s in ("decimation", "block"))
-        flags = det.get("no_chi_hat") or ", ".join(f"{k} z={v:+.0f}" for k, v in (det.get("flags") or {}).items()) or "-"
+        flags = (det.get("no_chi_hat")
+                 or ", ".join(f"{k} z={v:+.0f}" for k, v in (det.get("flags") or {}).items()) or "-")
         L.append(f"| {r['L']} | {r['seed']} | {det.get('N', '-')} | {_pm(r['u'], r['u_se'])} | {_g(ru)} | {_g(bu)} | "
                  f"{_pm(r['shape'], r['shape_se'])} | " + " | ".join(_kl(r['kl'].get(k)) for k in
                  ("decimation", "block", "decimation_fixed_point", "block_fixed_point"))
@@ -195,7 +197,6 @@ def markdown(data, *, figures=None):
     """docs/depth.md from the stored study ``data``; ``figures``: {example key: path relative to the Markdown}."""
     runs = data.get("runs") or []
     budget = data.get("budget") or {}
-    first = next((r["document"] for r in runs if r.get("document")), None)
     L = ["# Depth study: which RG does a trained network perform? (docs/theory.md 4.5)", ""]
     if not runs:
         L += ["**Not run yet.** This page is written by the study itself; until it has run it holds the method only. "
@@ -205,7 +206,8 @@ def markdown(data, *, figures=None):
               "--no-exact --trained`), so the three seeds take about 40 minutes with two workers on two free "
               "cores.", ""]
     if data.get("command"):
-        L += [f"Produced by `{data['command']}`" + (f" in {data['seconds'] / 60:.0f} min" if data.get("seconds") else "")
+        took = f" in {data['seconds'] / 60:.0f} min" if data.get("seconds") else ""
+        L += [f"Produced by `{data['command']}`" + took
               + "; re-rendered from its stored results by `rgdnn depth-study --from-json FILE`.", ""]
     L += ["For every objective and standard chain (docs/theory.md 6), one network per depth L = 1..5 and seed, "
           "with N = M b^L input sites (M = 8; b = 2, and b = 3 on the Ising chain, where majority rule needs an odd "

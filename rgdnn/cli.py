@@ -105,6 +105,7 @@ def build_parser():
     from rgdnn.commands import (  # noqa: F401
         check,
         depth,
+        depth_study,
         derive,
         fixed_point,
         flow,

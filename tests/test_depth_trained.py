@@ -17,8 +17,7 @@ import torch
 
 from numerics.network.config import TrainConfig
 from numerics.network.depth_config import DepthConfig
-from numerics.network.depth_trained import (DEPTH_BUDGET, MAX_N, cell_configs, depths, feature_law,
-                                            trained_feature_laws)
+from numerics.network.depth_trained import DEPTH_BUDGET, MAX_N, cell_configs, depths, feature_law, trained_feature_laws
 from numerics.network.estimator import chi_hat
 from numerics.network.sampler import GaussianRingSampler
 from proofs.errors import MalformedInput

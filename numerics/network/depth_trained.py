@@ -140,7 +140,7 @@ def train_layer(config):
                "loss": _num(loss), "loss_optimum": obj.optimum,
                "loss_gap": None if obj.optimum is None or not math.isfinite(loss) else loss - obj.optimum,
                "loss_optimum_note": obj.optimum_note, "loss_last": history[-1][1] if history else None,
-               "scale": ("chi at the data's m_2 = %.6g (the objective fixes no scale)" % scale) if scale else
+               "scale": f"chi at the data's m_2 = {scale:.6g} (the objective fixes no scale)" if scale else
                         ("spins: sign(y) read on the Ising M-ring" if cfg.ising else
                          "chi at the features' own scale (decimate's teacher fixes it)")}
     try:
@@ -194,6 +194,6 @@ def trained_feature_laws(cfg, *, progress: bool = True) -> list:
     cells = cell_configs(cfg)
     laws = []
     with one_thread():
-        for L, s, tc in tqdm(cells, disable=not progress, desc=f"depth {cfg.objective}", unit="network"):
+        for _, _, tc in tqdm(cells, disable=not progress, desc=f"depth {cfg.objective}", unit="network"):
             laws.append(feature_law(train_layer(tc.to_dict())))
     return laws

@@ -21,6 +21,23 @@ from paper_checks.registry import Evidence, claim
 LAYERS = 3
 EVAL_SAMPLES = 8192
 
+# The two sides of each claim: the trained networks (data, network, objective, chi-hat) and the references
+# (Gaussian closed forms of numerics.network.depth_references); the rules of docs/theory.md 4.5 and the
+# KL rates are what the statement applies to both.
+STATEMENT = ["numerics.network.depth.document", "paper_checks.depth.trained_document"]
+SHARED = {"*": "the trained side imports the chain's backends through numerics.network.targets (the data's m_2 for "
+               "the readout scale, the loss optimum) and the statement's KL rate (numerics.klrate, effect); the "
+               "numbers compared -- u of the trained features against u^(b^L) and the block sums' u of Gaussian "
+               "closed forms -- come from samples through a trained network on one side and from closed forms on "
+               "the other"}
+
+
+def _routes(network):
+    return {"trained networks (Gaussian ring samples, network, objective, chi-hat)":
+            ["numerics.network.sampler.GaussianRingSampler", network, "numerics.network.objectives",
+             "numerics.network.depth_trained"],
+            "references R^L, B^L and fixed points (closed forms)": ["numerics.network.depth_references"]}
+
 
 def _document(objective, steps):
     from numerics.network.depth_config import DepthConfig
@@ -55,7 +72,7 @@ def _summary(doc, rows):
        provenance="formalization",
        hypotheses="Gaussian (a, K) = (1, 1/2); linear FCDNN, N = 8 x 2^L, L = 1..3, seed 0, 400 steps, 8192 "
                   "estimation samples; margin 0.01 d(theta || theta*)",
-       section="4.5", slow=True)
+       section="4.5", slow=True, routes=_routes("numerics.network.fcdnn"), statement_code=STATEMENT, shared=SHARED)
 def check_depth_trained_decimate(ctx):
     doc = _document("decimate", 400)
     rows = _rows(doc)
@@ -76,7 +93,7 @@ def check_depth_trained_decimate(ctx):
        hypotheses="Gaussian (a, K) = (1, 1/2); linear block networks, b = 2, buffer 0, window 2, N = 8 x 2^L, "
                   "L = 1..3, seed 0, 400 steps, 8 block positions per layer and step, 8192 estimation samples; "
                   "margin 0.01 d(theta || theta*)",
-       section="4.5", slow=True)
+       section="4.5", slow=True, routes=_routes("numerics.network.rsmi"), statement_code=STATEMENT, shared=SHARED)
 def check_depth_trained_rsmi_gaussian(ctx):
     doc = _document("rsmi", 400)
     rows = _rows(doc)

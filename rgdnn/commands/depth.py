@@ -36,7 +36,7 @@ def add_arguments(p):
     p.add_argument("--store", metavar="DIR", help="trained route: one record per network here; a rerun loads the "
                    "finished networks (default: a temporary directory)")
     p.add_argument("--workers", type=int, default=1,
-                   help="trained route: parallel training processes on a local Dask cluster (default 1: in this process)")
+                   help="trained route: parallel training processes on a local Dask cluster (default 1: this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_json_argument(p, "the layer rows, references, fixed points and verdicts")
 
