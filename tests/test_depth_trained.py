@@ -204,3 +204,17 @@ def test_ising_bond_sampler_is_the_ring_law(K, N):
     import mpmath
     pval = float(mpmath.gammainc((2 ** N - 1) / 2, chi2 / 2, mpmath.inf, regularized=True))
     assert pval > 1e-4, (chi2, pval, normal_quantile_of_sf(pval))
+
+
+def test_depth_command_trained_route_json_validates(tmp_path, capsys):
+    """`rgdnn depth --route trained --json` through the pipeline: schema-valid, with the store's counts; rerun resumes."""
+    from rgdnn.cli import main
+    from rgdnn.schemas import validator
+    argv = ["depth", "--K", "0.5", "--a", "1", "--objective", "infomax", "--route", "trained", "--layers", "2",
+            "--steps", "30", "--eval-samples", "512", "--store", str(tmp_path / "s"), "--no-progress", "--json"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert not list(validator("depth").iter_errors(doc))
+    assert doc["pipeline"]["run"] == 2 and [r["L"] for r in doc["layers"]] == [1, 2]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["pipeline"]["skipped"] == 2
