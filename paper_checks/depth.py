@@ -23,6 +23,8 @@ so a changed budget or default is a new cell.
 (8, 1, 16, True, 72)
 >>> len({c.key for c in cells})
 8
+>>> [cfg.layers for _, cfg in study_spec(objectives=("rsmi",), examples=("gaussian", "ising")).runs]
+[5, 4]
 """
 from __future__ import annotations
 
@@ -171,13 +173,17 @@ def study_spec(*, objectives=None, examples=STUDY_EXAMPLES, seeds=STUDY_SEEDS, l
     from numerics.network.config import OBJECTIVES
     from numerics.network.depth_config import DepthConfig
     from proofs.examples import BY_KEY
+    from numerics.network.depth_trained import MAX_N
     runs = []
     for key in examples:
         ex = BY_KEY[key]
         f = ex.fields
+        block = study_block(f["ising"], b)
+        # As deep as N = M b^L <= MAX_N allows on this chain (b = 3 on Ising stops at L = 4 for M = 8).
+        deepest = max([L for L in range(1, layers + 1) if M * block ** L <= MAX_N], default=1)
         for o in (OBJECTIVES if objectives is None else objectives):
-            cfg = DepthConfig(K=f["K"], a=tuple(f["a"]), ising=f["ising"], objective=o, layers=layers,
-                              route="trained", seeds=tuple(seeds), b=study_block(f["ising"], b), M=M, margin=margin,
+            cfg = DepthConfig(K=f["K"], a=tuple(f["a"]), ising=f["ising"], objective=o, layers=deepest,
+                              route="trained", seeds=tuple(seeds), b=block, M=M, margin=margin,
                               extra=dict(extra or {}))
             runs.append((run_name(cfg, ex.name), cfg))
     return DepthSpec(runs=tuple(runs))
