@@ -172,8 +172,8 @@ def study_spec(*, objectives=None, examples=STUDY_EXAMPLES, seeds=STUDY_SEEDS, l
     (block ``study_block``: 2, and 3 on Ising chains, unless ``b`` is given)."""
     from numerics.network.config import OBJECTIVES
     from numerics.network.depth_config import DepthConfig
-    from proofs.examples import BY_KEY
     from numerics.network.depth_trained import MAX_N
+    from proofs.examples import BY_KEY
     runs = []
     for key in examples:
         ex = BY_KEY[key]

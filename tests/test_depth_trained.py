@@ -207,7 +207,7 @@ def test_ising_bond_sampler_is_the_ring_law(K, N):
 
 
 def test_depth_command_trained_route_json_validates(tmp_path, capsys):
-    """`rgdnn depth --route trained --json` through the pipeline: schema-valid, with the store's counts; rerun resumes."""
+    """`rgdnn depth --route trained --json` through the pipeline: schema-valid, with its counts; a rerun resumes."""
     from rgdnn.cli import main
     from rgdnn.schemas import validator
     argv = ["depth", "--K", "0.5", "--a", "1", "--objective", "infomax", "--route", "trained", "--layers", "2",
