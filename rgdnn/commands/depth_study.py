@@ -8,7 +8,15 @@ import time
 
 from numerics.network.config import OBJECTIVES
 from proofs.errors import MalformedInput
-from rgdnn.commands._common import add_json_argument, emit_json, output_dir, output_files, write_json
+from rgdnn.commands._common import (
+    add_json_argument,
+    add_margin_argument,
+    emit_json,
+    margin_from_args,
+    output_dir,
+    output_files,
+    write_json,
+)
 from rgdnn.commands._study import add_study_arguments, study_store
 from rgdnn.commands.results import EXAMPLE_KEYS
 
@@ -30,8 +38,7 @@ def add_arguments(p):
     p.add_argument("--M", type=int, default=8, help="feature units (N = M b^L; default 8)")
     p.add_argument("--b", type=int, help="block size per layer (default 2, and 3 on Ising chains, where majority "
                    "rule needs an odd block)")
-    p.add_argument("--margin", default="relative",
-                   help="equivalence margin: 'relative' (default: 0.01 d(theta || theta*)) or nats per site")
+    add_margin_argument(p)
     p.add_argument("--steps", type=int, help="training steps of every network (default: the depth budget)")
     p.add_argument("--eval-samples", type=int, help="estimation samples per network (default 16384)")
     add_study_arguments(p)
@@ -39,14 +46,6 @@ def add_arguments(p):
     add_json_argument(p, "the verdicts per (example, objective), the answer table and the paths written")
 
 
-def _margin(text):
-    from proofs.family import exact_rational
-    if text == "relative":
-        return "relative"
-    q = exact_rational(text, "margin")
-    if not q > 0:
-        raise MalformedInput("margin", text, "give 'relative' or a positive number of nats per site")
-    return float(q)
 
 
 def budget_record(extra):
@@ -84,7 +83,7 @@ def run(args):
         extra = {k: v for k, v in (("steps", args.steps), ("eval_samples", args.eval_samples)) if v is not None}
         from paper_checks.depth import run_study, study_spec
         spec = study_spec(objectives=tuple(args.objectives), examples=tuple(args.examples), seeds=tuple(args.seeds),
-                          layers=args.layers, M=args.M, b=args.b, margin=_margin(args.margin), extra=extra)
+                          layers=args.layers, M=args.M, b=args.b, margin=margin_from_args(args), extra=extra)
         spec.validate()                                                 # every network's config before training
         study = run_study(spec, store, workers=args.workers, progress=not args.no_progress)
         print(study.outcome.line("rgdnn depth-study"), file=sys.stderr)
