@@ -29,7 +29,7 @@ from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits, to_arb
 from numerics.kernel import potential
-from numerics.proved import outward
+from numerics.outward import outward
 
 
 def _tail_bound(a_lo, L, p):
