@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+from timing import timed_rgdnn
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL_EXACT = 2.0
 EXAMPLES = {"Gaussian": ["--K", "0.5", "--a", "1"], "single well": ["--K", "0.4", "--a", "0.5", "0.1"],
@@ -151,15 +153,8 @@ def floor_seconds(example, layers=5, b=2):
 
 
 def timed_cpu(args):
-    """(wall seconds, CPU seconds of the child, exit status, stdout) of `python -m rgdnn depth ARGS`."""
-    import resource
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "rgdnn", "depth", *args], cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, p.returncode, p.stdout
+    """(wall s, CPU s of the process and its children, exit status, stdout) of `python -m rgdnn depth ARGS`."""
+    return timed_rgdnn("depth", args)
 
 
 def trained_table(chains, objectives):
