@@ -3,7 +3,8 @@
 The study's stored data (``rgdnn depth-study --json-out``; the copy the check report draws is
 ``STORED``, shipped with the package) is
 
-    {"command", "spec", "budget", "runs": [{"name", "example", "objective", "document", "failed"}], "seconds"}
+    {"command", "spec", "budget", "runs": [{"name", "example", "objective", "document", "failed"}], "seconds",
+     "reading" (optional: what the results say, written into the stored copy after the run)}
 
 with one depth document per (example, objective) (``numerics.network.depth.document``, trained route,
 every seed). ``markdown`` renders it, ``answer_table`` gives the table for the README, ``write_figures``
@@ -235,6 +236,9 @@ def markdown(data, *, figures=None):
     L += ["## Which RG each objective performs", "",
           "`scheme` / `fixed_point` per chain (FP: fixed point). Kinds: " + "; ".join(KIND_MEANING.values()) + ".",
           "", answer_table(data, link=""), ""]
+    if data.get("reading"):
+        # written after the run, into the stored study: a rerun has no reading until someone writes one
+        L += ["### Reading", "", data["reading"].strip(), ""]
     for key, col in CHAIN_COLUMNS:
         mine = [r for r in runs if example_key(r["example"]) == key]
         if not mine:

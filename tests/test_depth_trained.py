@@ -218,3 +218,14 @@ def test_depth_command_trained_route_json_validates(tmp_path, capsys):
     assert doc["pipeline"]["run"] == 2 and [r["L"] for r in doc["layers"]] == [1, 2]
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["pipeline"]["skipped"] == 2
+
+
+def test_readme_opens_with_the_stored_answer_table():
+    """The README's table 'which RG each objective performs' is the stored study's, placed before the layout."""
+    import pathlib
+
+    from paper_checks.depth_report import answer_table, load_stored
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = answer_table(load_stored(), link="docs/depth.md")
+    assert table in text, "README.md's answer table is stale: paste paper_checks.depth_report.answer_table(...)"
+    assert text.index("## Which RG each objective performs") < text.index(table) < text.index("## Layout")
