@@ -22,10 +22,9 @@ import argparse
 import datetime
 import json
 import os
-import resource
-import subprocess
 import sys
-import time
+
+from timing import timed_rgdnn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOALS = {"quick": 60.0, "full": 90.0}
@@ -35,13 +34,7 @@ EXPECTED = os.path.join(ROOT, "paper_checks", "data", "claim_seconds.json")
 
 def timed(args):
     """(wall s, CPU s of the process and its children, exit status, stdout) of `python -m rgdnn check ARGS`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "rgdnn", "check", *args], cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, p.returncode, p.stdout
+    return timed_rgdnn("check", args)
 
 
 def write_expected(claims, cores):

@@ -309,7 +309,7 @@ MUTANTS = [
            "r1, r2 = np.roll(y, -1, axis=1), np.roll(y, -3, axis=1)",
            "lag-2 diagnostic statistic read at lag 3 (off-by-one lag)"),
     Mutant("X4", "numerics/network/estimator.py",
-           "_full_map(sbar - e, M, n, start)[0]) / (2 * d)", "_full_map(sbar - e, M, n, start)[0]) / d",
+           "full_map(sbar - e, start)[0]) / (2 * d)", "full_map(sbar - e, start)[0]) / d",
            "delta method: central difference over d instead of 2d (every s.e. doubled)"),
     Mutant("X5", "numerics/network/estimator.py", "        cov = np.cov(bm, rowvar=False) / batches",
            "        cov = np.cov(bm, rowvar=False) / S",

@@ -29,6 +29,7 @@ from mpmath import mp
 
 from numerics.arbtools import arb_precision, arb_to_mpf, digits_to_bits, to_arb
 from numerics.kernel import potential
+from numerics.outward import outward
 
 
 def _tail_bound(a_lo, L, p):
@@ -121,8 +122,8 @@ def krawczyk(a_mid, m_hat, m_err, dps, radius):
         if K is None:
             return None, reason
         with mp.workdps(dps + 5):
-            box = [(mpmath.nstr(arb_to_mpf(arb(k.lower())), dps + 10),
-                    mpmath.nstr(arb_to_mpf(arb(k.upper())), dps + 10)) for k in K]
+            # rounded outward, not to nearest: a decimal end rounded inward would no longer enclose
+            box = [tuple(outward(k, dps)) for k in K]
             width = max(arb_to_mpf(arb(k.upper())) - arb_to_mpf(arb(k.lower())) for k in K)
         return box, width
 

@@ -5,5 +5,5 @@ A claim is a declared row (``paper_checks.registry.claim``); the modules in
 runs them and returns verdicts with evidence.
 """
 
-__all__ = ["claims", "compare", "engine", "figures", "protocol", "registry", "report", "routes", "sweep",
-           "trained"]
+__all__ = ["claims", "compare", "depth", "depth_report", "engine", "figures", "protocol", "registry", "report",
+           "routes", "sweep", "trained"]

@@ -331,3 +331,95 @@ def fig_results(rows, demos, path):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def fig_depth(outdir, runs, name):
+    """One chain of the depth study: log|u_L| against L (left) and the kurtosis against L (right), every objective.
+
+    ``runs``: the study's entries for one chain ({"objective", "document"}, ``paper_checks.depth.documents``).
+    Each objective's marker is the mean over its seeds at each L with error bars of +-1 combined s.e.
+    (the s.e. of each seed and the spread of the seeds: sqrt(mean se^2 + var over seeds)); log|u_L| is drawn
+    where |u_L| exceeds twice its s.e. (resolved), else at the floor. Lines: the schemes' references
+    |u| of R^L(theta) and B^L(theta); in the kurtosis panel the references' kurtosis and both fixed points'.
+    Ising chains have no kurtosis: one panel.
+    """
+    import numpy as np
+
+    docs = [r for r in runs if r.get("document")]
+    if not docs:
+        raise NotSupported("no depth run of this chain has a document")
+    d0 = docs[0]["document"]
+    ising = d0["chain"]["ising"]
+    one = ising or len(d0["chain"]["a"]) == 1         # Ising: no kurtosis; Gaussian: chi fitted with kurtosis 3
+    plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+    fig, axes = plt.subplots(1, 1 if one else 2, figsize=(5.6 if one else 11.5, 4.2), squeeze=False)
+    ax_u = axes[0][0]
+    floor = 1e-4
+    Lmax = max(r["L"] for d in docs for r in d["document"]["layers"])
+    refs = d0["references"]
+    Ls = np.arange(0, Lmax + 1)
+    u0 = abs(d0["data"]["u"])
+    styles = {"decimation": ("k", "--", "decimation R^L"), "block": ("0.45", "-.", "block B^L")}
+    for s, (col, ls, label) in styles.items():
+        us = [u0] + [abs(r["u"]) for r in refs[s][:Lmax]]
+        ax_u.plot(Ls, [max(v, 1e-300) for v in us], color=col, ls=ls, lw=1.2,
+                  label=label + (" (majority)" if ising and s == "block" else ""))
+    for i, run in enumerate(docs):
+        rows = run["document"]["layers"]
+        pts = []
+        for L in sorted({r["L"] for r in rows}):
+            rs = [r for r in rows if r["L"] == L and r["u"] is not None]
+            if not rs:
+                continue
+            us = np.array([abs(r["u"]) for r in rs])
+            se = np.array([r["u_se"] or 0.0 for r in rs])
+            spread = us.var(ddof=1) if len(us) > 1 else 0.0
+            pts.append((L + 0.06 * (i - len(docs) / 2), us.mean(), math.sqrt((se ** 2).mean() + spread)))
+        if pts:
+            x, y, e = map(np.array, zip(*pts))
+            resolved = y > 2 * e
+            ax_u.errorbar(x[resolved], y[resolved], yerr=e[resolved], fmt="o", ms=4, capsize=2, color=f"C{i}",
+                          label=run["objective"])
+            if (~resolved).any():
+                ax_u.plot(x[~resolved], np.full((~resolved).sum(), floor), "v", ms=4, color=f"C{i}", alpha=0.6)
+    ax_u.set(yscale="log", xlabel="depth L (N = M b^L)", ylabel="|u_L| = |lambda_1 / lambda_0|",
+             ylim=(floor / 2, 1.0), title="contraction of |u_L|")
+    ax_u.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_u.legend(fontsize=7, ncol=2)
+    if not one:
+        ax_k = axes[0][1]
+        for s, (col, ls, label) in styles.items():
+            ks = [d0["data"]["shape"]] + [r["shape"] for r in refs[s][:Lmax]]
+            ax_k.plot(Ls, ks, color=col, ls=ls, lw=1.2, label=label)
+        fp = d0["fixed_points"]
+        ax_k.axhline(fp["decimation"]["shape"], color="k", ls=":", lw=1, label="decimation fixed point (0; a*)")
+        ax_k.axhline(fp["block"]["shape"], color="0.45", ls=":", lw=1, label="block-spin fixed point")
+        for i, run in enumerate(docs):
+            rows = [r for r in run["document"]["layers"] if r["shape"] is not None]
+            pts = []
+            for L in sorted({r["L"] for r in rows}):
+                rs = [r for r in rows if r["L"] == L]
+                ks = np.array([r["shape"] for r in rs])
+                se = np.array([r["shape_se"] or 0.0 for r in rs])
+                spread = ks.var(ddof=1) if len(ks) > 1 else 0.0
+                pts.append((L + 0.06 * (i - len(docs) / 2), ks.mean(), math.sqrt((se ** 2).mean() + spread)))
+            if pts:
+                x, y, e = map(np.array, zip(*pts))
+                ax_k.errorbar(x, y, yerr=e, fmt="o", ms=4, capsize=2, color=f"C{i}", label=run["objective"])
+        ax_k.set(xlabel="depth L (N = M b^L)", ylabel="kurtosis m_4 / m_2^2 of chi", title="shape")
+        ax_k.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_k.legend(fontsize=7, ncol=2)
+    chain = d0["chain"]
+    fig.suptitle(("Ising K = " + chain["K"]) if ising else f"K = {chain['K']}, a = ({', '.join(chain['a'])})",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, name), dpi=110)
+    plt.close(fig)
+    return name, ("Depth flow of the trained features, per objective (mean over seeds, +-1 s.e. combining each "
+                  "seed's s.e. and the spread of the seeds): |u_L| on a log axis against depth L with the one-shot "
+                  "references of decimation R^L(theta) and block spins B^L(theta) (L = 0: the data)"
+                  + ("" if one else "; and the kurtosis of chi with the references' and both fixed points'")
+                  + ("; Gaussian chain: chi is fitted in the Gaussian family (kurtosis 3), so only u is drawn"
+                     if one and not ising else "")
+                  + ". Triangles at the bottom: |u_L| not resolved (below twice its s.e.).")

@@ -225,5 +225,34 @@ def markdown(both, *, command="", figure=None, heading=True):
     return "\n".join(L) + "\n"
 
 
+def size_label(rows):
+    """'N = 32, M = 8, L = 2': the network size of a study's runs (from the first run's configuration)."""
+    c = rows[0]["config"] if rows else {}
+    return f"N = {c.get('N')}, M = {c.get('M')}, L = {c.get('layers')}"
+
+
+def beside_markdown(both, other, *, here, there, command=""):
+    """A table of the answers of two studies side by side (e.g. two network sizes), at both margins.
+
+    ``both``, ``other``: ``summarize_both`` of each study; ``here``, ``there``: their labels (``size_label``).
+    Groups present in one study only show '-' in the other.
+    """
+    a = f"{both['absolute']:g}"
+    theirs = {(s["example"], s["objective"]): s for s in other["summary"]}
+    L = [f"## Beside the run at {there}", "",
+         f"The same protocol run at {there}" + (f" (`{command}`)" if command else "") + ": each group's answer "
+         f"at the relative rule 0.01 d and at {a}, here ({here}) and there.", "",
+         f"| example | objective | kind | 0.01 d: {here} | 0.01 d: {there} | {a}: {here} | {a}: {there} |",
+         "|---|---|---|---|---|---|---|"]
+    same = 0
+    for s in both["summary"]:
+        t = theirs.get((s["example"], s["objective"])) or {}
+        same += t.get("answer") == s["answer"]
+        L.append(f"| {s['example']} | {s['objective']} | {s['kind'] or '-'} | **{s['answer']}** | "
+                 f"{t.get('answer', '-')} | {s['answer_absolute']} | {t.get('answer_absolute', '-')} |")
+    L += ["", f"At 0.01 d, {same} of {len(both['summary'])} answers are the same at both sizes.", ""]
+    return "\n".join(L)
+
+
 def _short(v):
     return {"equivalent": "E", "different": "D", "undetermined": "U"}.get(v, "-")

@@ -52,7 +52,27 @@ def _figure_jobs(results, artifacts, quick, progress=False):
                       "package; rerun it with that command to reproduce).\n" + table)
 
     jobs.append(("Optimum vs optimizer: distance to theta* against the loss gap", optimum_vs_optimizer))
+    jobs += _depth_jobs()
     return jobs
+
+
+def _depth_jobs():
+    """One figure per chain of the stored depth study (``paper_checks.depth_report.STORED``), with the answer table."""
+    from paper_checks import depth_report
+
+    def job(key, col):
+        def draw(d):
+            data = depth_report.load_stored()
+            runs = [r for r in data["runs"] if depth_report.example_key(r["example"]) == key and r.get("document")]
+            if not runs:
+                raise figures.NotSupported(f"the stored depth study has no {col} run")
+            name, caption = figures.fig_depth(d, runs, f"depth_{key}.png")
+            head = (f"\n\nDrawn from the stored depth study `{data.get('command', 'rgdnn depth-study')}` (shipped with "
+                    "the package; docs/depth.md has every layer row). Which RG each objective performs:\n\n")
+            return name, caption + head + depth_report.answer_table(data, link="docs/depth.md")
+        return (f"Depth flow, {col}: which RG the trained networks perform", draw)
+
+    return [job(key, col) for key, col in depth_report.CHAIN_COLUMNS]
 
 
 def random_chi_rows(n=3, seed=2606, objectives=("infomax", "decimate"), progress=False):

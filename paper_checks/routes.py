@@ -56,6 +56,8 @@ INFRASTRUCTURE = {
                           "containers and one conversion, no mathematics of the chain",
     "numerics.runtime": "the one-thread BLAS policy and the run manifest",
     "numerics.blas": "numpy.linalg.eigh and a matrix product under the one-thread policy",
+    "numerics.outward": "decimal strings of an interval rounded outward (exact rational rounding of given ends): "
+                        "output formatting, no mathematics of the chain",
     "numerics.point": "the result classes both backends return (Point, FixedPoint, Moments): containers only",
     "numerics.api": "the backends' contract: result classes (Moments, Point, FixedPoint) and argument checks; a route "
                     "that calls it as a module runs its backends, and those are compared (dynamic_imports)",

@@ -26,6 +26,7 @@ COMMANDS = {
     "results": "results",
     "protocol": "protocol",
     "depth": "depth",
+    "depth-study": "depth_study",
 }
 
 
@@ -104,6 +105,7 @@ def build_parser():
     from rgdnn.commands import (  # noqa: F401
         check,
         depth,
+        depth_study,
         derive,
         fixed_point,
         flow,

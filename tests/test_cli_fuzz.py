@@ -367,7 +367,10 @@ def depth_argv(draw):
                              ("--rsmi-buffer", ["0", "1"], ["-1", "9", "x"]),
                              ("--rsmi-window", ["1", "2", "3"], ["0", "9", "x"]),
                              ("--margin", ["relative", "1e-3", "0.01"], ["0", "-1", "x", "nan", "inf", "1/0"]),
-                             ("--M", ["8", "4"], ["0", "1", "x"])):
+                             ("--M", ["8", "4"], ["0", "1", "x"]),
+                             ("--steps", ["10", "300"], ["0", "-1", "x", "1e9"]),
+                             ("--eval-samples", ["256"], ["1", "x"]),
+                             ("--workers", ["1", "2"], ["0", "65", "x"])):
         if draw(st.booleans()):
             argv += [flag, draw(st.sampled_from(poor) if bad() else st.sampled_from(good))]
     if draw(st.integers(0, 4)) == 0:
@@ -384,12 +387,14 @@ def depth_argv(draw):
 @given(argv=depth_argv())
 def test_depth_runs_or_refuses_in_one_line(argv, capsys, monkeypatch):
     import numerics.network.depth_trained as trained
+    import paper_checks.depth as pipeline
 
     def work(*a, **k):
         raise WorkStarted()
 
     with monkeypatch.context() as m:
         m.setattr(trained, "trained_feature_laws", work)
+        m.setattr(pipeline, "trained_document", work)          # the command's trained route (the pipeline)
         outcome, times, out, err = call(argv, capsys)
     check_contract(argv, outcome, times, out, err)
     if outcome == "work":

@@ -40,12 +40,14 @@ REQUIRED = {
     "deterministic parts of the open Theorem D claims": ["network.quartic-references", "network.rsmi-linear-optimum"],
     "Which RG: depth flows, exact routes": ["network.depth-references", "network.depth-rsmi-gaussian-block-spin",
                                             "network.depth-rsmi-ising-decimation", "network.depth-exact-verdicts"],
+    "Which RG: trained depth runs": ["network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"],
 }
 INSTRUMENTS = ["network.estimator-exact-samples", "network.ising-ring-closed-forms", "network.block-mi-routes",
                "network.equivalence-region", "network.verdict-rules", "network.quartic-references",
                "network.rsmi-linear-optimum", "network.standard-errors", "network.gaussian-references",
                "network.objective-routes", "network.depth-verdict-rules"]
-TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic"]
+TRAINED = ["network.theorem-d-infomax-gaussian", "network.theorem-d-decimate-gaussian", "network.theorem-d-quartic",
+           "network.depth-trained-decimate", "network.depth-trained-rsmi-gaussian"]
 
 
 @pytest.mark.parametrize("topic", sorted(REQUIRED))

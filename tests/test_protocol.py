@@ -81,6 +81,9 @@ def test_cli_protocol_end_to_end(tmp_path, capsys):
     assert main(["protocol", "--from-json", str(js), "--out", str(again)]) == 0
     rows_of = lambda t: [line for line in t.splitlines() if line.startswith("| ")]  # noqa: E731
     assert rows_of(again.read_text()) == rows_of(out.read_text())
+    assert main(["protocol", "--from-json", str(js), "--beside", str(js), "--out", str(again)]) == 0
+    assert "## Beside the run at N = 16, M = 4, L = 2" in again.read_text()
+    assert main(["protocol", "--from-json", str(js), "--beside", str(tmp_path / "none.json")]) == 2
 
 
 def test_cli_protocol_refuses_bad_input_before_training(capsys):
@@ -138,6 +141,19 @@ def test_answers_at_both_margins_are_rejudged_from_the_stored_bounds():
     # a study run at another absolute margin is shown beside the relative rule at that margin
     assert protocol.summarize_both(rows, 1e-4)["absolute"] == 1e-4
     assert protocol.summarize_both(rows, "relative")["absolute"] == 1e-3
+
+
+def test_beside_puts_two_studies_answers_side_by_side():
+    """Study A reaches theta* (bounds inside 3.7e-4), study B misses it (bounds above): the table shows both."""
+    a = [{**_row("random", s, 0.0, 1e-4), "config": {**_row("random", s, 0, 0)["config"], "N": 32, "M": 8}}
+         for s in range(3)]
+    b = [{**_row("random", s, 5e-4, 8e-4), "config": {**_row("random", s, 0, 0)["config"], "N": 16, "M": 4}}
+         for s in range(3)]
+    text = protocol.beside_markdown(protocol.summarize_both(a, 1e-3), protocol.summarize_both(b, 1e-3),
+                                    here=protocol.size_label(a), there=protocol.size_label(b))
+    assert "| Gaussian | infomax | definitional | **reaches theta*** | misses theta* | reaches theta* | " \
+           "reaches theta* |" in text
+    assert "0 of 1 answers are the same" in text and "N = 16, M = 4" in text
 
 
 def test_results_verdicts_at_both_margins():

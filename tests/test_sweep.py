@@ -368,6 +368,17 @@ def test_study_cell_keys_follow_the_complete_training_configuration():
         StudyCell(("example", "g"), {**base, "steps": 0}).train_config()
 
 
+def test_local_workers_keep_glibc_adaptive_malloc(loopback_cluster):
+    """The workers run with one BLAS/OpenMP thread and without Dask's MALLOC_TRIM_THRESHOLD_ (an explicit
+    threshold turns off glibc's adaptive mmap threshold: a third of a training worker's time went to page faults)."""
+    import os
+
+    from distributed import Client
+    with Client(loopback_cluster) as client:
+        env = client.run(lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")})
+    assert env and all(e == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"} for e in env.values()), env
+
+
 def test_one_thread_pins_and_restores():
     """The thread policy: one torch thread and the one-thread environment inside, the previous state after."""
     import torch

@@ -158,6 +158,7 @@ class TrainConfig:
     dtype: str = "float32"
     threads: int = 1                     # torch threads: 1 is far steadier when cores are few
     grid_h: str = "1/16"                 # grid spacing of the non-Gaussian sampler
+    ising_bonds: bool = False            # Ising: the ring drawn by its bonds (exact, vectorized; another random stream)
     # infomax: weights of the mean penalty, decorrelation penalty and -(1/2) log det Corr(y) term
     mean_penalty: float = 1.0
     decorrelation: float = 1.0
@@ -172,6 +173,9 @@ class TrainConfig:
     rsmi_window: int = 2
     rsmi_critic: int = 32
     rsmi_hidden: int = 8
+    # rsmi: block positions per layer and step in the training bound (0: every block; k: k positions drawn
+    # afresh each step from the data stream, shared by the batch; an unbiased estimate of the block average)
+    rsmi_positions: int = 0
     z_agree: float = 3.0
     z_disagree: float = 5.0
     margin: float | str = RELATIVE       # equivalence margin: "relative" (0.01 d(theta || theta*)) or nats per site
@@ -189,6 +193,8 @@ class TrainConfig:
         set_("a", tuple(str(v) for v in self.a))
         if not isinstance(self.ising, bool):
             raise MalformedInput("ising", repr(self.ising), "must be true or false")
+        if not isinstance(self.ising_bonds, bool):
+            raise MalformedInput("ising_bonds", repr(self.ising_bonds), "must be true or false")
         if self.ising:
             if self.a:
                 raise MalformedInput("a", repr(list(self.a)), "the Ising chain has no a_k (spins +-1, no V): "
@@ -219,6 +225,7 @@ class TrainConfig:
         _int("rsmi_window", self.rsmi_window, 1, 4096)
         _int("rsmi_critic", self.rsmi_critic, 1, 4096)
         _int("rsmi_hidden", self.rsmi_hidden, 0, 4096)
+        _int("rsmi_positions", self.rsmi_positions, 0, 1 << 20)
         if self.objective == "rsmi":
             if self.hidden is not None:
                 raise MalformedInput("hidden", repr(self.hidden), "rsmi's block network f has its own width "

@@ -208,16 +208,33 @@ def _full_map(sbar, M, n, start):
     return np.concatenate([th, [sbar[n + 1] - c2p, sbar[n + 2], sbar[n + 3] - mnp, fitted.u, fitted.shape]]), st
 
 
-def chi_hat(y, n, *, z_flag=5.0, batches=None):
+def rescaled(sbar, n, m2):
+    """The statistics of ``statistics`` after y -> lambda^(1/2) y with lambda = m2 / (their own m_2).
+
+    c1, c2 and m_2k scale by lambda, lambda^k; the mean by lambda^(1/2); m_(2n+2) by lambda^(n+1).
+    So the rescaled law has m_2 = m2 exactly, and u and the shape are untouched (docs/theory.md 4.5).
+    """
+    lam = m2 / sbar[1]
+    powers = np.array([1.0] + list(range(1, n + 1)) + [1.0, 0.5, n + 1.0])
+    return sbar * lam ** powers
+
+
+def chi_hat(y, n, *, z_flag=5.0, batches=None, scale_to=None):
     """Estimate chi of the law of y (samples x M) in the n-coefficient family, with s.e. and diagnostics.
 
     ``batches``: the rows are ``batches`` equal consecutive runs of serially correlated samples (one
     Markov chain each, the chains independent); the covariance of the mean statistic is then that of
     the batch means over ``batches`` (batch means, docs/theory.md 5.16) instead of the i.i.d. one.
+    ``scale_to``: chi at that single-site variance m_2 instead of the outputs' own (for objectives that fix
+    no scale, docs/theory.md 4.5): the statistics are rescaled by ``rescaled`` inside the map the delta
+    method differentiates, so the covariance is that of the rescaled estimate (no spread in m_2; the s.e.
+    of u and of the shape are those of the unscaled estimate). ``moments`` are then the rescaled ones.
     """
     y = np.asarray(y, dtype=np.float64)
     if not np.all(np.isfinite(y)):
         raise OutsideFamily("network outputs contain NaN or infinity")
+    if scale_to is not None and not (isinstance(scale_to, (int, float)) and 0 < scale_to < math.inf):
+        raise MalformedInput("scale_to", repr(scale_to), "the target m_2 must be a positive number")
     S, M = y.shape
     st = statistics(y, n)
     sbar = st.mean(0)
@@ -229,19 +246,25 @@ def chi_hat(y, n, *, z_flag=5.0, batches=None):
         bm = st.reshape(batches, S // batches, -1).mean(1)
         cov = np.cov(bm, rowvar=False) / batches
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-    F0, start = _full_map(sbar, M, n, None)
+    if scale_to is not None and not sbar[1] > 0:
+        raise OutsideFamily(f"E[y^2] = {sbar[1]} is not positive")
+
+    def full_map(s, start):
+        return _full_map(s if scale_to is None else rescaled(s, n, scale_to), M, n, start)
+
+    F0, start = full_map(sbar, None)
     J = np.empty((len(F0), len(sbar)))
     for i in range(len(sbar)):
         d = 0.01 * sd[i] if sd[i] > 0 else 1e-9
         e = np.zeros(len(sbar))
         e[i] = d
         try:
-            J[:, i] = (_full_map(sbar + e, M, n, start)[0] - _full_map(sbar - e, M, n, start)[0]) / (2 * d)
+            J[:, i] = (full_map(sbar + e, start)[0] - full_map(sbar - e, start)[0]) / (2 * d)
         except OutsideFamily:        # at the family's edge (a_n ~ 0): one-sided difference into the family
             try:
-                J[:, i] = (_full_map(sbar + e, M, n, start)[0] - F0) / d
+                J[:, i] = (full_map(sbar + e, start)[0] - F0) / d
             except OutsideFamily:
-                J[:, i] = (F0 - _full_map(sbar - e, M, n, start)[0]) / d
+                J[:, i] = (F0 - full_map(sbar - e, start)[0]) / d
     covF = J @ cov @ J.T
     seF = np.sqrt(np.clip(np.diag(covF), 0, None))
     p = n + 1
@@ -257,6 +280,12 @@ def chi_hat(y, n, *, z_flag=5.0, batches=None):
     if n == 1:
         diag["kurtosis"] = float(sbar[n + 3] / sbar[1] ** 2)          # Gaussian family: 3
     iu, ish = p + 3, p + 4
+    if scale_to is not None:
+        diag["scale"] = {"m2_target": float(scale_to), "m2_measured": float(sbar[1]),
+                         "what": "statistics rescaled to m_2 = m2_target inside the delta-method map"}
+        lam = scale_to / sbar[1]
+        sd = sd * lam ** np.array([1.0] + list(range(1, n + 1)) + [1.0, 0.5, n + 1.0])
+        sbar = rescaled(sbar, n, scale_to)
     return ChiEstimate(theta=tuple(float(v) for v in F0[:p]), se=tuple(float(v) for v in seF[:p]),
                        moments=tuple(float(v) for v in sbar[:p]), moments_se=tuple(float(v) for v in sd[:p]),
                        samples=S, M=M, diagnostics=diag,

@@ -72,19 +72,49 @@ def check_ising_K(K):
 
 
 class IsingRingSampler:
-    """Exact sampler of the Ising N-ring (sequential transfer-matrix conditionals; see module docstring)."""
+    """Exact sampler of the Ising N-ring (sequential transfer-matrix conditionals; see module docstring).
 
-    def __init__(self, K, N, dtype=torch.float64):
+    ``bonds=True``: the same law by another exact route, vectorized over the ring (``ring_spins_bonds``);
+    another random stream, so a seed gives other samples than the default.
+    """
+
+    def __init__(self, K, N, dtype=torch.float64, bonds=False):
         if isinstance(N, bool) or not isinstance(N, int) or N < 3:
             raise MalformedInput("N", repr(N), "the ring needs an integer N >= 3 sites")
         self.K, self.N, self.dtype = float(K), N, dtype
         self.t = check_ising_K(K)
+        self.bonds = bool(bonds)
 
     def sample(self, batch, generator, K=None):
         """(batch x N) spins +-1 in ``dtype``; ``K``: optional per-row couplings (a float64 tensor)."""
         t = (torch.full((batch,), self.t, dtype=torch.float64) if K is None
              else torch.tanh(torch.as_tensor(K, dtype=torch.float64)).reshape(batch))
-        return ring_spins(t, self.N, generator).to(self.dtype)
+        return (ring_spins_bonds if self.bonds else ring_spins)(t, self.N, generator).to(self.dtype)
+
+
+def ring_spins_bonds(t, N, generator):
+    """Spins of the N-ring by its bonds, one row per entry of t = tanh K (float64 tensor); exact.
+
+    With tau_j = s_j s_(j+1) (j mod N), exp(K s_j s_(j+1)) = cosh K (1 + t tau_j), and (s_0, tau) <-> s is
+    one-to-one on the configurations with prod_j tau_j = +1. So s_0 is a fair coin and the bonds are
+    independent with P(tau_j = +1) = (1 + t) / 2, conditioned on an even number of -1 bonds: drawn by
+    rejection (a row is redrawn until its parity is even; acceptance (1 + t^N) / 2 per draw), then
+    s_j = s_0 tau_0 ... tau_(j-1).
+    """
+    B = len(t)
+    tau = torch.empty(B, N, dtype=torch.float64)
+    todo = torch.arange(B)
+    while len(todo):
+        u = torch.rand(len(todo), N, generator=generator, dtype=torch.float64)
+        draw = torch.where(u < 0.5 * (1 + t[todo, None]), 1.0, -1.0).to(torch.float64)
+        even = draw.prod(1) > 0
+        tau[todo[even]] = draw[even]
+        todo = todo[~even]
+    s0 = torch.where(torch.rand(B, generator=generator, dtype=torch.float64) < 0.5, 1.0, -1.0).to(torch.float64)
+    s = torch.empty(B, N, dtype=torch.float64)
+    s[:, 0] = s0
+    s[:, 1:] = s0[:, None] * torch.cumprod(tau[:, :-1], dim=1)
+    return s
 
 
 def ring_spins(t, N, generator):

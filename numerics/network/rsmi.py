@@ -43,7 +43,11 @@ the other S - 1 samples' E_j at the same block position, never with other blocks
 sample (those are dependent: E_(j+1) may contain V_j). Groups of 64 instead of the whole
 batch of 256 cut the cost (J S^2 scores per group) fourfold; the finite-S slack of the bound
 is measured by the tests against the exact MI. All blocks of a layer share f and the critic,
-so the bound is averaged over blocks, groups and batch. Nothing in it is Gaussian: it works
+so the bound is averaged over blocks, groups and batch. On wide rings most of that average is
+redundant (the blocks are translates of one another): ``rsmi_positions`` = k > 0 averages, at each
+training step, over k block positions per layer drawn afresh from the data stream (shared by the
+batch, so negatives stay at the positive's position), an unbiased estimate of the full average at
+k/J of the critic's cost; the evaluation always uses every block. Nothing in it is Gaussian: it works
 for any even V and for +-1 data given a sampler with ``.sample(batch, generator)``.
 
 Scale convention (readout, not loss). I(H; E) is invariant under invertible maps of H, so
@@ -176,7 +180,13 @@ class Rsmi(nn.Module):
                                  "includes the bound's slack")
 
     def draw(self, batch, generator):
-        return self.sampler.sample(batch, generator)
+        """Fresh samples; with ``rsmi_positions`` = k > 0 also the k block positions per layer this step uses."""
+        x = self.sampler.sample(batch, generator)
+        k = self.cfg.rsmi_positions
+        if not k:
+            return x
+        positions = [torch.randperm(len(e), generator=generator)[:k] if k < len(e) else None for e in self.envs]
+        return x, positions
 
     def initialize(self, kind, noise, generator):
         """Start every block network f_l near an RG map of its block (docs/theory.md 4.4, optimum vs optimizer).
@@ -203,19 +213,25 @@ class Rsmi(nn.Module):
                     lin.weight.copy_(W + noise * torch.randn(lin.weight.shape, generator=generator))
                     lin.bias.copy_(noise * torch.randn(lin.bias.shape, generator=generator))
 
-    def layer_bounds(self, x):
-        """(G, L) InfoNCE estimates on the groups of ``group`` samples of x, each layer on its detached input."""
+    def layer_bounds(self, x, positions=None):
+        """(G, L) InfoNCE estimates on the groups of ``group`` samples of x, each layer on its detached input.
+
+        positions: per layer, the block positions whose bounds are averaged (None: every block).
+        """
         G = len(x) // self.group
         out, z = [], x[: G * self.group]
         for l in range(self.L):
             z = z.detach()
             h = self.net.layer(l, z)
-            out.append(infonce(self.critics[l].scores(h, z[:, self.envs[l]], self.group)).mean(1))
+            pos = None if positions is None else positions[l]
+            hs, env = (h, self.envs[l]) if pos is None else (h[:, pos], self.envs[l][pos])
+            out.append(infonce(self.critics[l].scores(hs, z[:, env], self.group)).mean(1))
             z = h
         return torch.stack(out, dim=1)
 
-    def forward(self, x):
-        return -self.layer_bounds(x).mean(0).sum()
+    def forward(self, data):
+        x, positions = data if isinstance(data, tuple) else (data, None)
+        return -self.layer_bounds(x, positions).mean(0).sum()
 
     def chunk_bounds(self, x):
         """(groups, L) InfoNCE estimates on consecutive groups of ``group`` samples of x."""

@@ -70,7 +70,7 @@ def build(cfg):
     chain = cfg.chain
     if cfg.ising:                                   # spins +-1: the exact transfer-matrix sampler
         from numerics.network.ising_ring import IsingRingSampler
-        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype)
+        sampler = IsingRingSampler(float(chain.K), cfg.N, dtype=dtype, bonds=cfg.ising_bonds)
     else:
         sampler = make_sampler(float(chain.K), [float(v) for v in chain.a], cfg.N, h=_frac(cfg.grid_h), dtype=dtype)
     if cfg.objective == "regress-theta":

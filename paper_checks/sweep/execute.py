@@ -108,8 +108,12 @@ def local_cluster(workers, log=None):
     in its record, and on Ctrl-C the workers' heartbeat errors against the closing scheduler
     would otherwise bury the one-line "interrupted".
     """
+    import dask
     from distributed import LocalCluster
-    with _quiet_children(log):
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers by default; an explicit threshold turns
+    # off glibc's adaptive mmap threshold, so every large temporary of a training step is mapped and unmapped
+    # afresh: about a third of a worker's time went to the kernel (page faults). Only the thread limits stay.
+    with _quiet_children(log), dask.config.set({"distributed.nanny.pre-spawn-environ": dict(THREAD_ENV)}):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                             silence_logs=logging.CRITICAL, env=dict(THREAD_ENV))

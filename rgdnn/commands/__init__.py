@@ -2,4 +2,4 @@
 
 # One module per subcommand (rgdnn.cli.COMMANDS maps the command names to them).
 __all__ = ["check", "derive", "fixed_point", "flow", "moments", "protocol", "results", "sweep", "train",
-           "depth"]
+           "depth", "depth_study"]

@@ -176,7 +176,8 @@ def num(x, dps):
 
     from numerics.precision import to_mpf
     with mp.workdps(dps):
-        return mpmath.nstr(to_mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
+        s = mpmath.nstr(to_mpf(x), dps, min_fixed=-5, max_fixed=dps, strip_zeros=False)
+    return s.replace(".e", "e")          # one significant digit: mpmath writes '6.e-23'
 
 
 def num_within(x, err, dps):
@@ -184,6 +185,8 @@ def num_within(x, err, dps):
 
     >>> num_within("0.123456789", "1e-4", 30), num_within(0, "1e-4", 30), num_within("2", 0, 5)
     ('0.1235', '0.0', '2.0000')
+    >>> num_within("6.3e-23", "1e-22", 30)
+    '6e-23'
     """
     import mpmath
     from mpmath import mp

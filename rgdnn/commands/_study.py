@@ -1,4 +1,5 @@
-"""Arguments and reporting shared by the commands that run a preset study of the pipeline (results, protocol)."""
+"""Arguments and reporting shared by the commands that run a preset study of the pipeline (results, protocol,
+depth-study)."""
 from __future__ import annotations
 
 import os

@@ -8,7 +8,14 @@ verdicts `scheme` and `fixed_point` by the rules of docs/theory.md 4.5.
 from __future__ import annotations
 
 from numerics.network.config import OBJECTIVES
-from rgdnn.commands._common import add_chain_arguments, add_json_argument, chain_from_args, emit_json
+from rgdnn.commands._common import (
+    add_chain_arguments,
+    add_json_argument,
+    add_margin_argument,
+    chain_from_args,
+    emit_json,
+    margin_from_args,
+)
 
 HELP = ("the feature law layer by layer (exact optimum or trained) against decimation and block spins: "
         "which RG an objective performs, and the fixed point it flows to")
@@ -27,37 +34,55 @@ def add_arguments(p):
                    help="rsmi: buffer B between block and environment, sites (default 0)")
     p.add_argument("--rsmi-window", type=int, default=2, help="rsmi: environment sites W on each side (default 2)")
     p.add_argument("--M", type=int, default=8, help="trained route: feature units (N = M b^L; default 8)")
-    p.add_argument("--margin", default="relative",
-                   help="equivalence margin: 'relative' (default: 0.01 d(theta || theta*), docs/theory.md 4.4) or "
-                        "nats per site")
+    add_margin_argument(p)
+    p.add_argument("--steps", type=int, help="trained route: training steps of every network (default: the depth "
+                   "budget of numerics.network.depth_trained)")
+    p.add_argument("--eval-samples", type=int, help="trained route: estimation samples per network (default 16384)")
+    p.add_argument("--store", metavar="DIR", help="trained route: one record per network here; a rerun loads the "
+                   "finished networks (default: a temporary directory)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="trained route: parallel training processes on a local Dask cluster (default 1: this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_json_argument(p, "the layer rows, references, fixed points and verdicts")
-
-
-def _margin(text):
-    from proofs.errors import MalformedInput
-    from proofs.family import exact_rational
-    if text == "relative":
-        return "relative"
-    q = exact_rational(text, "margin")
-    if not q > 0:
-        raise MalformedInput("margin", text, "give 'relative' or a positive number of nats per site")
-    return float(q)
 
 
 def config_from_args(args):
     from numerics.network.depth_config import DepthConfig
     chain = chain_from_args(args)
+    extra = {k: v for k, v in (("steps", getattr(args, "steps", None)),
+                               ("eval_samples", getattr(args, "eval_samples", None))) if v is not None}
     return DepthConfig(K=str(chain.K), a=tuple(str(v) for v in chain.a), ising=chain.is_ising,
                        objective=args.objective, layers=args.layers, route=args.route, seeds=tuple(args.seeds),
-                       b=args.b, buffer=args.rsmi_buffer, window=args.rsmi_window, margin=_margin(args.margin),
-                       M=args.M)
+                       b=args.b, buffer=args.rsmi_buffer, window=args.rsmi_window, margin=margin_from_args(args),
+                       M=args.M, extra=extra)
+
+
+def _trained(cfg, args):
+    """The trained route through the experiment pipeline (paper_checks.depth): store, resume, workers."""
+    import time
+
+    from numerics.network.depth_trained import cell_configs
+    from numerics.runtime import manifest
+    from proofs.errors import MalformedInput
+    from rgdnn.commands._common import output_dir
+    if not 1 <= args.workers <= 64:
+        raise MalformedInput("workers", str(args.workers), "must be an integer between 1 and 64")
+    cell_configs(cfg)                               # every network's TrainConfig, before any training
+    store = output_dir(args.store, "store") if args.store else None
+    from paper_checks.depth import trained_document
+    t0 = time.perf_counter()
+    doc = trained_document(cfg, store=store, workers=args.workers, progress=not args.no_progress)
+    doc.update(seconds=time.perf_counter() - t0, manifest=manifest(), config=cfg.to_dict())
+    return doc
 
 
 def run(args):
     cfg = config_from_args(args)                    # every flag is checked before any work
-    from numerics.network.depth import run_depth
-    doc = run_depth(cfg, progress=not args.no_progress)
+    if cfg.route == "trained":
+        doc = _trained(cfg, args)
+    else:
+        from numerics.network.depth import run_depth
+        doc = run_depth(cfg, progress=not args.no_progress)
     if args.json:
         emit_json(doc)
         return 0
@@ -66,7 +91,7 @@ def run(args):
 
 
 def _g(v, fmt=".3g"):
-    return "null" if v is None else format(v, fmt)
+    return "-" if v is None else format(v, fmt)
 
 
 def _print(doc):

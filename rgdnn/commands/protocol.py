@@ -29,6 +29,8 @@ def add_arguments(p):
     p.add_argument("--figure", help="also draw the figure (PNG) here")
     p.add_argument("--json-out", help="also write the raw rows as JSON here (the report draws from such a file)")
     p.add_argument("--from-json", help="render --out (and --figure) from a --json-out file, without training")
+    p.add_argument("--beside", metavar="JSON", help="a --json-out file of another run of the protocol (e.g. another "
+                   "network size): --out gains a table of both runs' answers side by side")
     p.add_argument("--examples", nargs="+", choices=list(EXAMPLE_KEYS), default=list(EXAMPLE_KEYS))
     p.add_argument("--objectives", nargs="+", choices=OBJECTIVES, default=list(OBJECTIVES))
     p.add_argument("--inits", nargs="+", choices=INITS, default=list(INITS))
@@ -51,13 +53,9 @@ def run(args):
     margin = margin_from_args(args)
     output_files((args.out, "out"), (args.json_out, "json-out"), (args.figure, "figure"))   # before any work
     store = None if args.from_json else study_store(args)
+    other = _load(args.beside, "beside") if args.beside else None            # before any work
     if args.from_json:
-        try:
-            with open(args.from_json) as f:
-                data = json.load(f)
-            rows, margin, command = data["rows"], data["margin"], data["command"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MalformedInput("from-json", args.from_json, f"not a file written by --json-out ({exc})") from None
+        rows, margin, command = _load(args.from_json, "from-json")
     else:
         overrides = {"N": args.N, "M": args.M, "layers": args.layers, "eval_samples": args.eval_samples,
                      "margin": margin, **({"steps": args.steps} if args.steps else {})}
@@ -79,8 +77,13 @@ def run(args):
         d, name = os.path.split(os.path.abspath(args.figure))
         figures.fig_optimum_vs_optimizer(d, both["points"], both["margins"], name=name, absolute=both["absolute"])
         fig_rel = os.path.relpath(os.path.abspath(args.figure), os.path.dirname(os.path.abspath(args.out)))
+    text = protocol.markdown(both, command=command, figure=fig_rel)
+    if other is not None:
+        text += "\n" + protocol.beside_markdown(both, protocol.summarize_both(other[0], other[1]),
+                                                here=protocol.size_label(rows), there=protocol.size_label(other[0]),
+                                                command=other[2])
     with open(args.out, "w") as f:
-        f.write(protocol.markdown(both, command=command, figure=fig_rel))
+        f.write(text)
     answers = [s["answer"] for s in summary]
     answers_abs = [s["answer_absolute"] for s in summary]
     if args.json:
@@ -95,3 +98,13 @@ def run(args):
           + ", ".join(f"{answers_abs.count(a)} {a}" for a in ANSWERS)
           + f"; {len(both['changed'])} answers differ between the margins")
     return 0
+
+
+def _load(path, flag):
+    """(rows, margin, command) of a --json-out file; MalformedInput naming ``flag`` otherwise."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return data["rows"], data["margin"], data["command"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MalformedInput(flag, path, f"not a file written by --json-out ({exc})") from None
