@@ -9,5 +9,5 @@ __version__ = "0.1.0"
 
 # The modules; numerics.api is the entry point the upper layers use.
 __all__ = ["__version__", "api", "arbtools", "blas", "blockspin", "certify", "decimation", "exact", "fixedpoint",
-           "general", "gram", "kernel", "klrate", "marginal", "network", "nystrom", "point", "precision",
+           "general", "gram", "kernel", "klrate", "marginal", "network", "nystrom", "outward", "point", "precision",
            "projection", "proved", "runtime", "singlesite", "sitemoments", "transfer"]
