@@ -180,7 +180,8 @@ def study_spec(*, objectives=None, examples=STUDY_EXAMPLES, seeds=STUDY_SEEDS, l
         f = ex.fields
         block = study_block(f["ising"], b)
         # As deep as N = M b^L <= MAX_N allows on this chain (b = 3 on Ising stops at L = 4 for M = 8).
-        deepest = max([L for L in range(1, layers + 1) if M * block ** L <= MAX_N], default=1)
+        # (none fits: keep `layers`, so that the run refuses it with the rule it broke)
+        deepest = max([L for L in range(1, layers + 1) if M * block ** L <= MAX_N], default=layers)
         for o in (OBJECTIVES if objectives is None else objectives):
             cfg = DepthConfig(K=f["K"], a=tuple(f["a"]), ising=f["ising"], objective=o, layers=deepest,
                               route="trained", seeds=tuple(seeds), b=block, M=M, margin=margin,

@@ -8,7 +8,7 @@ where directories are expected, binary files) and flags (known, unknown, repeate
 
 Calls run in-process (``rgdnn.cli.main(argv)``) so thousands fit in a run. The numeric commands
 (flow, fixed-point, moments) really compute, at small precision so that a run stays short. The
-commands that train or run the whole check (train, sweep, results, protocol, check, derive) get
+commands that train or run the whole check (train, sweep, results, protocol, depth-study, check, derive) get
 their work replaced by a sentinel that records "work started": an input carrying a flag known to
 be invalid (``POISON``) must be refused before that point.
 
@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 import numerics.network as network_pkg
 import paper_checks
+from paper_checks import depth as depth_pipeline
 from paper_checks import engine
 from paper_checks.sweep import execute
 from proofs.errors import MalformedInput
@@ -196,7 +197,9 @@ POISON = {
     "results": [("--workers", "0"), ("--steps", "0"), ("--out", "dir"), ("--json-out", "under_file"),
                 ("--eval-samples", "1"), ("--margin", "0x1"), ("--out", "proc")],
     "protocol": [("--margin", "0"), ("--N", "2"), ("--figure", "dir"), ("--workers", "0"), ("--steps", "-1"),
-                 ("--json-out", "proc")],
+                 ("--json-out", "proc"), ("--beside", "binary"), ("--beside", "fresh_file")],
+    "depth-study": [("--workers", "0"), ("--margin", "0"), ("--out", "dir"), ("--json-out", "proc"),
+                    ("--figure-dir", "file"), ("--layers", "0"), ("--from-json", "binary")],
     "check": [("--dps", "4"), ("--report", "file"), ("--only", "no.such"), ("--only", "a b"), ("--report", "proc"),
               ("--workers", "0"), ("--workers", "\u0662"), ("--dps", "\uff13\uff10")],
     "derive": [("--only", "nonexistent"), ("--out", "file"), ("--out", "dev_null"), ("--out", "proc")],
@@ -215,6 +218,9 @@ FLAGS = {   # other flags, valid or not, drawn around the poison
                 ("--steps", "5"), ("--no-demos", ""), ("--margin", "relative"), ("--margin", "2e-3")],
     "protocol": [("--seeds", "0"), ("--inits", "random"), ("--M", "4"), ("--N", "16"), ("--margin", "nan"),
                  ("--from-json", "binary"), ("--json-out", "fresh_file"), ("--eval-samples", "64")],
+    "depth-study": [("--objectives", "decimate"), ("--examples", "gaussian"), ("--seeds", "0"), ("--layers", "1"),
+                    ("--steps", "5"), ("--eval-samples", "64"), ("--margin", "relative"), ("--no-progress", ""),
+                    ("--json", ""), ("--out", "fresh_file")],
     "check": [("--quick", ""), ("--only", "gaussian.fixed_point"), ("--dps", "20"), ("--json", ""),
               ("--report", "fresh_dir"), ("--no-progress", ""), ("--workers", "1"), ("--workers", "2")],
     "derive": [("--only", "ising"), ("--out", "fresh_dir"), ("--list", "")],
@@ -262,6 +268,7 @@ def _guard(monkeypatch):
         pkg, _, attr = name.rpartition(".")
         monkeypatch.setattr(network_pkg if pkg == "numerics.network" else paper_checks, attr, fake, raising=False)
     monkeypatch.setattr(execute, "local_cluster", work)
+    monkeypatch.setattr(depth_pipeline, "run_study", work)
     monkeypatch.setattr(engine, "run_claim", work)
     monkeypatch.setattr(engine, "start_pool", work)
     monkeypatch.setattr(derive, "build", work)

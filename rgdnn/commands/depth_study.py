@@ -46,8 +46,6 @@ def add_arguments(p):
     add_json_argument(p, "the verdicts per (example, objective), the answer table and the paths written")
 
 
-
-
 def budget_record(extra):
     """The training budget as recorded with the study (numerics.network.depth_trained)."""
     from numerics.network.depth_trained import DEPTH_BUDGET, DEPTH_COMMON, MAX_N
