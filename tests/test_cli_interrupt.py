@@ -31,12 +31,12 @@ def _interrupt(argv, after_s):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         pytest.fail(f"{argv}: still running 60 s after Ctrl-C")
-    return proc.returncode, out, err
+    return proc.returncode, out, err, proc.pid
 
 
 def test_ctrl_c_in_a_numeric_command():
     """fixed-point of a 10-coefficient chain runs for seconds; Ctrl-C after 3 s ends it at once."""
-    rc, out, err = _interrupt(["fixed-point", "--K", "0.5", "--a", *(["0.1"] * 9 + ["1"]), "--dps", "60"], 3)
+    rc, out, err, _ = _interrupt(["fixed-point", "--K", "0.5", "--a", *(["0.1"] * 9 + ["1"]), "--dps", "60"], 3)
     assert rc == 130 and err.strip().splitlines() == ["rgdnn fixed-point: interrupted"], err
 
 
@@ -44,7 +44,7 @@ def test_ctrl_c_in_a_numeric_command():
 @pytest.mark.parametrize("after_s", [3, 8, 25])
 def test_ctrl_c_in_a_sweep(tmp_path, after_s):
     """At start-up (cluster starting), and while the Dask workers train: one line, exit 130."""
-    rc, out, err = _interrupt(["sweep", "--out", str(tmp_path / "sw"), "--K", "0.5", "--a", "1", "--objective",
+    rc, out, err, _ = _interrupt(["sweep", "--out", str(tmp_path / "sw"), "--K", "0.5", "--a", "1", "--objective",
                                "infomax", "--L", "1", "--seeds", "0", "1", "--workers", "2",
                                "--set", "steps=100000", "--no-progress"], after_s)
     assert rc == 130 and err.strip().splitlines() == ["rgdnn sweep: interrupted"], err
@@ -62,22 +62,13 @@ def _group_alive(pgid):
 def test_ctrl_c_in_a_parallel_check(after_s):
     """While the worker processes start (1.5 s), and while they run claims: one line, exit 130, and no process of
     the command left behind (its process group is empty once it has exited)."""
-    proc = subprocess.Popen([sys.executable, "-m", "rgdnn", "check", "--workers", "2", "--no-progress"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(after_s)
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("still running 60 s after Ctrl-C")
+    rc, out, err, pid = _interrupt(["check", "--workers", "2", "--no-progress"], after_s)
     lines = [ln for ln in err.strip().splitlines() if not ln.startswith("rgdnn check [")]   # per-claim lines
-    assert proc.returncode == 130 and lines == ["rgdnn check: interrupted"], err
+    assert rc == 130 and lines == ["rgdnn check: interrupted"], err
     deadline = time.time() + 10
-    while _group_alive(proc.pid) and time.time() < deadline:
+    while _group_alive(pid) and time.time() < deadline:
         time.sleep(0.2)
-    assert not _group_alive(proc.pid), "worker processes outlived the command"
+    assert not _group_alive(pid), "worker processes outlived the command"
 
 
 def test_fixed_point_prints_the_digits_its_error_supports(capsys):
